@@ -1,0 +1,380 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace TeamSkills.Migrations.Sqlite.Migrations
+{
+    /// <inheritdoc />
+    public partial class Initial : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "app_state",
+                columns: table => new
+                {
+                    key = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    value = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_app_state", x => x.key);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "certifications",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    name = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    program = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    level = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    recommended_order = table.Column<int>(type: "INTEGER", nullable: false),
+                    catalog_order = table.Column<int>(type: "INTEGER", nullable: false),
+                    hard_prerequisite_id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    track = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    who_for = table.Column<string>(type: "TEXT", maxLength: 512, nullable: false),
+                    experience_prerequisites = table.Column<string>(type: "TEXT", maxLength: 512, nullable: false),
+                    skills = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: false),
+                    preparation_days = table.Column<int>(type: "INTEGER", nullable: false),
+                    preparation_note = table.Column<string>(type: "TEXT", maxLength: 512, nullable: false),
+                    validity_months = table.Column<int>(type: "INTEGER", nullable: false),
+                    renewal_window_days = table.Column<int>(type: "INTEGER", nullable: false),
+                    renewal_base = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    aliases = table.Column<string>(type: "TEXT", maxLength: 2048, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_certifications", x => x.id);
+                    table.ForeignKey(
+                        name: "FK_certifications_certifications_hard_prerequisite_id",
+                        column: x => x.hard_prerequisite_id,
+                        principalTable: "certifications",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "imports",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    kind = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    mode = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    dry_run = table.Column<bool>(type: "INTEGER", nullable: false),
+                    outcome = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    file_name = table.Column<string>(type: "TEXT", maxLength: 260, nullable: false),
+                    content_type = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    file_size = table.Column<long>(type: "INTEGER", nullable: false),
+                    format = table.Column<string>(type: "TEXT", maxLength: 8, nullable: false),
+                    imported_by = table.Column<string>(type: "TEXT", maxLength: 320, nullable: false),
+                    imported_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    rows = table.Column<int>(type: "INTEGER", nullable: false),
+                    created = table.Column<int>(type: "INTEGER", nullable: false),
+                    updated = table.Column<int>(type: "INTEGER", nullable: false),
+                    deactivated = table.Column<int>(type: "INTEGER", nullable: false),
+                    unchanged = table.Column<int>(type: "INTEGER", nullable: false),
+                    error_count = table.Column<int>(type: "INTEGER", nullable: false),
+                    errors_json = table.Column<string>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_imports", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "roles",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    name = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_roles", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "teams",
+                columns: table => new
+                {
+                    id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    manager_email = table.Column<string>(type: "TEXT", maxLength: 320, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_teams", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "import_files",
+                columns: table => new
+                {
+                    import_id = table.Column<long>(type: "INTEGER", nullable: false),
+                    content = table.Column<byte[]>(type: "BLOB", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_import_files", x => x.import_id);
+                    table.ForeignKey(
+                        name: "FK_import_files_imports_import_id",
+                        column: x => x.import_id,
+                        principalTable: "imports",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "role_aliases",
+                columns: table => new
+                {
+                    normalized_title = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    role_id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    built_in = table.Column<bool>(type: "INTEGER", nullable: false),
+                    created_by = table.Column<string>(type: "TEXT", maxLength: 320, nullable: false),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_role_aliases", x => x.normalized_title);
+                    table.ForeignKey(
+                        name: "FK_role_aliases_roles_role_id",
+                        column: x => x.role_id,
+                        principalTable: "roles",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "role_certifications",
+                columns: table => new
+                {
+                    role_id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    certification_id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    focus = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_role_certifications", x => new { x.role_id, x.certification_id });
+                    table.ForeignKey(
+                        name: "FK_role_certifications_certifications_certification_id",
+                        column: x => x.certification_id,
+                        principalTable: "certifications",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_role_certifications_roles_role_id",
+                        column: x => x.role_id,
+                        principalTable: "roles",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "engineers",
+                columns: table => new
+                {
+                    id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    employee_id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    email = table.Column<string>(type: "TEXT", maxLength: 320, nullable: false),
+                    title = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    normalized_title = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    role_id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    team_id = table.Column<int>(type: "INTEGER", nullable: false),
+                    manager_email = table.Column<string>(type: "TEXT", maxLength: 320, nullable: true),
+                    active = table.Column<bool>(type: "INTEGER", nullable: false),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    updated_at = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_engineers", x => x.id);
+                    table.ForeignKey(
+                        name: "FK_engineers_roles_role_id",
+                        column: x => x.role_id,
+                        principalTable: "roles",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.SetNull);
+                    table.ForeignKey(
+                        name: "FK_engineers_teams_team_id",
+                        column: x => x.team_id,
+                        principalTable: "teams",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "completions",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    engineer_id = table.Column<int>(type: "INTEGER", nullable: false),
+                    certification_id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    earned_on = table.Column<DateOnly>(type: "TEXT", nullable: false),
+                    expires_on = table.Column<DateOnly>(type: "TEXT", nullable: false),
+                    expiry_derived = table.Column<bool>(type: "INTEGER", nullable: false),
+                    import_id = table.Column<long>(type: "INTEGER", nullable: true),
+                    recorded_by = table.Column<string>(type: "TEXT", maxLength: 320, nullable: false),
+                    recorded_at = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_completions", x => x.id);
+                    table.ForeignKey(
+                        name: "FK_completions_certifications_certification_id",
+                        column: x => x.certification_id,
+                        principalTable: "certifications",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                    table.ForeignKey(
+                        name: "FK_completions_engineers_engineer_id",
+                        column: x => x.engineer_id,
+                        principalTable: "engineers",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_completions_imports_import_id",
+                        column: x => x.import_id,
+                        principalTable: "imports",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.SetNull);
+                });
+
+            migrationBuilder.InsertData(
+                table: "app_state",
+                columns: new[] { "key", "value" },
+                values: new object[] { "data_version", 1L });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_certifications_catalog_order",
+                table: "certifications",
+                column: "catalog_order");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_certifications_hard_prerequisite_id",
+                table: "certifications",
+                column: "hard_prerequisite_id");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_completions_certification_id",
+                table: "completions",
+                column: "certification_id");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_completions_engineer_id_certification_id_earned_on",
+                table: "completions",
+                columns: new[] { "engineer_id", "certification_id", "earned_on" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_completions_expires_on",
+                table: "completions",
+                column: "expires_on");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_completions_import_id",
+                table: "completions",
+                column: "import_id");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_engineers_email",
+                table: "engineers",
+                column: "email");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_engineers_employee_id",
+                table: "engineers",
+                column: "employee_id",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_engineers_normalized_title",
+                table: "engineers",
+                column: "normalized_title");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_engineers_role_id",
+                table: "engineers",
+                column: "role_id");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_engineers_team_id_active",
+                table: "engineers",
+                columns: new[] { "team_id", "active" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_imports_imported_at",
+                table: "imports",
+                column: "imported_at");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_role_aliases_role_id",
+                table: "role_aliases",
+                column: "role_id");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_role_certifications_certification_id",
+                table: "role_certifications",
+                column: "certification_id");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_roles_name",
+                table: "roles",
+                column: "name",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_teams_manager_email",
+                table: "teams",
+                column: "manager_email");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_teams_name",
+                table: "teams",
+                column: "name",
+                unique: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "app_state");
+
+            migrationBuilder.DropTable(
+                name: "completions");
+
+            migrationBuilder.DropTable(
+                name: "import_files");
+
+            migrationBuilder.DropTable(
+                name: "role_aliases");
+
+            migrationBuilder.DropTable(
+                name: "role_certifications");
+
+            migrationBuilder.DropTable(
+                name: "engineers");
+
+            migrationBuilder.DropTable(
+                name: "imports");
+
+            migrationBuilder.DropTable(
+                name: "certifications");
+
+            migrationBuilder.DropTable(
+                name: "roles");
+
+            migrationBuilder.DropTable(
+                name: "teams");
+        }
+    }
+}

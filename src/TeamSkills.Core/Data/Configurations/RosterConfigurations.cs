@@ -1,0 +1,109 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using TeamSkills.Core.Catalog;
+using TeamSkills.Core.Completions;
+using TeamSkills.Core.Imports;
+using TeamSkills.Core.Roster;
+
+namespace TeamSkills.Core.Data.Configurations;
+
+/// <summary>Field lengths shared by the entities and the import validation.</summary>
+public static class FieldLimits
+{
+    public const int EmployeeId = 64;
+    public const int Name = 200;
+    public const int Email = 320;
+    public const int Title = 200;
+    public const int Team = 200;
+}
+
+internal sealed class TeamConfiguration : IEntityTypeConfiguration<Team>
+{
+    public void Configure(EntityTypeBuilder<Team> b)
+    {
+        b.ToTable("teams");
+        b.HasKey(x => x.Id);
+        b.Property(x => x.Name).HasMaxLength(FieldLimits.Team).IsRequired();
+        b.Property(x => x.ManagerEmail).HasMaxLength(FieldLimits.Email);
+        b.HasIndex(x => x.Name).IsUnique();
+        b.HasIndex(x => x.ManagerEmail);
+    }
+}
+
+internal sealed class EngineerConfiguration : IEntityTypeConfiguration<Engineer>
+{
+    public void Configure(EntityTypeBuilder<Engineer> b)
+    {
+        b.ToTable("engineers");
+        b.HasKey(x => x.Id);
+        b.Property(x => x.EmployeeId).HasMaxLength(FieldLimits.EmployeeId).IsRequired();
+        b.Property(x => x.Name).HasMaxLength(FieldLimits.Name).IsRequired();
+        b.Property(x => x.Email).HasMaxLength(FieldLimits.Email).IsRequired();
+        b.Property(x => x.Title).HasMaxLength(FieldLimits.Title);
+        b.Property(x => x.NormalizedTitle).HasMaxLength(FieldLimits.Title);
+        b.Property(x => x.RoleId).HasMaxLength(64);
+        b.Property(x => x.ManagerEmail).HasMaxLength(FieldLimits.Email);
+        b.HasIndex(x => x.EmployeeId).IsUnique();
+        b.HasIndex(x => x.Email);
+        b.HasIndex(x => x.NormalizedTitle);
+        b.HasIndex(x => new { x.TeamId, x.Active });
+        b.HasOne<Team>().WithMany().HasForeignKey(x => x.TeamId).OnDelete(DeleteBehavior.Restrict);
+        b.HasOne<Role>().WithMany().HasForeignKey(x => x.RoleId).OnDelete(DeleteBehavior.SetNull);
+    }
+}
+
+internal sealed class CompletionConfiguration : IEntityTypeConfiguration<Completion>
+{
+    public void Configure(EntityTypeBuilder<Completion> b)
+    {
+        b.ToTable("completions");
+        b.HasKey(x => x.Id);
+        b.Property(x => x.CertificationId).HasMaxLength(64).IsRequired();
+        b.Property(x => x.RecordedBy).HasMaxLength(320);
+        // History is kept; one record per engineer, certification and completion date.
+        b.HasIndex(x => new { x.EngineerId, x.CertificationId, x.EarnedOn }).IsUnique();
+        b.HasIndex(x => x.ExpiresOn);
+        b.HasOne<Engineer>().WithMany().HasForeignKey(x => x.EngineerId).OnDelete(DeleteBehavior.Cascade);
+        b.HasOne<Certification>().WithMany().HasForeignKey(x => x.CertificationId).OnDelete(DeleteBehavior.Restrict);
+        b.HasOne<ImportRecord>().WithMany().HasForeignKey(x => x.ImportId).OnDelete(DeleteBehavior.SetNull);
+    }
+}
+
+internal sealed class ImportRecordConfiguration : IEntityTypeConfiguration<ImportRecord>
+{
+    public void Configure(EntityTypeBuilder<ImportRecord> b)
+    {
+        b.ToTable("imports");
+        b.HasKey(x => x.Id);
+        b.Property(x => x.Kind).HasConversion<string>().HasMaxLength(16);
+        b.Property(x => x.Outcome).HasConversion<string>().HasMaxLength(16);
+        b.Property(x => x.Mode).HasMaxLength(16);
+        b.Property(x => x.FileName).HasMaxLength(260);
+        b.Property(x => x.ContentType).HasMaxLength(128);
+        b.Property(x => x.Format).HasMaxLength(8);
+        b.Property(x => x.ImportedBy).HasMaxLength(320);
+        b.HasIndex(x => x.ImportedAt);
+        b.HasOne(x => x.File).WithOne().HasForeignKey<ImportFile>(x => x.ImportId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class ImportFileConfiguration : IEntityTypeConfiguration<ImportFile>
+{
+    public void Configure(EntityTypeBuilder<ImportFile> b)
+    {
+        b.ToTable("import_files");
+        b.HasKey(x => x.ImportId);
+        b.Property(x => x.Content).IsRequired();
+    }
+}
+
+internal sealed class AppStateConfiguration : IEntityTypeConfiguration<AppState>
+{
+    public void Configure(EntityTypeBuilder<AppState> b)
+    {
+        b.ToTable("app_state");
+        b.HasKey(x => x.Key);
+        b.Property(x => x.Key).HasMaxLength(64);
+        b.HasData(new AppState { Key = AppState.DataVersion, Value = 1 });
+    }
+}

@@ -1,0 +1,63 @@
+using Microsoft.EntityFrameworkCore;
+using TeamSkills.Core.Catalog;
+using TeamSkills.Core.Completions;
+using TeamSkills.Core.Imports;
+using TeamSkills.Core.Roster;
+
+namespace TeamSkills.Core.Data;
+
+public sealed class TeamSkillsDbContext(DbContextOptions<TeamSkillsDbContext> options) : DbContext(options)
+{
+    public DbSet<Certification> Certifications => Set<Certification>();
+    public DbSet<Role> Roles => Set<Role>();
+    public DbSet<RoleCertification> RoleCertifications => Set<RoleCertification>();
+    public DbSet<RoleAlias> RoleAliases => Set<RoleAlias>();
+    public DbSet<Team> Teams => Set<Team>();
+    public DbSet<Engineer> Engineers => Set<Engineer>();
+    public DbSet<Completion> Completions => Set<Completion>();
+    public DbSet<ImportRecord> Imports => Set<ImportRecord>();
+    public DbSet<ImportFile> ImportFiles => Set<ImportFile>();
+    public DbSet<AppState> AppState => Set<AppState>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(TeamSkillsDbContext).Assembly);
+        // snake_case columns: raw bulk SQL stays identical on SQLite, PostgreSQL and SQL Server, unquoted.
+        foreach (var entity in modelBuilder.Model.GetEntityTypes())
+        {
+            foreach (var property in entity.GetProperties())
+            {
+                property.SetColumnName(SnakeCase(property.Name));
+            }
+        }
+    }
+
+    public static string SnakeCase(string name)
+    {
+        var sb = new System.Text.StringBuilder(name.Length + 8);
+        for (var i = 0; i < name.Length; i++)
+        {
+            var ch = name[i];
+            if (char.IsUpper(ch) && i > 0) sb.Append('_');
+            sb.Append(char.ToLowerInvariant(ch));
+        }
+        return sb.ToString();
+    }
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // SQLite cannot order or compare DateTimeOffset; ticks in UTC sort correctly on every provider.
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToUtcTicks>();
+    }
+
+    /// <summary>Bumps the data version inside the caller's transaction; see <see cref="Data.AppState"/>.</summary>
+    public Task BumpDataVersionAsync(CancellationToken ct) =>
+        AppState.Where(s => s.Key == Data.AppState.DataVersion)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.Value, x => x.Value + 1), ct);
+
+    public Task<long> DataVersionAsync(CancellationToken ct) =>
+        AppState.Where(s => s.Key == Data.AppState.DataVersion).Select(s => s.Value).FirstOrDefaultAsync(ct);
+}
+
+internal sealed class DateTimeOffsetToUtcTicks() : Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTimeOffset, long>(
+    v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));

@@ -1,0 +1,36 @@
+namespace TeamSkills.Core.Imports;
+
+public enum ImportKind { Roster = 0, Completions = 1 }
+
+public enum ImportOutcome { Applied = 0, Unchanged = 1, Rejected = 2, DryRun = 3 }
+
+public sealed class ImportRecord
+{
+    public long Id { get; set; }
+    public ImportKind Kind { get; set; }
+    public string Mode { get; set; } = "full";
+    public bool DryRun { get; set; }
+    public ImportOutcome Outcome { get; set; }
+    public string FileName { get; set; } = "";
+    public string ContentType { get; set; } = "";
+    public long FileSize { get; set; }
+    public string Format { get; set; } = "";
+    public string ImportedBy { get; set; } = "";
+    public DateTimeOffset ImportedAt { get; set; }
+    public int Rows { get; set; }
+    public int Created { get; set; }
+    public int Updated { get; set; }
+    public int Deactivated { get; set; }
+    public int Unchanged { get; set; }
+    public int ErrorCount { get; set; }
+    /// <summary>The first errors as JSON, for the history page; the full list went back in the response.</summary>
+    public string ErrorsJson { get; set; } = "[]";
+    public ImportFile? File { get; set; }
+}
+
+/// <summary>The original upload, kept apart so listing imports never loads file bodies.</summary>
+public sealed class ImportFile
+{
+    public long ImportId { get; set; }
+    public required byte[] Content { get; set; }
+}

@@ -1,0 +1,296 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Xml;
+
+namespace TeamSkills.Core.Imports;
+
+/// <summary>
+/// Reads the first worksheet of an .xlsx as text cells, streaming its XML. Every part is read through a
+/// stream that counts the bytes actually inflated, so a zip bomb is refused long before memory runs out,
+/// whatever sizes its headers claim. Date-formatted numbers come out as yyyy-MM-dd.
+/// </summary>
+internal static class XlsxReader
+{
+    private sealed class InflationLimitExceeded : Exception;
+
+    private static readonly XmlReaderSettings XmlSettings = new()
+    {
+        DtdProcessing = DtdProcessing.Prohibit,
+        XmlResolver = null,
+        IgnoreWhitespace = false,
+        IgnoreComments = true,
+        CloseInput = true,
+    };
+
+    public static (TabularTable? Table, FileProblem? Problem) Read(ReadOnlyMemory<byte> content, TabularLimits limits)
+    {
+        var budget = new InflationBudget(limits.MaxInflatedBytes);
+        try
+        {
+            using var zip = new ZipArchive(new MemoryStream(content.ToArray(), writable: false), ZipArchiveMode.Read);
+            var sheetPath = FindFirstSheet(zip, budget);
+            if (sheetPath is null || zip.GetEntry(sheetPath) is not { } sheetEntry)
+                return (null, new FileProblem(422, "The .xlsx has no worksheet."));
+            var sharedStrings = ReadSharedStrings(zip, budget);
+            var dateStyles = ReadDateStyles(zip, budget);
+            return ReadSheet(sheetEntry, sharedStrings, dateStyles, budget, limits);
+        }
+        catch (InflationLimitExceeded)
+        {
+            return (null, new FileProblem(422,
+                $"The .xlsx inflates to more than {limits.MaxInflatedBytes / (1024 * 1024)} MB when unpacked; it was refused (zip bomb protection)."));
+        }
+        catch (InvalidDataException)
+        {
+            return (null, new FileProblem(422, "The file starts like an .xlsx (zip) but is damaged or not a workbook."));
+        }
+        catch (XmlException ex)
+        {
+            return (null, new FileProblem(422, $"The .xlsx contains malformed XML ({ex.Message})."));
+        }
+    }
+
+    private static Stream Open(ZipArchiveEntry entry, InflationBudget budget) => new CountingStream(entry.Open(), budget);
+
+    private static string? FindFirstSheet(ZipArchive zip, InflationBudget budget)
+    {
+        var workbook = zip.GetEntry("xl/workbook.xml");
+        if (workbook is null) return null;
+        string? relId = null;
+        using (var reader = XmlReader.Create(Open(workbook, budget), XmlSettings))
+        {
+            while (reader.Read())
+            {
+                if (reader.NodeType == XmlNodeType.Element && reader.LocalName == "sheet")
+                {
+                    relId = reader.GetAttribute("id", "http://schemas.openxmlformats.org/officeDocument/2006/relationships");
+                    break;
+                }
+            }
+        }
+        var rels = zip.GetEntry("xl/_rels/workbook.xml.rels");
+        if (relId is null || rels is null) return zip.GetEntry("xl/worksheets/sheet1.xml") is null ? null : "xl/worksheets/sheet1.xml";
+        using var relReader = XmlReader.Create(Open(rels, budget), XmlSettings);
+        while (relReader.Read())
+        {
+            if (relReader.NodeType == XmlNodeType.Element && relReader.LocalName == "Relationship" && relReader.GetAttribute("Id") == relId)
+            {
+                var target = relReader.GetAttribute("Target") ?? "";
+                return target.StartsWith('/') ? target.TrimStart('/') : "xl/" + target;
+            }
+        }
+        return null;
+    }
+
+    private static List<string> ReadSharedStrings(ZipArchive zip, InflationBudget budget)
+    {
+        var list = new List<string>();
+        var entry = zip.GetEntry("xl/sharedStrings.xml");
+        if (entry is null) return list;
+        using var reader = XmlReader.Create(Open(entry, budget), XmlSettings);
+        var current = new System.Text.StringBuilder();
+        var inSi = false;
+        var phoneticDepth = 0;
+        while (reader.Read())
+        {
+            if (reader.NodeType == XmlNodeType.Element)
+            {
+                switch (reader.LocalName)
+                {
+                    case "si": inSi = true; current.Clear(); if (reader.IsEmptyElement) { list.Add(""); inSi = false; } break;
+                    case "rPh": if (!reader.IsEmptyElement) phoneticDepth++; break;
+                    case "t" when inSi && phoneticDepth == 0: current.Append(reader.ReadElementContentAsString()); break;
+                }
+            }
+            else if (reader.NodeType == XmlNodeType.EndElement)
+            {
+                if (reader.LocalName == "si") { list.Add(current.ToString()); inSi = false; }
+                else if (reader.LocalName == "rPh") phoneticDepth--;
+            }
+        }
+        return list;
+    }
+
+    /// <summary>Indexes of cell formats (the "s" attribute) that display a date.</summary>
+    private static HashSet<int> ReadDateStyles(ZipArchive zip, InflationBudget budget)
+    {
+        var result = new HashSet<int>();
+        var entry = zip.GetEntry("xl/styles.xml");
+        if (entry is null) return result;
+        var customDateFormats = new HashSet<int>();
+        using var reader = XmlReader.Create(Open(entry, budget), XmlSettings);
+        var inCellXfs = false;
+        var xfIndex = 0;
+        while (reader.Read())
+        {
+            if (reader.NodeType == XmlNodeType.Element)
+            {
+                if (reader.LocalName == "numFmt"
+                    && int.TryParse(reader.GetAttribute("numFmtId"), out var id)
+                    && IsDateFormatCode(reader.GetAttribute("formatCode") ?? ""))
+                {
+                    customDateFormats.Add(id);
+                }
+                else if (reader.LocalName == "cellXfs") inCellXfs = !reader.IsEmptyElement;
+                else if (reader.LocalName == "xf" && inCellXfs)
+                {
+                    if (int.TryParse(reader.GetAttribute("numFmtId"), out var fmt)
+                        && (fmt is >= 14 and <= 22 or >= 45 and <= 47 || customDateFormats.Contains(fmt)))
+                    {
+                        result.Add(xfIndex);
+                    }
+                    xfIndex++;
+                }
+            }
+            else if (reader.NodeType == XmlNodeType.EndElement && reader.LocalName == "cellXfs") inCellXfs = false;
+        }
+        return result;
+    }
+
+    private static bool IsDateFormatCode(string code)
+    {
+        var inQuote = false;
+        var inBracket = false;
+        foreach (var ch in code)
+        {
+            if (ch == '"') inQuote = !inQuote;
+            else if (!inQuote && ch == '[') inBracket = true;
+            else if (!inQuote && ch == ']') inBracket = false;
+            else if (!inQuote && !inBracket && ch is 'd' or 'D' or 'm' or 'M' or 'y' or 'Y') return true;
+        }
+        return false;
+    }
+
+    private static (TabularTable? Table, FileProblem? Problem) ReadSheet(
+        ZipArchiveEntry entry, List<string> sharedStrings, HashSet<int> dateStyles, InflationBudget budget, TabularLimits limits)
+    {
+        using var reader = XmlReader.Create(Open(entry, budget), XmlSettings);
+        string[]? header = null;
+        var headerLine = 0;
+        var rows = new List<TabularRow>();
+        var cells = new List<string>();
+        var rowNumber = 0;
+
+        while (reader.Read())
+        {
+            if (reader.NodeType != XmlNodeType.Element || reader.LocalName != "row") continue;
+            rowNumber = int.TryParse(reader.GetAttribute("r"), out var r) ? r : rowNumber + 1;
+            cells.Clear();
+            if (!reader.IsEmptyElement)
+            {
+                var depth = reader.Depth;
+                while (reader.Read() && !(reader.NodeType == XmlNodeType.EndElement && reader.Depth == depth))
+                {
+                    if (reader.NodeType != XmlNodeType.Element || reader.LocalName != "c") continue;
+                    var column = ColumnIndex(reader.GetAttribute("r")) ?? cells.Count;
+                    if (column >= limits.MaxColumns)
+                        return (null, new FileProblem(422, $"Row {rowNumber} has a cell in column {column + 1}; at most {limits.MaxColumns} columns are accepted."));
+                    var value = ReadCell(reader, sharedStrings, dateStyles);
+                    while (cells.Count < column) cells.Add("");
+                    if (column < cells.Count) cells[column] = value; else cells.Add(value);
+                }
+            }
+            var array = cells.ToArray();
+            if (array.All(string.IsNullOrWhiteSpace)) continue;
+            if (header is null) { header = array; headerLine = rowNumber; }
+            else
+            {
+                rows.Add(new TabularRow(rowNumber, array));
+                if (rows.Count > limits.MaxRows) return (null, TabularFile.CheckShape(header, rows.Count, limits));
+            }
+        }
+        if (header is null) return (null, new FileProblem(422, "The worksheet has no header row."));
+        return (new TabularTable("xlsx", headerLine, header, rows), null);
+    }
+
+    private static string ReadCell(XmlReader reader, List<string> sharedStrings, HashSet<int> dateStyles)
+    {
+        var type = reader.GetAttribute("t");
+        var style = int.TryParse(reader.GetAttribute("s"), out var s) ? s : -1;
+        if (reader.IsEmptyElement) return "";
+        var depth = reader.Depth;
+        string? raw = null;
+        var inline = new System.Text.StringBuilder();
+        while (reader.Read() && !(reader.NodeType == XmlNodeType.EndElement && reader.Depth == depth))
+        {
+            if (reader.NodeType != XmlNodeType.Element) continue;
+            if (reader.LocalName == "v") raw = reader.ReadElementContentAsString();
+            else if (reader.LocalName == "t") inline.Append(reader.ReadElementContentAsString());
+        }
+        switch (type)
+        {
+            case "s":
+                return int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) && i >= 0 && i < sharedStrings.Count
+                    ? sharedStrings[i] : "";
+            case "inlineStr": return inline.ToString();
+            case "b": return raw == "1" ? "TRUE" : "FALSE";
+            case "str" or "e": return raw ?? "";
+        }
+        if (raw is null) return "";
+        if (dateStyles.Contains(style) && double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var serial)
+            && serial is > 0 and < 2958466)
+        {
+            return DateOnly.FromDateTime(DateTime.FromOADate(serial)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        }
+        if (double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
+            return number.ToString("R", CultureInfo.InvariantCulture);
+        return raw;
+    }
+
+    /// <summary>"C12" → 2.</summary>
+    private static int? ColumnIndex(string? reference)
+    {
+        if (string.IsNullOrEmpty(reference)) return null;
+        var index = 0;
+        var letters = 0;
+        foreach (var ch in reference)
+        {
+            if (ch is >= 'A' and <= 'Z') { index = index * 26 + (ch - 'A' + 1); letters++; }
+            else break;
+            if (letters > 3) return null;
+        }
+        return letters == 0 ? null : index - 1;
+    }
+
+    private sealed class InflationBudget(long limit)
+    {
+        private long _used;
+        public void Spend(int bytes)
+        {
+            _used += bytes;
+            if (_used > limit) throw new InflationLimitExceeded();
+        }
+    }
+
+    private sealed class CountingStream(Stream inner, InflationBudget budget) : Stream
+    {
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = inner.Read(buffer, offset, count);
+            budget.Spend(n);
+            return n;
+        }
+
+        public override int Read(Span<byte> buffer)
+        {
+            var n = inner.Read(buffer);
+            budget.Spend(n);
+            return n;
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) inner.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+}

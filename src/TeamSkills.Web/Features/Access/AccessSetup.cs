@@ -1,0 +1,67 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
+
+namespace TeamSkills.Web.Features.Access;
+
+public static class AccessSetup
+{
+    public const string ApiPolicy = "Api";
+    public const string WritePolicy = "ApiWrite";
+    public const string PagePolicy = "Pages";
+
+    public static WebApplicationBuilder AddAccess(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section);
+        builder.Services.AddSingleton<OneTimeSignIn>();
+        builder.Services
+            .AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyHandler>(ApiKeyHandler.SchemeName, _ => { })
+            .AddCookie(o =>
+            {
+                o.LoginPath = "/signin";
+                o.Cookie.Name = "teamskills.auth";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Strict;
+                o.SlidingExpiration = true;
+                o.ExpireTimeSpan = TimeSpan.FromHours(8);
+            });
+        builder.Services.AddAuthorizationBuilder()
+            // The /api surface authenticates by API key only: a browser cookie never authorises an API call (no CSRF).
+            .AddPolicy(ApiPolicy, p => p.AddAuthenticationSchemes(ApiKeyHandler.SchemeName).RequireAuthenticatedUser())
+            .AddPolicy(WritePolicy, p => p.AddAuthenticationSchemes(ApiKeyHandler.SchemeName)
+                .RequireRole(AppRoles.Admin, AppRoles.LearningAdmin))
+            .AddPolicy(PagePolicy, p => p.AddAuthenticationSchemes(CookieAuthenticationDefaults.AuthenticationScheme)
+                .RequireAuthenticatedUser());
+        builder.Services.AddAntiforgery();
+        return builder;
+    }
+
+    public static ClaimsPrincipal BootstrapPrincipal() =>
+        new(new ClaimsIdentity(ApiKeyHandler.BootstrapClaims(), CookieAuthenticationDefaults.AuthenticationScheme));
+}
+
+/// <summary>
+/// A sign-in link printed to the console that works once (demo mode, no default password): the newcomer
+/// clicks it and is signed in as the org-wide admin for this browser.
+/// </summary>
+public sealed class OneTimeSignIn
+{
+    private string? _token;
+
+    public string Issue()
+    {
+        var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
+        Interlocked.Exchange(ref _token, token);
+        return token;
+    }
+
+    public bool Redeem(string? token)
+    {
+        var current = Volatile.Read(ref _token);
+        return current is not null && token is not null && ApiKeyHandler.KeysEqual(token, current)
+            && Interlocked.CompareExchange(ref _token, null, current) == current;
+    }
+}

@@ -1,0 +1,74 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace TeamSkills.Web.Features.Access;
+
+public sealed class AuthOptions
+{
+    public const string Section = "TeamSkills:Auth";
+
+    /// <summary>The org-wide admin key; without it no API key is accepted.</summary>
+    public string? BootstrapApiKey { get; set; }
+}
+
+public static class AppRoles
+{
+    public const string Admin = "Admin";
+    public const string LearningAdmin = "LearningAdmin";
+    public const string Manager = "Manager";
+    public const string Engineer = "Engineer";
+}
+
+/// <summary>Authenticates <c>X-Api-Key</c>. The bootstrap key is compared by hash in constant time.</summary>
+public sealed class ApiKeyHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
+    IOptionsMonitor<AuthOptions> auth)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "ApiKey";
+    public const string Header = "X-Api-Key";
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        if (!Request.Headers.TryGetValue(Header, out var values) || string.IsNullOrEmpty(values.ToString()))
+            return Task.FromResult(AuthenticateResult.NoResult());
+        var presented = values.ToString();
+        var bootstrap = auth.CurrentValue.BootstrapApiKey;
+        if (string.IsNullOrEmpty(bootstrap) || !KeysEqual(presented, bootstrap))
+            return Task.FromResult(AuthenticateResult.Fail("Invalid API key."));
+
+        var identity = new ClaimsIdentity(BootstrapClaims(), SchemeName);
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+    }
+
+    public static IEnumerable<Claim> BootstrapClaims() =>
+    [
+        new Claim(ClaimTypes.NameIdentifier, "bootstrap"),
+        new Claim(ClaimTypes.Name, "bootstrap-admin"),
+        new Claim(ClaimTypes.Role, AppRoles.Admin),
+    ];
+
+    public static bool KeysEqual(string presented, string expected) =>
+        CryptographicOperations.FixedTimeEquals(
+            SHA256.HashData(Encoding.UTF8.GetBytes(presented)), SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        await Results.Problem(
+            title: "Unauthorized",
+            detail: $"Send a valid API key in the {Header} header.",
+            statusCode: StatusCodes.Status401Unauthorized).ExecuteAsync(Context);
+    }
+
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        await Results.Problem(title: "Forbidden", detail: "Your role does not allow this action.",
+            statusCode: StatusCodes.Status403Forbidden).ExecuteAsync(Context);
+    }
+}

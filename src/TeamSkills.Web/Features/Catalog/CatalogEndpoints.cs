@@ -1,0 +1,100 @@
+using Microsoft.EntityFrameworkCore;
+using TeamSkills.Core.Catalog;
+using TeamSkills.Core.Data;
+using TeamSkills.Web.Features.Access;
+using TeamSkills.Web.Features.Platform;
+
+namespace TeamSkills.Web.Features.Catalog;
+
+public sealed record CertificationView(
+    string Id, string Name, string Program, string Level, int RecommendedOrder, int CatalogOrder, string? HardPrerequisite,
+    string Track, string WhoFor, string ExperiencePrerequisites, string[] Skills, int PreparationDays, string PreparationNote,
+    int ValidityMonths, int RenewalWindowDays, RenewalBase RenewalBase, string[] Aliases);
+
+public sealed record RoleCertificationView(string Id, string Name, string? Focus);
+
+public sealed record RoleView(string Id, string Name, IReadOnlyList<RoleCertificationView> Certifications, IReadOnlyList<string> Aliases);
+
+public sealed record UnmappedTitle(string NormalizedTitle, IReadOnlyList<string> Titles, int EngineerCount, IReadOnlyList<string> Teams);
+
+public sealed record MapAlias(string? Title, string? Role);
+
+public sealed record AliasMapped(string Title, string NormalizedTitle, string RoleId, string Role, int RemappedEngineers);
+
+public static class CatalogEndpoints
+{
+    public static RouteGroupBuilder MapCatalog(this RouteGroupBuilder api)
+    {
+        api.MapGet("/catalog/certifications", async (TeamSkillsDbContext db, CancellationToken ct) =>
+        {
+            var certs = await db.Certifications.AsNoTracking().OrderBy(c => c.CatalogOrder).ToListAsync(ct);
+            return certs.Select(c => new CertificationView(c.Id, c.Name, c.Program, c.Level, c.RecommendedOrder, c.CatalogOrder,
+                c.HardPrerequisiteId, c.Track, c.WhoFor, c.ExperiencePrerequisites,
+                c.Skills.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                c.PreparationDays, c.PreparationNote, c.ValidityMonths, c.RenewalWindowDays, c.RenewalBase,
+                c.Aliases.Split('|', StringSplitOptions.RemoveEmptyEntries))).ToList();
+        }).WithTags("Catalog");
+
+        api.MapGet("/catalog/roles", async (TeamSkillsDbContext db, CancellationToken ct) =>
+        {
+            var certs = await db.Certifications.AsNoTracking().ToDictionaryAsync(c => c.Id, ct);
+            var roles = await db.Roles.AsNoTracking().Include(r => r.Certifications).OrderBy(r => r.Name).ToListAsync(ct);
+            var aliases = await db.RoleAliases.AsNoTracking().OrderBy(a => a.NormalizedTitle).ToListAsync(ct);
+            return roles.Select(r => new RoleView(r.Id, r.Name,
+                r.Certifications.OrderBy(c => certs[c.CertificationId].CatalogOrder)
+                    .Select(c => new RoleCertificationView(c.CertificationId, certs[c.CertificationId].Name, c.Focus)).ToList(),
+                aliases.Where(a => a.RoleId == r.Id).Select(a => a.NormalizedTitle).ToList())).ToList();
+        }).WithTags("Catalog");
+
+        api.MapGet("/roles/unmapped", async (TeamSkillsDbContext db, HttpContext http, CancellationToken ct) =>
+        {
+            var scope = CallerScope.From(http.User);
+            var rows = await db.Engineers.AsNoTracking().Where(e => e.Active && e.RoleId == null)
+                .Join(db.Teams, e => e.TeamId, t => t.Id, (e, t) => new { e.NormalizedTitle, e.Title, TeamId = t.Id, Team = t.Name })
+                .ToListAsync(ct);
+            return rows.Where(r => scope.CanSeeTeam(r.TeamId))
+                .GroupBy(r => r.NormalizedTitle)
+                .Select(g => new UnmappedTitle(g.Key,
+                    g.GroupBy(x => x.Title).OrderByDescending(x => x.Count()).Select(x => x.Key).Take(5).ToList(),
+                    g.Count(),
+                    g.Select(x => x.Team).Distinct().Order().Take(5).ToList()))
+                .OrderByDescending(u => u.EngineerCount).ThenBy(u => u.NormalizedTitle)
+                .ToList();
+        }).WithTags("Catalog");
+
+        api.MapPost("/roles/aliases", async (MapAlias body, TeamSkillsDbContext db, OrgClock clock, HttpContext http, CancellationToken ct) =>
+        {
+            var key = TitleNormalizer.Normalize(body.Title);
+            var roles = await db.Roles.AsNoTracking().ToListAsync(ct);
+            var role = roles.FirstOrDefault(r => string.Equals(r.Id, body.Role?.Trim(), StringComparison.OrdinalIgnoreCase)
+                                                 || string.Equals(r.Name, body.Role?.Trim(), StringComparison.OrdinalIgnoreCase));
+            var errors = new Dictionary<string, string[]>();
+            if (key.Length == 0) errors["title"] = ["title is required and must contain letters or digits."];
+            else if (key.Length > 200) errors["title"] = ["title is longer than 200 characters."];
+            if (role is null) errors["role"] = [$"Unknown role '{body.Role}'. Known roles: {string.Join(", ", roles.Select(r => r.Name))}."];
+            if (errors.Count > 0) return Results.ValidationProblem(errors, statusCode: 422, title: "Alias rejected");
+
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var alias = await db.RoleAliases.FirstOrDefaultAsync(a => a.NormalizedTitle == key, ct);
+            var actor = CallerScope.From(http.User).Actor;
+            if (alias is null)
+                db.RoleAliases.Add(new RoleAlias { NormalizedTitle = key, RoleId = role!.Id, CreatedBy = actor, CreatedAt = clock.Now });
+            else
+            {
+                alias.RoleId = role!.Id;
+                alias.CreatedBy = actor;
+                alias.CreatedAt = clock.Now;
+                alias.BuiltIn = false;
+            }
+            await db.SaveChangesAsync(ct);
+            // Mapping a title re-computes at once: every engineer with that normalised title takes the role.
+            var remapped = await db.Engineers.Where(e => e.NormalizedTitle == key && (e.RoleId == null || e.RoleId != role.Id))
+                .ExecuteUpdateAsync(s => s.SetProperty(e => e.RoleId, role.Id), ct);
+            await db.BumpDataVersionAsync(ct);
+            await tx.CommitAsync(ct);
+            var result = new AliasMapped(body.Title!.Trim(), key, role.Id, role.Name, remapped);
+            return alias is null ? Results.Created($"/api/catalog/roles", result) : Results.Ok(result);
+        }).WithTags("Catalog").RequireAuthorization(AccessSetup.WritePolicy);
+        return api;
+    }
+}

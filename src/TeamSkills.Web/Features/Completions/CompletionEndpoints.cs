@@ -1,0 +1,98 @@
+using Microsoft.EntityFrameworkCore;
+using TeamSkills.Core.Catalog;
+using TeamSkills.Core.Completions;
+using TeamSkills.Core.Data;
+using TeamSkills.Web.Features.Access;
+using TeamSkills.Web.Features.Gaps;
+using TeamSkills.Web.Features.Imports;
+using TeamSkills.Web.Features.Platform;
+
+namespace TeamSkills.Web.Features.Completions;
+
+public sealed record RecordCompletion(string? EmployeeId, string? Certification, string? EarnedOn, string? ExpiresOn);
+
+public static class CompletionEndpoints
+{
+    public static RouteGroupBuilder MapCompletions(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/completions").WithTags("Completions").RequireAuthorization(AccessSetup.WritePolicy);
+
+        group.MapPost("", async (RecordCompletion body, TeamSkillsDbContext db, OrgClock clock, HttpContext http, CancellationToken ct) =>
+        {
+            var scope = CallerScope.From(http.User);
+            var errors = new Dictionary<string, string[]>();
+            var engineer = string.IsNullOrWhiteSpace(body.EmployeeId) ? null
+                : await db.Engineers.AsNoTracking().FirstOrDefaultAsync(e => e.EmployeeId == body.EmployeeId.Trim(), ct);
+            if (string.IsNullOrWhiteSpace(body.EmployeeId)) errors["employeeId"] = ["employeeId is required."];
+            else if (engineer is null || !scope.CanSeeTeam(engineer.TeamId)) errors["employeeId"] = [$"Unknown engineer '{body.EmployeeId}'."];
+
+            var certs = await db.Certifications.AsNoTracking().ToListAsync(ct);
+            var certId = new CertificationNameMatcher(certs).Match(body.Certification);
+            if (string.IsNullOrWhiteSpace(body.Certification)) errors["certification"] = ["certification is required."];
+            else if (certId is null) errors["certification"] = [$"Unknown certification '{body.Certification}'."];
+
+            var earned = body.EarnedOn is null ? null : CompletionImport.ParseDate(body.EarnedOn);
+            if (earned is null) errors["earnedOn"] = ["earnedOn is required as YYYY-MM-DD."];
+            else if (earned > clock.Today) errors["earnedOn"] = [$"earnedOn {earned:yyyy-MM-dd} is in the future."];
+            DateOnly? expires = null;
+            if (!string.IsNullOrWhiteSpace(body.ExpiresOn))
+            {
+                expires = CompletionImport.ParseDate(body.ExpiresOn);
+                if (expires is null) errors["expiresOn"] = ["expiresOn must be YYYY-MM-DD."];
+                else if (earned is not null && expires <= earned) errors["expiresOn"] = ["expiresOn must be after earnedOn."];
+            }
+            if (errors.Count > 0)
+                return Results.ValidationProblem(errors, statusCode: 422, title: "Completion rejected");
+
+            var cert = certs.Single(c => c.Id == certId);
+            var previous = await db.Completions.Where(c => c.EngineerId == engineer!.Id && c.CertificationId == cert.Id && c.EarnedOn < earned!.Value)
+                .Select(c => (DateOnly?)c.ExpiresOn).MaxAsync(ct);
+            var expiresOn = expires ?? ExpiryRules.DeriveExpiry(earned!.Value, cert.ValidityMonths, cert.RenewalBase, previous);
+            var existing = await db.Completions.FirstOrDefaultAsync(c => c.EngineerId == engineer!.Id && c.CertificationId == cert.Id && c.EarnedOn == earned, ct);
+            var created = existing is null;
+            if (existing is null)
+            {
+                existing = new Completion
+                {
+                    EngineerId = engineer!.Id, CertificationId = cert.Id, EarnedOn = earned!.Value, ExpiresOn = expiresOn,
+                    ExpiryDerived = expires is null, RecordedBy = scope.Actor, RecordedAt = clock.Now,
+                };
+                db.Completions.Add(existing);
+            }
+            else if (existing.ExpiresOn != expiresOn)
+            {
+                existing.ExpiresOn = expiresOn;
+                existing.ExpiryDerived = expires is null;
+            }
+            var changed = db.ChangeTracker.HasChanges();
+            if (changed)
+            {
+                await using var tx = await db.Database.BeginTransactionAsync(ct);
+                await db.SaveChangesAsync(ct);
+                await db.BumpDataVersionAsync(ct);
+                await tx.CommitAsync(ct);
+            }
+            var record = new CompletionRecord(existing.Id, cert.Id, cert.Name, existing.EarnedOn, existing.ExpiresOn, existing.ExpiryDerived,
+                ExpiryRules.Explain(existing.EarnedOn, existing.ExpiresOn, existing.ExpiryDerived, cert.ValidityMonths));
+            var response = new { employeeId = engineer!.EmployeeId, completion = record, created, changed };
+            return created ? Results.Created($"/api/engineers/{Uri.EscapeDataString(engineer.EmployeeId)}", response) : Results.Ok(response);
+        });
+
+        group.MapDelete("/{id:long}", async (long id, TeamSkillsDbContext db, HttpContext http, CancellationToken ct) =>
+        {
+            var scope = CallerScope.From(http.User);
+            var completion = await db.Completions.FirstOrDefaultAsync(c => c.Id == id, ct);
+            var teamId = completion is null ? (int?)null
+                : await db.Engineers.Where(e => e.Id == completion.EngineerId).Select(e => (int?)e.TeamId).FirstOrDefaultAsync(ct);
+            if (completion is null || teamId is null || !scope.CanSeeTeam(teamId.Value))
+                return Results.Problem(statusCode: 404, title: "Completion not found", detail: $"No completion {id}.");
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            db.Completions.Remove(completion);
+            await db.SaveChangesAsync(ct);
+            await db.BumpDataVersionAsync(ct);
+            await tx.CommitAsync(ct);
+            return Results.NoContent();
+        });
+        return api;
+    }
+}

@@ -1,0 +1,156 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using TeamSkills.Core.Completions;
+using TeamSkills.Core.Data;
+using TeamSkills.Core.Gaps;
+using TeamSkills.Web.Features.Access;
+using TeamSkills.Web.Features.Platform;
+
+namespace TeamSkills.Web.Features.Gaps;
+
+public static class GapEndpoints
+{
+    public static WebApplicationBuilder AddGaps(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<GapIndex>();
+        builder.Services.AddScoped<GapQueries>();
+        return builder;
+    }
+
+    public static RouteGroupBuilder MapGaps(this RouteGroupBuilder api)
+    {
+        api.MapGet("/teams", async (string? asOf, GapQueries q, HttpContext http, CancellationToken ct) =>
+            AsOf.Parse(asOf, q.Today) is { } date
+                ? Results.Ok(await q.TeamsAsync(CallerScope.From(http.User), date, ct))
+                : AsOf.Invalid(asOf)).WithTags("Gaps");
+
+        api.MapGet("/teams/{id:int}/gaps", async (int id, string? asOf, GapQueries q, HttpContext http, CancellationToken ct) =>
+        {
+            if (AsOf.Parse(asOf, q.Today) is not { } date) return AsOf.Invalid(asOf);
+            var gaps = await q.TeamGapsAsync(CallerScope.From(http.User), id, date, ct);
+            return gaps is null ? Results.Problem(statusCode: 404, title: "Team not found", detail: $"No team {id} in your scope.") : Results.Ok(gaps);
+        }).WithTags("Gaps");
+
+        api.MapGet("/engineers/{employeeId}", async (string employeeId, string? asOf, GapQueries q, HttpContext http, CancellationToken ct) =>
+        {
+            if (AsOf.Parse(asOf, q.Today) is not { } date) return AsOf.Invalid(asOf);
+            var detail = await q.EngineerAsync(CallerScope.From(http.User), employeeId, date, ct);
+            return detail is null
+                ? Results.Problem(statusCode: 404, title: "Engineer not found", detail: $"No engineer '{employeeId}' in your scope.")
+                : Results.Ok(detail);
+        }).WithTags("Gaps");
+        return api;
+    }
+}
+
+public static class AsOf
+{
+    public static DateOnly? Parse(string? text, DateOnly today) =>
+        string.IsNullOrWhiteSpace(text) ? today
+        : DateOnly.TryParseExact(text.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d
+        : null;
+
+    public static IResult Invalid(string? text) => Results.Problem(statusCode: 400, title: "Invalid asOf",
+        detail: $"asOf '{text}' is not a date; use YYYY-MM-DD.");
+}
+
+/// <summary>The read side of gaps: team summaries, a team's heat map, an engineer's plan. Scoped by the caller.</summary>
+public sealed class GapQueries(TeamSkillsDbContext db, GapIndex index, OrgClock clock)
+{
+    public DateOnly Today => clock.Today;
+
+    public async Task<IReadOnlyList<TeamSummary>> TeamsAsync(CallerScope scope, DateOnly asOf, CancellationToken ct)
+    {
+        var snapshot = await index.GetAsync(db, ct);
+        return snapshot.Teams
+            .Where(t => scope.CanSeeTeam(t.Id) && snapshot.EngineersByTeam.ContainsKey(t.Id))
+            .Select(t => TeamSummary.From(t, snapshot.Tally(t.Id, asOf)))
+            .ToList();
+    }
+
+    public async Task<TeamGaps?> TeamGapsAsync(CallerScope scope, int teamId, DateOnly asOf, CancellationToken ct)
+    {
+        var s = await index.GetAsync(db, ct);
+        var team = s.Teams.FirstOrDefault(t => t.Id == teamId);
+        if (team is null || !scope.CanSeeTeam(team.Id)) return null;
+
+        var tally = new TeamTally();
+        var engineers = new List<EngineerGaps>();
+        foreach (var e in s.TeamEngineers(teamId))
+        {
+            tally.AddEngineer(e.RoleIndex >= 0);
+            var certs = new List<CertificationStatus>();
+            CertRef? next = null;
+            if (e.RoleIndex >= 0)
+            {
+                var role = s.Roles[e.RoleIndex];
+                var statuses = new Dictionary<string, CertStatus>(StringComparer.Ordinal);
+                foreach (var ci in role.Recommended)
+                {
+                    var best = s.Best(e, ci, asOf);
+                    var rule = s.Certs[ci].Rule;
+                    var status = GapEngine.Classify(best?.ExpiresOn, asOf, rule.RenewalWindowDays);
+                    tally.AddStatus(status);
+                    statuses[rule.Id] = status;
+                    certs.Add(new CertificationStatus(rule.Id, rule.Name, status, best?.EarnedOn, best?.ExpiresOn));
+                }
+                var step = GapEngine.NextStep(role.Recommended.Select(ci => s.Certs[ci].Rule.Id),
+                    id => IsHeld(s, e, id, asOf, statuses), s.Rules);
+                next = step is null ? null : new CertRef(step.Id, step.Name);
+            }
+            var roleName = e.RoleIndex >= 0 ? s.Roles[e.RoleIndex].Name : null;
+            var roleId = e.RoleIndex >= 0 ? s.Roles[e.RoleIndex].Id : null;
+            engineers.Add(new EngineerGaps(e.EmployeeId, e.Name, e.Email, e.Title, roleName, roleId, certs, next));
+        }
+        return new TeamGaps(team.Id, team.Name, team.ManagerEmail, asOf, tally.EngineerCount, tally.RecommendedCount, tally.HeldCount,
+            tally.GapCount, tally.ExpiringSoonCount, tally.ExpiredCount, tally.UnmappedCount, tally.CoveragePercent, engineers);
+    }
+
+    private static bool IsHeld(GapSnapshot s, EngineerRow e, string certId, DateOnly asOf, Dictionary<string, CertStatus> known)
+    {
+        if (known.TryGetValue(certId, out var status)) return GapEngine.IsHeld(status);
+        return s.CertIndex.TryGetValue(certId, out var ci) && GapEngine.IsHeld(s.StatusOf(e, ci, asOf));
+    }
+
+    public async Task<EngineerDetail?> EngineerAsync(CallerScope scope, string employeeId, DateOnly asOf, CancellationToken ct)
+    {
+        var e = await db.Engineers.AsNoTracking().FirstOrDefaultAsync(x => x.EmployeeId == employeeId, ct);
+        if (e is null || !scope.CanSeeTeam(e.TeamId)) return null;
+        var s = await index.GetAsync(db, ct);
+        var team = await db.Teams.AsNoTracking().Where(t => t.Id == e.TeamId).Select(t => new TeamRef(t.Id, t.Name)).FirstAsync(ct);
+        var history = await db.Completions.AsNoTracking().Where(c => c.EngineerId == e.Id)
+            .OrderByDescending(c => c.EarnedOn).ThenBy(c => c.CertificationId).ToListAsync(ct);
+
+        Holding? BestOf(string certId) =>
+            GapEngine.Best(history.Where(h => h.CertificationId == certId).Select(h => new Holding(h.EarnedOn, h.ExpiresOn)).ToArray(), asOf);
+        CertStatus StatusOf(string certId) =>
+            GapEngine.Classify(BestOf(certId)?.ExpiresOn, asOf, s.Rules.TryGetValue(certId, out var r) ? r.RenewalWindowDays : 0);
+
+        var role = e.RoleId is null ? null : s.Roles.FirstOrDefault(r => r.Id == e.RoleId);
+        var certifications = new List<EngineerCertification>();
+        IReadOnlyList<PlanStep> plan = [];
+        CertRef? next = null;
+        if (role is not null)
+        {
+            var recommendedIds = role.Recommended.Select(ci => s.Certs[ci].Rule.Id).ToList();
+            for (var i = 0; i < role.Recommended.Length; i++)
+            {
+                var info = s.Certs[role.Recommended[i]];
+                var best = history.Where(h => h.CertificationId == info.Rule.Id && h.EarnedOn <= asOf).MaxBy(h => h.ExpiresOn);
+                certifications.Add(new EngineerCertification(info.Rule.Id, info.Rule.Name, StatusOf(info.Rule.Id), best?.EarnedOn, best?.ExpiresOn,
+                    role.Focus[i], best is null ? null : ExpiryRules.Explain(best.EarnedOn, best.ExpiresOn, best.ExpiryDerived, info.ValidityMonths)));
+            }
+            var step = GapEngine.NextStep(recommendedIds, id => GapEngine.IsHeld(StatusOf(id)), s.Rules);
+            next = step is null ? null : new CertRef(step.Id, step.Name);
+            plan = GapEngine.Plan(recommendedIds, StatusOf, s.Rules);
+        }
+        var records = history.Select(h =>
+        {
+            var info = s.CertIndex.TryGetValue(h.CertificationId, out var ci) ? s.Certs[ci] : null;
+            return new CompletionRecord(h.Id, h.CertificationId, info?.Rule.Name ?? h.CertificationId, h.EarnedOn, h.ExpiresOn, h.ExpiryDerived,
+                ExpiryRules.Explain(h.EarnedOn, h.ExpiresOn, h.ExpiryDerived, info?.ValidityMonths ?? 0));
+        }).ToList();
+        return new EngineerDetail(e.EmployeeId, e.Name, e.Email, e.Title, role?.Name, role?.Id, e.Active, team, e.ManagerEmail, asOf,
+            certifications, next, plan, plan.Count == 0 ? 0 : plan[^1].CumulativePreparationDays, records);
+    }
+}

@@ -1,0 +1,159 @@
+using Microsoft.EntityFrameworkCore;
+using TeamSkills.Core.Data;
+using TeamSkills.Core.Gaps;
+
+namespace TeamSkills.Web.Features.Gaps;
+
+/// <summary>
+/// An in-memory read model of the active roster and its completions, so the gap engine runs for any as-of date
+/// without a database round trip per engineer. It is rebuilt when the database's data version moves
+/// (bumped in the same transaction as every write), so every app instance notices changes made by another.
+/// </summary>
+public sealed class GapIndex(ILogger<GapIndex> log)
+{
+    private volatile GapSnapshot? _current;
+    private readonly SemaphoreSlim _reload = new(1, 1);
+
+    public async Task<GapSnapshot> GetAsync(TeamSkillsDbContext db, CancellationToken ct)
+    {
+        var version = await db.DataVersionAsync(ct);
+        var snapshot = _current;
+        if (snapshot is not null && snapshot.Version == version) return snapshot;
+
+        await _reload.WaitAsync(ct);
+        try
+        {
+            snapshot = _current;
+            if (snapshot is not null && snapshot.Version == version) return snapshot;
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            // The version is read before the data: a write landing in between leaves this snapshot tagged older
+            // than what it holds, so the next request reloads; it never serves stale data as fresh.
+            snapshot = await GapSnapshot.LoadAsync(db, version, ct);
+            _current = snapshot;
+            log.LogInformation("Gap index v{Version} loaded: {Engineers} engineers, {Completions} completions in {Ms:F0} ms",
+                version, snapshot.Engineers.Length, snapshot.CompletionCount,
+                System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return snapshot;
+        }
+        finally
+        {
+            _reload.Release();
+        }
+    }
+}
+
+public sealed record CertInfo(CertRule Rule, int ValidityMonths);
+
+public sealed record RoleInfo(string Id, string Name, int[] Recommended, string?[] Focus);
+
+public sealed record TeamInfo(int Id, string Name, string? ManagerEmail);
+
+public sealed record EngineerRow(int Id, string EmployeeId, string Name, string Email, string Title, int RoleIndex, int TeamId,
+    string? ManagerEmail, int CompletionStart, int CompletionCount);
+
+public readonly record struct CompletionEntry(int CertIndex, DateOnly EarnedOn, DateOnly ExpiresOn, bool Derived);
+
+public sealed class GapSnapshot
+{
+    public required long Version { get; init; }
+    public required CertInfo[] Certs { get; init; }
+    public required Dictionary<string, int> CertIndex { get; init; }
+    public required Dictionary<string, CertRule> Rules { get; init; }
+    public required RoleInfo[] Roles { get; init; }
+    public required TeamInfo[] Teams { get; init; }
+    /// <summary>Active engineers ordered by team, then name.</summary>
+    public required EngineerRow[] Engineers { get; init; }
+    public required CompletionEntry[] Completions { get; init; }
+    public required Dictionary<int, (int Start, int Count)> EngineersByTeam { get; init; }
+    public int CompletionCount => Completions.Length;
+
+    public static async Task<GapSnapshot> LoadAsync(TeamSkillsDbContext db, long version, CancellationToken ct)
+    {
+        var certs = await db.Certifications.AsNoTracking().OrderBy(c => c.CatalogOrder).ToListAsync(ct);
+        var certIndex = certs.Select((c, i) => (c.Id, i)).ToDictionary(x => x.Id, x => x.i, StringComparer.Ordinal);
+        var certInfos = certs.Select(c => new CertInfo(
+            new CertRule(c.Id, c.Name, c.Level, c.RecommendedOrder, c.CatalogOrder, c.HardPrerequisiteId, c.PreparationDays, c.RenewalWindowDays),
+            c.ValidityMonths)).ToArray();
+
+        var roleRows = await db.Roles.AsNoTracking().Include(r => r.Certifications).OrderBy(r => r.Name).ToListAsync(ct);
+        var roles = roleRows.Select(r =>
+        {
+            var recs = r.Certifications.Where(rc => certIndex.ContainsKey(rc.CertificationId))
+                .OrderBy(rc => certIndex[rc.CertificationId]).ToList();
+            return new RoleInfo(r.Id, r.Name, recs.Select(rc => certIndex[rc.CertificationId]).ToArray(), recs.Select(rc => rc.Focus).ToArray());
+        }).ToArray();
+        var roleIndex = roles.Select((r, i) => (r.Id, i)).ToDictionary(x => x.Id, x => x.i, StringComparer.Ordinal);
+
+        var teams = await db.Teams.AsNoTracking().OrderBy(t => t.Name)
+            .Select(t => new TeamInfo(t.Id, t.Name, t.ManagerEmail)).ToArrayAsync(ct);
+
+        var engineers = await db.Engineers.AsNoTracking().Where(e => e.Active)
+            .OrderBy(e => e.TeamId).ThenBy(e => e.Name).ThenBy(e => e.EmployeeId)
+            .Select(e => new { e.Id, e.EmployeeId, e.Name, e.Email, e.Title, e.RoleId, e.TeamId, e.ManagerEmail })
+            .ToListAsync(ct);
+
+        var completionRows = await db.Completions.AsNoTracking()
+            .Where(c => db.Engineers.Any(e => e.Id == c.EngineerId && e.Active))
+            .OrderBy(c => c.EngineerId)
+            .Select(c => new { c.EngineerId, c.CertificationId, c.EarnedOn, c.ExpiresOn, c.ExpiryDerived })
+            .ToListAsync(ct);
+
+        var byEngineer = new Dictionary<int, (int Start, int Count)>();
+        var completions = new CompletionEntry[completionRows.Count];
+        for (var i = 0; i < completionRows.Count; i++)
+        {
+            var c = completionRows[i];
+            completions[i] = new CompletionEntry(certIndex.GetValueOrDefault(c.CertificationId, -1), c.EarnedOn, c.ExpiresOn, c.ExpiryDerived);
+            byEngineer[c.EngineerId] = byEngineer.TryGetValue(c.EngineerId, out var range) ? (range.Start, range.Count + 1) : (i, 1);
+        }
+
+        var rows = new EngineerRow[engineers.Count];
+        var byTeam = new Dictionary<int, (int Start, int Count)>();
+        for (var i = 0; i < engineers.Count; i++)
+        {
+            var e = engineers[i];
+            var range = byEngineer.GetValueOrDefault(e.Id);
+            rows[i] = new EngineerRow(e.Id, e.EmployeeId, e.Name, e.Email, e.Title,
+                e.RoleId is not null && roleIndex.TryGetValue(e.RoleId, out var ri) ? ri : -1,
+                e.TeamId, e.ManagerEmail, range.Start, range.Count);
+            byTeam[e.TeamId] = byTeam.TryGetValue(e.TeamId, out var t) ? (t.Start, t.Count + 1) : (i, 1);
+        }
+
+        return new GapSnapshot
+        {
+            Version = version, Certs = certInfos, CertIndex = certIndex,
+            Rules = certInfos.ToDictionary(c => c.Rule.Id, c => c.Rule, StringComparer.Ordinal),
+            Roles = roles, Teams = teams, Engineers = rows, Completions = completions, EngineersByTeam = byTeam,
+        };
+    }
+
+    public ReadOnlySpan<EngineerRow> TeamEngineers(int teamId) =>
+        EngineersByTeam.TryGetValue(teamId, out var r) ? Engineers.AsSpan(r.Start, r.Count) : [];
+
+    /// <summary>The completion that counts for one certification on <paramref name="asOf"/>, or null.</summary>
+    public CompletionEntry? Best(EngineerRow engineer, int certIndex, DateOnly asOf)
+    {
+        CompletionEntry? best = null;
+        foreach (var c in Completions.AsSpan(engineer.CompletionStart, engineer.CompletionCount))
+        {
+            if (c.CertIndex != certIndex || c.EarnedOn > asOf) continue;
+            if (best is null || c.ExpiresOn > best.Value.ExpiresOn) best = c;
+        }
+        return best;
+    }
+
+    public CertStatus StatusOf(EngineerRow engineer, int certIndex, DateOnly asOf) =>
+        GapEngine.Classify(Best(engineer, certIndex, asOf)?.ExpiresOn, asOf, Certs[certIndex].Rule.RenewalWindowDays);
+
+    public TeamTally Tally(int teamId, DateOnly asOf)
+    {
+        var tally = new TeamTally();
+        foreach (var e in TeamEngineers(teamId))
+        {
+            tally.AddEngineer(e.RoleIndex >= 0);
+            if (e.RoleIndex < 0) continue;
+            foreach (var ci in Roles[e.RoleIndex].Recommended) tally.AddStatus(StatusOf(e, ci, asOf));
+        }
+        return tally;
+    }
+}

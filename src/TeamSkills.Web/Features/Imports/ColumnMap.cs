@@ -1,0 +1,63 @@
+namespace TeamSkills.Web.Features.Imports;
+
+/// <summary>A column an import understands, with the header spellings HR exports use for it.</summary>
+public sealed record ColumnSpec(string Name, bool Required, params string[] Synonyms);
+
+/// <summary>
+/// Finds each known column in a header, matching case-insensitively and ignoring spaces, '_' and '-'.
+/// </summary>
+public sealed class ColumnMap
+{
+    private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+    private readonly string[] _header;
+
+    private ColumnMap(string[] header) => _header = header;
+
+    public static string Key(string header)
+    {
+        Span<char> buffer = stackalloc char[Math.Min(header.Length, 256)];
+        var n = 0;
+        foreach (var ch in header.AsSpan().Trim())
+        {
+            if (ch is ' ' or '_' or '-' or '\u00A0' or '\uFEFF' || n >= buffer.Length) continue;
+            buffer[n++] = char.ToLowerInvariant(ch);
+        }
+        return new string(buffer[..n]);
+    }
+
+    public static ColumnMap Resolve(string[] header, int headerLine, IReadOnlyList<ColumnSpec> specs, List<ImportError> errors)
+    {
+        var map = new ColumnMap(header);
+        var keys = header.Select(Key).ToArray();
+        foreach (var spec in specs)
+        {
+            var wanted = new HashSet<string>(spec.Synonyms.Prepend(spec.Name).Select(Key), StringComparer.Ordinal);
+            var found = Enumerable.Range(0, keys.Length).Where(i => wanted.Contains(keys[i])).ToList();
+            if (found.Count > 1)
+            {
+                errors.Add(new ImportError(headerLine, header[found[1]],
+                    $"Columns {string.Join(" and ", found.Select(i => $"'{header[i]}'"))} both mean '{spec.Name}'; keep one."));
+            }
+            else if (found.Count == 1)
+            {
+                map._index[spec.Name] = found[0];
+            }
+            else if (spec.Required)
+            {
+                errors.Add(new ImportError(headerLine, spec.Name,
+                    $"Missing required column '{spec.Name}' (accepted headers: {string.Join(", ", spec.Synonyms.Prepend(spec.Name))})."));
+            }
+        }
+        return map;
+    }
+
+    public bool Has(string column) => _index.ContainsKey(column);
+
+    /// <summary>The header text of a column as the file spells it (for error messages).</summary>
+    public string HeaderOf(string column) => _index.TryGetValue(column, out var i) ? _header[i] : column;
+
+    public string Get(string[] cells, string column) =>
+        _index.TryGetValue(column, out var i) && i < cells.Length ? cells[i].Trim() : "";
+
+    public int Width => _header.Length;
+}

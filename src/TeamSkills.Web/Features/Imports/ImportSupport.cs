@@ -1,0 +1,101 @@
+using System.Data.Common;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using TeamSkills.Core.Data;
+using TeamSkills.Web.Features.Platform;
+using TeamSkills.Core.Imports;
+
+namespace TeamSkills.Web.Features.Imports;
+
+internal static class ImportSupport
+{
+    public static TabularLimits Limits(ImportOptions o) =>
+        new() { MaxInflatedBytes = o.MaxInflatedBytes, MaxColumns = o.MaxColumns };
+
+    /// <summary>A deliberately plain check: one '@', something on both sides, a dot in the domain, no spaces.</summary>
+    public static bool IsValidEmail(string value)
+    {
+        if (value.Length is < 3 or > 320) return false;
+        var at = value.IndexOf('@');
+        if (at <= 0 || at != value.LastIndexOf('@') || at == value.Length - 1) return false;
+        var domain = value.AsSpan(at + 1);
+        if (domain.IndexOf('.') <= 0 || domain[^1] == '.' || domain.Contains("..", StringComparison.Ordinal)) return false;
+        foreach (var ch in value)
+        {
+            if (char.IsWhiteSpace(ch) || char.IsControl(ch) || ch is '<' or '>' or '(' or ')' or ',' or ';' or ':' or '"' or '[' or ']' or '\\') return false;
+        }
+        return true;
+    }
+
+    /// <summary>Null when the text fits; otherwise why not.</summary>
+    public static string? CheckText(string value, int maxLength)
+    {
+        if (value.Length > maxLength) return $"is {value.Length} characters long; at most {maxLength} are allowed";
+        foreach (var ch in value)
+        {
+            if (char.IsControl(ch)) return "contains a control character";
+        }
+        return null;
+    }
+
+    public static ImportOutcomeResult FileRejected(FileProblem problem, string mode, bool dryRun, long? importId) =>
+        new(problem.StatusCode, new ImportResponse(importId, false, dryRun, mode, "", 0, 0, 0, 0, 0,
+            [new ImportError(problem.Line, problem.Column, problem.Message)], problem.Message));
+
+    public static string RejectedMessage(int errorCount) =>
+        $"{errorCount} error{(errorCount == 1 ? "" : "s")} found; nothing was applied. Fix the rows listed and upload the file again.";
+
+    public static ImportRecord NewRecord(ImportKind kind, ImportRequest req, string format, DateTimeOffset now) => new()
+    {
+        Kind = kind, Mode = req.Mode, DryRun = req.DryRun, FileName = SafeFileName(req.FileName), ContentType = req.ContentType,
+        FileSize = req.Content.Length, Format = format, ImportedBy = req.ImportedBy, ImportedAt = now,
+        File = new ImportFile { Content = req.Content.ToArray() },
+    };
+
+    public static void Fill(ImportRecord record, ImportOutcome outcome, ImportResponse response)
+    {
+        record.Outcome = outcome;
+        record.Rows = response.Rows;
+        record.Created = response.Created;
+        record.Updated = response.Updated;
+        record.Deactivated = response.Deactivated;
+        record.Unchanged = response.Unchanged;
+        record.ErrorCount = response.Errors.Count;
+        record.ErrorsJson = JsonSerializer.Serialize(response.Errors.Take(200), JsonSerializerOptions.Web);
+    }
+
+    /// <summary>Records an import that changed nothing (rejected, dry run, unchanged) in its own short transaction.</summary>
+    public static async Task<long> RecordOnlyAsync(TeamSkillsDbContext db, ImportRecord record, CancellationToken ct)
+    {
+        db.Imports.Add(record);
+        await db.SaveChangesAsync(ct);
+        db.ChangeTracker.Clear();
+        return record.Id;
+    }
+
+    public static string SafeFileName(string name)
+    {
+        var file = Path.GetFileName(name.Replace('\\', '/'));
+        var clean = new string(file.Where(ch => !char.IsControl(ch) && ch is not '"' and not '/' and not '\\').ToArray()).Trim();
+        if (clean.Length > 200) clean = clean[..200];
+        return clean.Length == 0 ? "upload" : clean;
+    }
+
+    public static DbCommand Command(IDbContextTransaction tx, string sql, params string[] parameters)
+    {
+        var dbTx = tx.GetDbTransaction();
+        var cmd = dbTx.Connection!.CreateCommand();
+        cmd.Transaction = dbTx;
+        cmd.CommandText = sql;
+        foreach (var name in parameters)
+        {
+            var p = cmd.CreateParameter();
+            p.ParameterName = "@" + name;
+            cmd.Parameters.Add(p);
+        }
+        return cmd;
+    }
+
+    public static object Db(string? value) => value is null ? DBNull.Value : value;
+}

@@ -1,0 +1,262 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using TeamSkills.Core.Catalog;
+using TeamSkills.Core.Data;
+using TeamSkills.Core.Data.Configurations;
+using TeamSkills.Core.Imports;
+using TeamSkills.Core.Roster;
+using TeamSkills.Web.Features.Platform;
+
+namespace TeamSkills.Web.Features.Imports;
+
+/// <summary>
+/// Roster import: validate every row, diff against the database, then apply all of it in one transaction or
+/// nothing. Key: employee_id. mode=full deactivates engineers missing from the file; mode=partial only upserts.
+/// </summary>
+public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, IOptions<ImportOptions> options, ILogger<RosterImport> log)
+{
+    public static readonly ColumnSpec[] Columns =
+    [
+        new("employee_id", true, "employee id", "employee number", "employee no", "emp id", "id"),
+        new("name", true, "full name", "employee name"),
+        new("email", true, "work email", "e-mail", "email address", "work e-mail"),
+        new("team", true, "department", "team name"),
+        new("manager_email", true, "manager email", "manager", "manager e-mail", "manager email address"),
+        new("role", true, "title", "job title", "position"),
+    ];
+
+    private sealed record Row(int Line, string EmployeeId, string Name, string Email, string Team, string? ManagerEmail, string Title, string NormalizedTitle);
+
+    private sealed record Existing(int Id, string EmployeeId, string Name, string Email, string Title, int TeamId, string? ManagerEmail, bool Active);
+
+    public async Task<ImportOutcomeResult> ExecuteAsync(ImportRequest req, CancellationToken ct)
+    {
+        var now = clock.Now;
+        var (table, problem) = TabularFile.Read(req.Content, ImportSupport.Limits(options.Value));
+        if (problem is not null)
+        {
+            var rejected = ImportSupport.NewRecord(ImportKind.Roster, req, "", now);
+            var result = ImportSupport.FileRejected(problem, req.Mode, req.DryRun, null);
+            ImportSupport.Fill(rejected, ImportOutcome.Rejected, result.Response);
+            var id = await ImportSupport.RecordOnlyAsync(db, rejected, ct);
+            return result with { Response = result.Response with { ImportId = id } };
+        }
+
+        var errors = new List<ImportError>();
+        var map = ColumnMap.Resolve(table!.Header, table.HeaderLine, Columns, errors);
+        var rows = errors.Count == 0 ? Validate(table, map, errors) : [];
+        if (errors.Count == 0 && rows.Count == 0)
+            errors.Add(new ImportError(table.HeaderLine, "", "The file has a header but no data rows."));
+
+        var existing = await db.Engineers.AsNoTracking()
+            .Select(e => new Existing(e.Id, e.EmployeeId, e.Name, e.Email, e.Title, e.TeamId, e.ManagerEmail, e.Active))
+            .ToDictionaryAsync(e => e.EmployeeId, StringComparer.Ordinal, ct);
+        var teams = await db.Teams.AsNoTracking().ToListAsync(ct);
+        var teamByName = teams.ToDictionary(t => t.Name, StringComparer.OrdinalIgnoreCase);
+        var teamById = teams.ToDictionary(t => t.Id);
+        var full = req.Mode == "full";
+
+        if (errors.Count == 0 && !full) CheckEmailConflicts(rows, existing, map, errors);
+
+        // The diff.
+        var created = new List<Row>();
+        var updated = new List<(Row Row, Existing Old)>();
+        var unchanged = 0;
+        foreach (var row in rows)
+        {
+            if (!existing.TryGetValue(row.EmployeeId, out var old)) { created.Add(row); continue; }
+            var sameTeam = teamById.TryGetValue(old.TeamId, out var oldTeam) && string.Equals(oldTeam.Name, row.Team, StringComparison.OrdinalIgnoreCase);
+            if (old.Active && sameTeam && old.Name == row.Name && old.Email == row.Email && old.Title == row.Title && old.ManagerEmail == row.ManagerEmail)
+                unchanged++;
+            else
+                updated.Add((row, old));
+        }
+        var inFile = rows.Select(r => r.EmployeeId).ToHashSet(StringComparer.Ordinal);
+        var deactivate = full ? existing.Values.Where(e => e.Active && !inFile.Contains(e.EmployeeId)).ToList() : [];
+
+        var format = table.Format;
+        var record = ImportSupport.NewRecord(ImportKind.Roster, req, format, now);
+        errors.Sort((a, b) => a.Line != b.Line ? a.Line.CompareTo(b.Line) : string.CompareOrdinal(a.Column, b.Column));
+        if (errors.Count > 0)
+        {
+            var response = new ImportResponse(null, false, req.DryRun, req.Mode, format, rows.Count, 0, 0, 0, 0, errors,
+                ImportSupport.RejectedMessage(errors.Count));
+            ImportSupport.Fill(record, ImportOutcome.Rejected, response);
+            return new(422, response with { ImportId = await ImportSupport.RecordOnlyAsync(db, record, ct) });
+        }
+
+        var changes = created.Count + updated.Count + deactivate.Count;
+        var message = changes == 0
+            ? "No changes: the roster already matches this file."
+            : $"{(req.DryRun ? "Would create" : "Created")} {created.Count}, update {updated.Count}, deactivate {deactivate.Count}; {unchanged} unchanged.";
+        var summary = new ImportResponse(null, !req.DryRun && changes > 0, req.DryRun, req.Mode, format, rows.Count,
+            created.Count, updated.Count, deactivate.Count, unchanged, [], message);
+        if (req.DryRun || changes == 0)
+        {
+            ImportSupport.Fill(record, req.DryRun ? ImportOutcome.DryRun : ImportOutcome.Unchanged, summary);
+            return new(200, summary with { ImportId = await ImportSupport.RecordOnlyAsync(db, record, ct) });
+        }
+
+        var aliases = await db.RoleAliases.AsNoTracking().ToDictionaryAsync(a => a.NormalizedTitle, a => a.RoleId, StringComparer.Ordinal, ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+
+        // Teams first: new names get rows, so engineers can point at them.
+        foreach (var name in rows.Select(r => r.Team).Distinct(StringComparer.OrdinalIgnoreCase).Where(n => !teamByName.ContainsKey(n)))
+        {
+            var team = new Team { Name = name };
+            db.Teams.Add(team);
+            teamByName[name] = team;
+        }
+        await db.SaveChangesAsync(ct);
+        db.ChangeTracker.Clear();
+
+        await using (var insert = ImportSupport.Command(tx,
+            "INSERT INTO engineers (employee_id, name, email, title, normalized_title, role_id, team_id, manager_email, active, created_at, updated_at) " +
+            "VALUES (@employee_id, @name, @email, @title, @normalized_title, @role_id, @team_id, @manager_email, @active, @created_at, @updated_at)",
+            "employee_id", "name", "email", "title", "normalized_title", "role_id", "team_id", "manager_email", "active", "created_at", "updated_at"))
+        {
+            var p = insert.Parameters;
+            p["@active"].Value = true;
+            p["@created_at"].Value = now.UtcTicks;
+            p["@updated_at"].Value = now.UtcTicks;
+            insert.Prepare();
+            foreach (var r in created)
+            {
+                p["@employee_id"].Value = r.EmployeeId;
+                p["@name"].Value = r.Name;
+                p["@email"].Value = r.Email;
+                p["@title"].Value = r.Title;
+                p["@normalized_title"].Value = r.NormalizedTitle;
+                p["@role_id"].Value = ImportSupport.Db(aliases.GetValueOrDefault(r.NormalizedTitle));
+                p["@team_id"].Value = teamByName[r.Team].Id;
+                p["@manager_email"].Value = ImportSupport.Db(r.ManagerEmail);
+                insert.ExecuteNonQuery();
+            }
+        }
+
+        await using (var update = ImportSupport.Command(tx,
+            "UPDATE engineers SET name = @name, email = @email, title = @title, normalized_title = @normalized_title, role_id = @role_id, " +
+            "team_id = @team_id, manager_email = @manager_email, active = @active, updated_at = @updated_at WHERE id = @id",
+            "name", "email", "title", "normalized_title", "role_id", "team_id", "manager_email", "active", "updated_at", "id"))
+        {
+            var p = update.Parameters;
+            p["@active"].Value = true;
+            p["@updated_at"].Value = now.UtcTicks;
+            update.Prepare();
+            foreach (var (r, old) in updated)
+            {
+                p["@id"].Value = old.Id;
+                p["@name"].Value = r.Name;
+                p["@email"].Value = r.Email;
+                p["@title"].Value = r.Title;
+                p["@normalized_title"].Value = r.NormalizedTitle;
+                p["@role_id"].Value = ImportSupport.Db(aliases.GetValueOrDefault(r.NormalizedTitle));
+                p["@team_id"].Value = teamByName[r.Team].Id;
+                p["@manager_email"].Value = ImportSupport.Db(r.ManagerEmail);
+                update.ExecuteNonQuery();
+            }
+        }
+
+        await using (var off = ImportSupport.Command(tx, "UPDATE engineers SET active = @active, updated_at = @updated_at WHERE id = @id",
+            "active", "updated_at", "id"))
+        {
+            off.Parameters["@active"].Value = false;
+            off.Parameters["@updated_at"].Value = now.UtcTicks;
+            off.Prepare();
+            foreach (var e in deactivate)
+            {
+                off.Parameters["@id"].Value = e.Id;
+                off.ExecuteNonQuery();
+            }
+        }
+
+        await RecomputeTeamManagersAsync(ct);
+        await db.BumpDataVersionAsync(ct);
+        ImportSupport.Fill(record, ImportOutcome.Applied, summary);
+        db.Imports.Add(record);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        db.ChangeTracker.Clear();
+        log.LogInformation("Roster import {ImportId} by {User}: {Created} created, {Updated} updated, {Deactivated} deactivated, {Unchanged} unchanged",
+            record.Id, req.ImportedBy, created.Count, updated.Count, deactivate.Count, unchanged);
+        return new(200, summary with { ImportId = record.Id });
+    }
+
+    private List<Row> Validate(TabularTable table, ColumnMap map, List<ImportError> errors)
+    {
+        var rows = new List<Row>(table.Rows.Count);
+        var seenIds = new Dictionary<string, int>(StringComparer.Ordinal);
+        var seenEmails = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        foreach (var raw in table.Rows)
+        {
+            var before = errors.Count;
+            var line = raw.Line;
+            string Required(string column, int max)
+            {
+                var value = map.Get(raw.Cells, column);
+                if (value.Length == 0) errors.Add(new ImportError(line, map.HeaderOf(column), $"{column} is required."));
+                else if (ImportSupport.CheckText(value, max) is { } why) errors.Add(new ImportError(line, map.HeaderOf(column), $"{column} {why}."));
+                return value;
+            }
+
+            var employeeId = Required("employee_id", FieldLimits.EmployeeId);
+            var name = Required("name", FieldLimits.Name);
+            var email = Required("email", FieldLimits.Email).ToLowerInvariant();
+            var team = Required("team", FieldLimits.Team);
+            var manager = map.Get(raw.Cells, "manager_email").ToLowerInvariant();
+            var title = map.Get(raw.Cells, "role");
+
+            if (email.Length > 0 && email.Length <= FieldLimits.Email && !ImportSupport.IsValidEmail(email))
+                errors.Add(new ImportError(line, map.HeaderOf("email"), $"'{Clip(email)}' is not a valid email address."));
+            if (manager.Length > 0 && !ImportSupport.IsValidEmail(manager))
+                errors.Add(new ImportError(line, map.HeaderOf("manager_email"), $"'{Clip(manager)}' is not a valid email address."));
+            if (ImportSupport.CheckText(title, FieldLimits.Title) is { } titleWhy)
+                errors.Add(new ImportError(line, map.HeaderOf("role"), $"role {titleWhy}."));
+            if (raw.Cells.Length > map.Width && raw.Cells.Skip(map.Width).Any(c => c.Trim().Length > 0))
+                errors.Add(new ImportError(line, $"#{map.Width + 1}", $"The row has {raw.Cells.Length} fields but the header has {map.Width}."));
+
+            if (employeeId.Length > 0 && !seenIds.TryAdd(employeeId, line))
+                errors.Add(new ImportError(line, map.HeaderOf("employee_id"), $"Duplicate employee_id '{Clip(employeeId)}' (first on line {seenIds[employeeId]})."));
+            if (email.Length > 0 && !seenEmails.TryAdd(email, line))
+                errors.Add(new ImportError(line, map.HeaderOf("email"), $"Duplicate email '{Clip(email)}' (first on line {seenEmails[email]})."));
+
+            if (errors.Count == before)
+                rows.Add(new Row(line, employeeId, name, email, team, manager.Length == 0 ? null : manager, title, TitleNormalizer.Normalize(title)));
+        }
+        return rows;
+    }
+
+    /// <summary>In partial mode, engineers not in the file stay active, so their emails stay taken.</summary>
+    private static void CheckEmailConflicts(List<Row> rows, Dictionary<string, Existing> existing, ColumnMap map, List<ImportError> errors)
+    {
+        var inFile = rows.Select(r => r.EmployeeId).ToHashSet(StringComparer.Ordinal);
+        var taken = existing.Values.Where(e => e.Active && !inFile.Contains(e.EmployeeId))
+            .GroupBy(e => e.Email, StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(g => g.Key, g => g.First().EmployeeId, StringComparer.OrdinalIgnoreCase);
+        foreach (var row in rows)
+        {
+            if (taken.TryGetValue(row.Email, out var other))
+                errors.Add(new ImportError(row.Line, map.HeaderOf("email"), $"Email '{row.Email}' already belongs to active employee '{other}'."));
+        }
+    }
+
+    /// <summary>A team's manager is its active members' most common manager_email (ties: alphabetical).</summary>
+    private async Task RecomputeTeamManagersAsync(CancellationToken ct)
+    {
+        var counts = await db.Engineers.Where(e => e.Active && e.ManagerEmail != null)
+            .GroupBy(e => new { e.TeamId, e.ManagerEmail })
+            .Select(g => new { g.Key.TeamId, g.Key.ManagerEmail, Count = g.Count() })
+            .ToListAsync(ct);
+        var managers = counts.GroupBy(c => c.TeamId).ToDictionary(g => g.Key,
+            g => g.OrderByDescending(c => c.Count).ThenBy(c => c.ManagerEmail, StringComparer.Ordinal).First().ManagerEmail);
+        foreach (var team in await db.Teams.ToListAsync(ct))
+        {
+            var manager = managers.GetValueOrDefault(team.Id);
+            if (team.ManagerEmail != manager) team.ManagerEmail = manager;
+        }
+        await db.SaveChangesAsync(ct);
+        db.ChangeTracker.Clear();
+    }
+
+    internal static string Clip(string value) => value.Length <= 80 ? value : value[..77] + "...";
+}

@@ -1,0 +1,110 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using TeamSkills.Core.Catalog;
+using TeamSkills.Core.Data;
+
+namespace TeamSkills.Web.Features.Platform;
+
+public static class PlatformSetup
+{
+    /// <summary>"--demo" is a bare flag on the command line; configuration wants key=value.</summary>
+    public static string[] NormalizeArgs(string[] args) =>
+        args.Select(a => a is "--demo" ? "--TeamSkills:Demo=true" : a).ToArray();
+
+    public static WebApplicationBuilder AddPlatform(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<TeamSkillsOptions>().BindConfiguration(TeamSkillsOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => TryZone(o.TimeZone) is not null, "TeamSkills:TimeZone is not a known time zone id.")
+            .ValidateOnStart();
+        services.AddOptions<ImportOptions>().BindConfiguration(ImportOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DatabaseOptions>().BindConfiguration("TeamSkills:Database").ValidateOnStart();
+
+        services.TryAddTimeProvider();
+        services.AddSingleton(sp => new OrgClock(
+            sp.GetRequiredService<TimeProvider>(),
+            TryZone(sp.GetRequiredService<IOptions<TeamSkillsOptions>>().Value.TimeZone) ?? TimeZoneInfo.Utc));
+
+        services.AddProblemDetails();
+        services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
+        });
+        services.AddOpenApi();
+
+        var connectionString = builder.Configuration.GetConnectionString("TeamSkills");
+        var provider = builder.Configuration.GetValue("TeamSkills:Database:Provider", DatabaseProvider.Sqlite);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            if (provider != DatabaseProvider.Sqlite)
+                throw new InvalidOperationException($"ConnectionStrings:TeamSkills is required for provider {provider}.");
+            var dataDir = builder.Configuration.GetSection(TeamSkillsOptions.Section).Get<TeamSkillsOptions>()?.DataDirectory ?? "./data";
+            var dir = new TeamSkillsOptions { DataDirectory = dataDir }.ResolveDataDirectory(builder.Environment.ContentRootPath);
+            Directory.CreateDirectory(dir);
+            connectionString = DatabaseSetup.SqliteFileConnectionString(Path.Combine(dir, "teamskills.db"));
+        }
+        services.AddDbContext<TeamSkillsDbContext>(o => DatabaseSetup.Configure(o, provider, connectionString));
+        return builder;
+    }
+
+    private static void TryAddTimeProvider(this IServiceCollection services)
+    {
+        if (services.All(d => d.ServiceType != typeof(TimeProvider))) services.AddSingleton(TimeProvider.System);
+    }
+
+    private static TimeZoneInfo? TryZone(string id)
+    {
+        try { return TimeZoneInfo.FindSystemTimeZoneById(id); }
+        catch (TimeZoneNotFoundException) { return null; }
+        catch (InvalidTimeZoneException) { return null; }
+    }
+
+    /// <summary>Migrations (when MigrateOnStart), the catalog seed, and the demo organisation when asked.</summary>
+    public static async Task PrepareDatabaseAsync(this WebApplication app)
+    {
+        using var scope = app.Services.CreateScope();
+        var sp = scope.ServiceProvider;
+        var db = sp.GetRequiredService<TeamSkillsDbContext>();
+        var log = sp.GetRequiredService<ILoggerFactory>().CreateLogger("TeamSkills.Startup");
+        if (sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStart)
+        {
+            await db.Database.MigrateAsync();
+        }
+        if (db.Database.IsSqlite())
+        {
+            // WAL lets readers continue while an import writes.
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
+        }
+        if (await CatalogSeed.SeedAsync(db, sp.GetRequiredService<TimeProvider>()))
+        {
+            log.LogInformation("Seeded the certification catalog from catalog.json.");
+        }
+    }
+
+    public static WebApplication UsePlatform(this WebApplication app)
+    {
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+        });
+        app.UseStatusCodePages();
+        return app;
+    }
+
+    public static WebApplication MapPlatform(this WebApplication app)
+    {
+        app.MapGet("/health", async (TeamSkillsDbContext db, CancellationToken ct) =>
+        {
+            var ok = await db.Database.CanConnectAsync(ct);
+            return ok
+                ? Results.Ok(new { status = "healthy" })
+                : Results.Json(new { status = "unhealthy", reason = "database unreachable" }, statusCode: 503);
+        }).AllowAnonymous().WithTags("Platform");
+        app.MapOpenApi().AllowAnonymous();
+        return app;
+    }
+}
