@@ -91,22 +91,29 @@ internal static class XlsxReader
         var current = new System.Text.StringBuilder();
         var inSi = false;
         var phoneticDepth = 0;
-        while (reader.Read())
+        // ReadElementContentAsString already moves to the next node, so the loop only calls Read() otherwise.
+        while (!reader.EOF)
         {
+            if (reader.NodeType == XmlNodeType.Element && reader.LocalName == "t" && inSi && phoneticDepth == 0)
+            {
+                current.Append(reader.ReadElementContentAsString());
+                continue;
+            }
             if (reader.NodeType == XmlNodeType.Element)
             {
-                switch (reader.LocalName)
+                if (reader.LocalName == "si")
                 {
-                    case "si": inSi = true; current.Clear(); if (reader.IsEmptyElement) { list.Add(""); inSi = false; } break;
-                    case "rPh": if (!reader.IsEmptyElement) phoneticDepth++; break;
-                    case "t" when inSi && phoneticDepth == 0: current.Append(reader.ReadElementContentAsString()); break;
+                    current.Clear();
+                    if (reader.IsEmptyElement) list.Add(""); else inSi = true;
                 }
+                else if (reader.LocalName == "rPh" && !reader.IsEmptyElement) phoneticDepth++;
             }
             else if (reader.NodeType == XmlNodeType.EndElement)
             {
                 if (reader.LocalName == "si") { list.Add(current.ToString()); inSi = false; }
                 else if (reader.LocalName == "rPh") phoneticDepth--;
             }
+            reader.Read();
         }
         return list;
     }
@@ -178,14 +185,15 @@ internal static class XlsxReader
             cells.Clear();
             if (!reader.IsEmptyElement)
             {
-                var depth = reader.Depth;
-                while (reader.Read() && !(reader.NodeType == XmlNodeType.EndElement && reader.Depth == depth))
+                using var row = reader.ReadSubtree();
+                row.Read();
+                while (row.Read())
                 {
-                    if (reader.NodeType != XmlNodeType.Element || reader.LocalName != "c") continue;
-                    var column = ColumnIndex(reader.GetAttribute("r")) ?? cells.Count;
+                    if (row.NodeType != XmlNodeType.Element || row.LocalName != "c") continue;
+                    var column = ColumnIndex(row.GetAttribute("r")) ?? cells.Count;
                     if (column >= limits.MaxColumns)
-                        return (null, new FileProblem(422, $"Row {rowNumber} has a cell in column {column + 1}; at most {limits.MaxColumns} columns are accepted."));
-                    var value = ReadCell(reader, sharedStrings, dateStyles);
+                        return (null, new FileProblem(422, $"Row {rowNumber} has a cell in column {column + 1}; at most {limits.MaxColumns} columns are accepted.", rowNumber));
+                    var value = ReadCell(row, sharedStrings, dateStyles);
                     while (cells.Count < column) cells.Add("");
                     if (column < cells.Count) cells[column] = value; else cells.Add(value);
                 }
@@ -208,14 +216,19 @@ internal static class XlsxReader
         var type = reader.GetAttribute("t");
         var style = int.TryParse(reader.GetAttribute("s"), out var s) ? s : -1;
         if (reader.IsEmptyElement) return "";
-        var depth = reader.Depth;
         string? raw = null;
         var inline = new System.Text.StringBuilder();
-        while (reader.Read() && !(reader.NodeType == XmlNodeType.EndElement && reader.Depth == depth))
+        // A subtree reader stops at the cell's end, and leaves the row reader on it.
+        using (var cell = reader.ReadSubtree())
         {
-            if (reader.NodeType != XmlNodeType.Element) continue;
-            if (reader.LocalName == "v") raw = reader.ReadElementContentAsString();
-            else if (reader.LocalName == "t") inline.Append(reader.ReadElementContentAsString());
+            cell.Read();
+            cell.Read();
+            while (!cell.EOF)
+            {
+                if (cell.NodeType == XmlNodeType.Element && cell.LocalName == "v") { raw = cell.ReadElementContentAsString(); continue; }
+                if (cell.NodeType == XmlNodeType.Element && cell.LocalName == "t") { inline.Append(cell.ReadElementContentAsString()); continue; }
+                cell.Read();
+            }
         }
         switch (type)
         {

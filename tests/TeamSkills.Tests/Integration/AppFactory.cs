@@ -1,0 +1,98 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace TeamSkills.Tests.Integration;
+
+/// <summary>
+/// The real app over HTTP (in-memory transport), on a real SQLite file in its own temp folder, with the clock fixed
+/// at <see cref="Today"/> so statuses are deterministic.
+/// </summary>
+public sealed class AppFactory : WebApplicationFactory<Program>
+{
+    public const string ApiKey = "test-bootstrap-key-0123456789";
+    public static readonly DateOnly Today = new(2026, 6, 1);
+
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "teamskills-tests", Guid.NewGuid().ToString("N"));
+    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 6, 1, 9, 0, 0, TimeSpan.Zero));
+    private readonly Dictionary<string, string?> _settings = new();
+
+    public AppFactory With(string key, string value)
+    {
+        _settings[key] = value;
+        return this;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("TeamSkills:DataDirectory", DataDirectory);
+        builder.UseSetting("TeamSkills:Auth:BootstrapApiKey", ApiKey);
+        foreach (var (k, v) in _settings) builder.UseSetting(k, v);
+        builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+    }
+
+    public HttpClient Api()
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        client.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
+        return client;
+    }
+
+    public string DatabasePath => Path.Combine(DataDirectory, "teamskills.db");
+
+    /// <summary>Reads the SQLite file directly, beside the app: what is really stored.</summary>
+    public long Scalar(string sql)
+    {
+        using var conn = new SqliteConnection($"Data Source={DatabasePath};Mode=ReadOnly;Pooling=False");
+        conn.Open();
+        using var cmd = conn.CreateCommand();
+        cmd.CommandText = sql;
+        return Convert.ToInt64(cmd.ExecuteScalar() ?? 0L);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
+
+public static class Http
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    public static async Task<HttpResponseMessage> Upload(this HttpClient client, string url, byte[] content, string fileName,
+        string contentType = "text/csv")
+    {
+        using var form = new MultipartFormDataContent();
+        var file = new ByteArrayContent(content);
+        file.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        form.Add(file, "file", fileName);
+        return await client.PostAsync(url, form);
+    }
+
+    public static Task<HttpResponseMessage> UploadCsv(this HttpClient client, string url, string csv, string fileName = "roster.csv") =>
+        client.Upload(url, Encoding.UTF8.GetBytes(csv), fileName);
+
+    public static async Task<JsonElement> JsonOf(this HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    public static async Task<T> As<T>(this HttpResponseMessage response) =>
+        (await response.Content.ReadFromJsonAsync<T>(Json))!;
+}

@@ -1,0 +1,236 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace TeamSkills.Tests.Integration;
+
+public sealed class GapApiTests : IAsyncLifetime
+{
+    private readonly AppFactory _app = new();
+    private HttpClient _api = null!;
+
+    public async Task InitializeAsync()
+    {
+        _api = _app.Api();
+        Assert.Equal(HttpStatusCode.OK, (await _api.UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
+        var completions = await _api.UploadCsv("/api/imports/completions", Data.Completions(), "completions.csv");
+        Assert.Equal(HttpStatusCode.OK, completions.StatusCode);
+    }
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    private static JsonElement Team(JsonElement teams, string name) =>
+        teams.EnumerateArray().Single(t => t.GetProperty("name").GetString() == name);
+
+    [Fact]
+    public async Task Teams_ReturnsEveryAggregateField_AsOfToday()
+    {
+        var teams = await (await _api.GetAsync("/api/teams")).JsonOf();
+        Assert.Equal(2, teams.GetArrayLength());
+
+        var platform = Team(teams, "Platform");
+        Assert.Equal("mia@example.com", platform.GetProperty("managerEmail").GetString());
+        Assert.Equal(3, platform.GetProperty("engineerCount").GetInt32());
+        Assert.Equal(8, platform.GetProperty("recommendedCount").GetInt32());
+        Assert.Equal(3, platform.GetProperty("heldCount").GetInt32());
+        Assert.Equal(5, platform.GetProperty("gapCount").GetInt32());
+        Assert.Equal(1, platform.GetProperty("expiringSoonCount").GetInt32());
+        Assert.Equal(1, platform.GetProperty("expiredCount").GetInt32());
+        Assert.Equal(1, platform.GetProperty("unmappedCount").GetInt32());
+        Assert.Equal(37.5, platform.GetProperty("coveragePercent").GetDouble());
+        Assert.True(platform.GetProperty("id").GetInt32() > 0);
+
+        var data = Team(teams, "Data");
+        Assert.Equal(2, data.GetProperty("engineerCount").GetInt32());
+        Assert.Equal(7, data.GetProperty("recommendedCount").GetInt32());
+        Assert.Equal(1, data.GetProperty("heldCount").GetInt32());
+        Assert.Equal(6, data.GetProperty("gapCount").GetInt32());
+        Assert.Equal(0, data.GetProperty("expiringSoonCount").GetInt32());
+        Assert.Equal(1, data.GetProperty("expiredCount").GetInt32());
+        Assert.Equal(0, data.GetProperty("unmappedCount").GetInt32());
+        Assert.Equal(14.3, data.GetProperty("coveragePercent").GetDouble());
+    }
+
+    [Fact]
+    public async Task Teams_AsOfInThePast_IgnoresCompletionsEarnedLater()
+    {
+        // On 2024-01-01 only E1's architect (2023-07-01) and mlops-professional (2022, expiring 2025-01-01) existed.
+        var teams = await (await _api.GetAsync("/api/teams?asOf=2024-01-01")).JsonOf();
+        var platform = Team(teams, "Platform");
+        Assert.Equal(2, platform.GetProperty("heldCount").GetInt32());
+        Assert.Equal(0, platform.GetProperty("expiringSoonCount").GetInt32());
+        Assert.Equal(0, platform.GetProperty("expiredCount").GetInt32());
+        var data = Team(teams, "Data");
+        Assert.Equal(1, data.GetProperty("heldCount").GetInt32()); // dataops-specialist, valid until 2026-05-31
+    }
+
+    [Fact]
+    public async Task Teams_WithMalformedAsOf_Returns400()
+    {
+        var response = await _api.GetAsync("/api/teams?asOf=01/06/2026");
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("YYYY-MM-DD", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task TeamGaps_ListsEngineersWithStatusesAndNextStep()
+    {
+        var teams = await (await _api.GetAsync("/api/teams")).JsonOf();
+        var id = Team(teams, "Platform").GetProperty("id").GetInt32();
+        var gaps = await (await _api.GetAsync($"/api/teams/{id}/gaps")).JsonOf();
+
+        Assert.Equal("Platform", gaps.GetProperty("name").GetString());
+        Assert.Equal(37.5, gaps.GetProperty("coveragePercent").GetDouble());
+        foreach (var field in new[] { "id", "managerEmail", "engineerCount", "recommendedCount", "heldCount", "gapCount",
+                     "expiringSoonCount", "expiredCount", "unmappedCount" })
+        {
+            Assert.True(gaps.TryGetProperty(field, out _), field);
+        }
+        var engineers = gaps.GetProperty("engineers").EnumerateArray().ToDictionary(e => e.GetProperty("employeeId").GetString()!);
+        Assert.Equal(3, engineers.Count);
+
+        var ann = engineers["E1"];
+        Assert.Equal("Ann Archer", ann.GetProperty("name").GetString());
+        Assert.Equal("ann@example.com", ann.GetProperty("email").GetString());
+        Assert.Equal("Senior Site Reliability Engineer", ann.GetProperty("title").GetString());
+        Assert.Equal("SRE", ann.GetProperty("role").GetString());
+        var statuses = ann.GetProperty("certifications").EnumerateArray()
+            .ToDictionary(c => c.GetProperty("id").GetString()!, c => c);
+        Assert.Equal(["aiops-professional", "aiops-architect", "mlops-professional", "aiops-specialist"], statuses.Keys);
+        Assert.Equal("valid", statuses["aiops-professional"].GetProperty("status").GetString());
+        Assert.Equal("2028-01-10", statuses["aiops-professional"].GetProperty("expiresOn").GetString());
+        Assert.Equal("2025-01-10", statuses["aiops-professional"].GetProperty("earnedOn").GetString());
+        Assert.Equal("expiring", statuses["aiops-architect"].GetProperty("status").GetString());
+        Assert.Equal("expired", statuses["mlops-professional"].GetProperty("status").GetString());
+        Assert.Equal("missing", statuses["aiops-specialist"].GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, statuses["aiops-specialist"].GetProperty("earnedOn").ValueKind);
+        Assert.Equal("AIOps Specialist", statuses["aiops-specialist"].GetProperty("name").GetString());
+        // mlops-professional is the smallest-order gap, but its prerequisite mlops-foundation is not held.
+        Assert.Equal("mlops-foundation", ann.GetProperty("next").GetProperty("id").GetString());
+        Assert.Equal("MLOps Foundation", ann.GetProperty("next").GetProperty("name").GetString());
+
+        Assert.Equal("mlops-professional", engineers["E2"].GetProperty("next").GetProperty("id").GetString());
+
+        var cat = engineers["E3"];
+        Assert.Equal(JsonValueKind.Null, cat.GetProperty("role").ValueKind);
+        Assert.Equal(0, cat.GetProperty("certifications").GetArrayLength());
+        Assert.Equal(JsonValueKind.Null, cat.GetProperty("next").ValueKind);
+    }
+
+    [Fact]
+    public async Task TeamGaps_UnknownTeam_Returns404()
+    {
+        var response = await _api.GetAsync("/api/teams/9999/gaps");
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Engineer_ReturnsPlanWithPrerequisitesAndPreparationDays()
+    {
+        var eve = await (await _api.GetAsync("/api/engineers/E5")).JsonOf();
+        Assert.Equal("DevOps Engineer", eve.GetProperty("role").GetString());
+        Assert.Equal("aiops-foundation", eve.GetProperty("next").GetProperty("id").GetString());
+        var plan = eve.GetProperty("plan").EnumerateArray().ToList();
+        Assert.Equal(["aiops-foundation", "mlops-foundation", "aiops-professional", "mlops-professional"],
+            plan.Select(p => p.GetProperty("id").GetString()));
+        Assert.Equal([30, 90, 150, 210], plan.Select(p => p.GetProperty("cumulativePreparationDays").GetInt32()));
+        Assert.Equal(210, eve.GetProperty("remainingPreparationDays").GetInt32());
+
+        var ann = await (await _api.GetAsync("/api/engineers/E1")).JsonOf();
+        var annPlan = ann.GetProperty("plan").EnumerateArray().ToList();
+        Assert.Equal(["mlops-foundation", "mlops-professional", "aiops-specialist"], annPlan.Select(p => p.GetProperty("id").GetString()));
+        Assert.Equal("prerequisite of MLOps Professional", annPlan[0].GetProperty("reason").GetString());
+        var architect = ann.GetProperty("certifications").EnumerateArray().Single(c => c.GetProperty("id").GetString() == "aiops-architect");
+        Assert.Equal("expires 2026-07-01: earned 2023-07-01 + 36 months validity", architect.GetProperty("explanation").GetString());
+        Assert.Equal(3, ann.GetProperty("history").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Engineer_Unknown_Returns404()
+    {
+        Assert.Equal(HttpStatusCode.NotFound, (await _api.GetAsync("/api/engineers/NOPE")).StatusCode);
+    }
+
+    [Fact]
+    public async Task RecordingACompletion_ChangesTheTeamAtOnce()
+    {
+        var response = await _api.PostAsJsonAsync("/api/completions",
+            new { employeeId = "E5", certification = "AIOps Foundation", earnedOn = "2026-05-20" });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var body = await response.JsonOf();
+        Assert.Equal("2029-05-20", body.GetProperty("completion").GetProperty("expiresOn").GetString());
+
+        var teams = await (await _api.GetAsync("/api/teams")).JsonOf();
+        Assert.Equal(2, Team(teams, "Data").GetProperty("heldCount").GetInt32());
+        var eve = await (await _api.GetAsync("/api/engineers/E5")).JsonOf();
+        Assert.Equal("mlops-foundation", eve.GetProperty("next").GetProperty("id").GetString());
+
+        // The same record again changes nothing.
+        var again = await _api.PostAsJsonAsync("/api/completions",
+            new { employeeId = "E5", certification = "aiops-foundation", earnedOn = "2026-05-20" });
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.False((await again.JsonOf()).GetProperty("changed").GetBoolean());
+    }
+
+    [Theory]
+    [InlineData("{\"employeeId\":\"E5\",\"certification\":\"Kubernetes Guru\",\"earnedOn\":\"2026-05-20\"}", "certification")]
+    [InlineData("{\"employeeId\":\"NOBODY\",\"certification\":\"aiops-foundation\",\"earnedOn\":\"2026-05-20\"}", "employeeId")]
+    [InlineData("{\"employeeId\":\"E5\",\"certification\":\"aiops-foundation\",\"earnedOn\":\"20/05/2026\"}", "earnedOn")]
+    [InlineData("{\"employeeId\":\"E5\",\"certification\":\"aiops-foundation\",\"earnedOn\":\"2027-01-01\"}", "earnedOn")]
+    [InlineData("{\"employeeId\":\"E5\",\"certification\":\"aiops-foundation\",\"earnedOn\":\"2026-05-20\",\"expiresOn\":\"2026-01-01\"}", "expiresOn")]
+    public async Task RecordingABadCompletion_Returns422NamingTheField(string json, string field)
+    {
+        var before = _app.Scalar("SELECT COUNT(*) FROM completions");
+        var response = await _api.PostAsync("/api/completions", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal((HttpStatusCode)422, response.StatusCode);
+        var body = await response.JsonOf();
+        Assert.True(body.GetProperty("errors").TryGetProperty(field, out _));
+        Assert.Equal(before, _app.Scalar("SELECT COUNT(*) FROM completions"));
+    }
+
+    [Fact]
+    public async Task MappingAnUnmappedTitle_RecomputesAtOnce()
+    {
+        var unmapped = await (await _api.GetAsync("/api/roles/unmapped")).JsonOf();
+        var entry = Assert.Single(unmapped.EnumerateArray());
+        Assert.Equal("solutions architect", entry.GetProperty("normalizedTitle").GetString());
+        Assert.Equal(1, entry.GetProperty("engineerCount").GetInt32());
+
+        var mapped = await _api.PostAsJsonAsync("/api/roles/aliases", new { title = "Solutions Architect", role = "Platform Engineer" });
+        Assert.Equal(HttpStatusCode.Created, mapped.StatusCode);
+        Assert.Equal(1, (await mapped.JsonOf()).GetProperty("remappedEngineers").GetInt32());
+
+        Assert.Equal(0, (await (await _api.GetAsync("/api/roles/unmapped")).JsonOf()).GetArrayLength());
+        var platform = Team(await (await _api.GetAsync("/api/teams")).JsonOf(), "Platform");
+        Assert.Equal(0, platform.GetProperty("unmappedCount").GetInt32());
+        Assert.Equal(12, platform.GetProperty("recommendedCount").GetInt32());
+
+        var bad = await _api.PostAsJsonAsync("/api/roles/aliases", new { title = "Wizard", role = "Sorcerer" });
+        Assert.Equal((HttpStatusCode)422, bad.StatusCode);
+    }
+
+    [Fact]
+    public async Task Catalog_HasTheTwelveCertificationsInOrder_AndEightRoles()
+    {
+        var certs = await (await _api.GetAsync("/api/catalog/certifications")).JsonOf();
+        Assert.Equal(
+            ["aiops-foundation", "aiops-professional", "aiops-architect", "sre-aiops", "finops-aiops", "mlops-foundation",
+             "mlops-professional", "mlops-advanced", "aiops-specialist", "dataops-specialist", "devsecops-specialist", "finops-specialist"],
+            certs.EnumerateArray().Select(c => c.GetProperty("id").GetString()));
+        var advanced = certs.EnumerateArray().Single(c => c.GetProperty("id").GetString() == "mlops-advanced");
+        Assert.Equal("mlops-professional", advanced.GetProperty("hardPrerequisite").GetString());
+        Assert.Equal(36, advanced.GetProperty("validityMonths").GetInt32());
+        Assert.Equal(90, advanced.GetProperty("renewalWindowDays").GetInt32());
+        Assert.Equal(3, advanced.GetProperty("recommendedOrder").GetInt32());
+
+        var roles = await (await _api.GetAsync("/api/catalog/roles")).JsonOf();
+        Assert.Equal(8, roles.GetArrayLength());
+        var security = roles.EnumerateArray().Single(r => r.GetProperty("name").GetString() == "Security Engineer");
+        var securityCerts = security.GetProperty("certifications").EnumerateArray().ToList();
+        Assert.Equal(["aiops-professional", "mlops-foundation", "devsecops-specialist"], securityCerts.Select(c => c.GetProperty("id").GetString()));
+        Assert.Equal("Security focus", securityCerts[0].GetProperty("focus").GetString());
+        var finops = roles.EnumerateArray().Single(r => r.GetProperty("name").GetString() == "FinOps Practitioner");
+        Assert.Contains("finops-aiops", finops.GetProperty("certifications").EnumerateArray().Select(c => c.GetProperty("id").GetString()));
+    }
+}

@@ -1,0 +1,443 @@
+using System.IO.Compression;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using ClosedXML.Excel;
+
+namespace TeamSkills.Tests.Integration;
+
+public sealed class ImportApiTests : IAsyncLifetime
+{
+    private readonly AppFactory _app = new AppFactory()
+        .With("TeamSkills:Imports:MaxUploadBytes", "1048576")
+        .With("TeamSkills:Imports:MaxInflatedBytes", "16777216");
+    private HttpClient _api = null!;
+
+    public Task InitializeAsync()
+    {
+        _api = _app.Api();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    private async Task<JsonElement> ImportRoster(string csv, HttpStatusCode expected = HttpStatusCode.OK, string query = "")
+    {
+        var response = await _api.UploadCsv("/api/imports/roster" + query, csv);
+        var body = await response.JsonOf();
+        Assert.True(expected == response.StatusCode, $"{(int)response.StatusCode}: {body}");
+        return body;
+    }
+
+    /// <summary>A fingerprint of everything an import may change.</summary>
+    private string Fingerprint() => string.Join("|",
+        _app.Scalar("SELECT COUNT(*) FROM engineers"),
+        _app.Scalar("SELECT COUNT(*) FROM engineers WHERE active = 1"),
+        _app.Scalar("SELECT COUNT(*) FROM teams"),
+        _app.Scalar("SELECT COUNT(*) FROM completions"),
+        _app.Scalar("SELECT COALESCE(SUM(LENGTH(name) + LENGTH(email) + LENGTH(title) + team_id), 0) FROM engineers"),
+        _app.Scalar("SELECT value FROM app_state WHERE key = 'data_version'"));
+
+    [Fact]
+    public async Task RosterImport_CreatesEngineersAndTeams_AndAnswersTheContractFields()
+    {
+        var body = await ImportRoster(Data.Roster());
+        Assert.True(body.GetProperty("importId").GetInt64() > 0);
+        Assert.True(body.GetProperty("applied").GetBoolean());
+        Assert.Equal(5, body.GetProperty("created").GetInt32());
+        Assert.Equal(0, body.GetProperty("updated").GetInt32());
+        Assert.Equal(0, body.GetProperty("deactivated").GetInt32());
+        Assert.Equal(0, body.GetProperty("unchanged").GetInt32());
+        Assert.Equal(0, body.GetProperty("errors").GetArrayLength());
+        Assert.Equal(5, _app.Scalar("SELECT COUNT(*) FROM engineers WHERE active = 1"));
+        Assert.Equal(2, _app.Scalar("SELECT COUNT(*) FROM teams"));
+        Assert.Equal(1, _app.Scalar("SELECT COUNT(*) FROM engineers WHERE role_id IS NULL"));
+    }
+
+    [Fact]
+    public async Task RosterImport_SameFileTwice_ChangesNothingAndSaysSo()
+    {
+        await ImportRoster(Data.Roster());
+        var before = Fingerprint();
+        var again = await ImportRoster(Data.Roster());
+        Assert.False(again.GetProperty("applied").GetBoolean());
+        Assert.Equal(5, again.GetProperty("unchanged").GetInt32());
+        Assert.Equal(0, again.GetProperty("created").GetInt32() + again.GetProperty("updated").GetInt32());
+        Assert.Contains("No changes", again.GetProperty("message").GetString());
+        Assert.Equal(before, Fingerprint());
+    }
+
+    [Fact]
+    public async Task RosterImport_DryRun_ReportsTheDiffWithoutApplying()
+    {
+        await ImportRoster(Data.Roster());
+        var before = Fingerprint();
+        var changed = Data.Roster("E6,Fay Fox,fay@example.com,Data,max@example.com,Cloud Engineer")
+            .Replace("Bob Baker", "Robert Baker")
+            .Replace("E3,Cat Cole,cat@example.com,Platform,mia@example.com,Solutions Architect\n", "");
+        var dry = await ImportRoster(changed, query: "?dryRun=true");
+        Assert.False(dry.GetProperty("applied").GetBoolean());
+        Assert.True(dry.GetProperty("dryRun").GetBoolean());
+        Assert.Equal(1, dry.GetProperty("created").GetInt32());
+        Assert.Equal(1, dry.GetProperty("updated").GetInt32());
+        Assert.Equal(1, dry.GetProperty("deactivated").GetInt32());
+        Assert.Equal(3, dry.GetProperty("unchanged").GetInt32());
+        Assert.Equal(before, Fingerprint());
+
+        var real = await ImportRoster(changed);
+        Assert.True(real.GetProperty("applied").GetBoolean());
+        Assert.Equal(1, real.GetProperty("deactivated").GetInt32());
+        Assert.Equal(5, _app.Scalar("SELECT COUNT(*) FROM engineers WHERE active = 1"));
+        Assert.Equal(6, _app.Scalar("SELECT COUNT(*) FROM engineers"));
+        Assert.Equal(0, _app.Scalar("SELECT active FROM engineers WHERE employee_id = 'E3'"));
+    }
+
+    [Fact]
+    public async Task RosterImport_PartialMode_OnlyUpserts()
+    {
+        await ImportRoster(Data.Roster());
+        var partial = Data.Lines(Data.RosterHeader, "E9,Gil Gray,gil@example.com,Data,max@example.com,Data Engineer");
+        var body = await ImportRoster(partial, query: "?mode=partial");
+        Assert.Equal(1, body.GetProperty("created").GetInt32());
+        Assert.Equal(0, body.GetProperty("deactivated").GetInt32());
+        Assert.Equal(6, _app.Scalar("SELECT COUNT(*) FROM engineers WHERE active = 1"));
+    }
+
+    [Fact]
+    public async Task RosterImport_ManagerMove_ChangesTheTeamsManager()
+    {
+        await ImportRoster(Data.Roster());
+        var moved = Data.Roster().Replace("Data,max@example.com", "Data,zoe@example.com");
+        await ImportRoster(moved);
+        Assert.Equal(1, _app.Scalar("SELECT COUNT(*) FROM teams WHERE name = 'Data' AND manager_email = 'zoe@example.com'"));
+    }
+
+    [Fact]
+    public async Task RosterImport_HeadersAreMatchedLooselyWithSynonyms_AndSemicolonsAndBom()
+    {
+        var csv = "\uFEFFEmployee Number;Full Name;Work E-mail;Department;Manager;Job Title\r\n" +
+                  "E1;\"Archer; Ann\";ANN@example.com;Platform;mia@example.com;SRE\r\n";
+        var body = await ImportRoster(csv);
+        Assert.Equal(1, body.GetProperty("created").GetInt32());
+        Assert.Equal(1, _app.Scalar("SELECT COUNT(*) FROM engineers WHERE name = 'Archer; Ann' AND email = 'ann@example.com' AND role_id = 'sre'"));
+    }
+
+    [Fact]
+    public async Task RosterImport_EveryRowErrorKind_Returns422WithLineAndColumn_AndChangesNothing()
+    {
+        await ImportRoster(Data.Roster());
+        var before = Fingerprint();
+        var longName = new string('x', 5000);
+        var csv = Data.Lines(
+            "Employee ID,Name,Email,Team,Manager Email,Title",
+            "E1,Ann Archer,ann@example.com,Platform,mia@example.com,SRE",            // line 2: fine
+            ",No Id,noid@example.com,Platform,mia@example.com,SRE",                  // line 3: employee_id required
+            "E7,Bad Mail,not-an-email,Platform,mia@example.com,SRE",                  // line 4: invalid email
+            "E1,Dup Id,dup@example.com,Platform,mia@example.com,SRE",                 // line 5: duplicate employee id
+            "E8,Dup Mail,ANN@example.com,Platform,mia@example.com,SRE",               // line 6: duplicate email
+            $"E9,{longName},long@example.com,Platform,mia@example.com,SRE",           // line 7: too long
+            "E10,No Team,noteam@example.com,,mia@example.com,SRE",                    // line 8: team required
+            "E11,Bad Manager,bm@example.com,Platform,boss at example,SRE");          // line 9: invalid manager email
+        var response = await _api.UploadCsv("/api/imports/roster", csv);
+        Assert.Equal((HttpStatusCode)422, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var body = await response.JsonOf();
+        Assert.False(body.GetProperty("applied").GetBoolean());
+        var errors = body.GetProperty("errors").EnumerateArray()
+            .Select(e => (Line: e.GetProperty("line").GetInt32(), Column: e.GetProperty("column").GetString(), Message: e.GetProperty("message").GetString()!))
+            .ToList();
+        Assert.Contains(errors, e => e is { Line: 3, Column: "Employee ID" } && e.Message.Contains("required"));
+        Assert.Contains(errors, e => e is { Line: 4, Column: "Email" } && e.Message.Contains("not a valid email"));
+        Assert.Contains(errors, e => e is { Line: 5, Column: "Employee ID" } && e.Message.Contains("line 2"));
+        Assert.Contains(errors, e => e is { Line: 6, Column: "Email" } && e.Message.Contains("Duplicate email"));
+        Assert.Contains(errors, e => e is { Line: 7, Column: "Name" } && e.Message.Contains("at most 200"));
+        Assert.Contains(errors, e => e is { Line: 8, Column: "Team" } && e.Message.Contains("required"));
+        Assert.Contains(errors, e => e is { Line: 9, Column: "Manager Email" });
+        Assert.Equal(7, errors.Count);
+        Assert.Equal(before, Fingerprint());
+        Assert.Equal(1, _app.Scalar("SELECT COUNT(*) FROM imports WHERE outcome = 'Rejected'"));
+    }
+
+    [Fact]
+    public async Task RosterImport_MissingColumn_Returns422NamingIt()
+    {
+        var body = await ImportRoster("employee_id,name,team,manager_email,title\nE1,Ann,Platform,,SRE\n", (HttpStatusCode)422);
+        var error = Assert.Single(body.GetProperty("errors").EnumerateArray());
+        Assert.Equal(1, error.GetProperty("line").GetInt32());
+        Assert.Equal("email", error.GetProperty("column").GetString());
+    }
+
+    [Fact]
+    public async Task RosterImport_QuotedFieldsWithLineBreaks_ReportTheRightLines()
+    {
+        var csv = Data.RosterHeader + "\n" +
+                  "E1,\"Ann\nArcher\",ann@example.com,Platform,,SRE\n" +   // lines 2-3
+                  "E2,Bob,bad-email,Platform,,SRE\n";                       // line 4
+        var body = await ImportRoster(csv, (HttpStatusCode)422);
+        var errors = body.GetProperty("errors").EnumerateArray().ToList();
+        // The line break inside a name is itself refused (control character), on the line where the record starts.
+        Assert.Equal([2, 4], errors.Select(e => e.GetProperty("line").GetInt32()));
+        Assert.Contains("control character", errors[0].GetProperty("message").GetString());
+    }
+
+    public static TheoryData<string, byte[], int> BadFiles()
+    {
+        var junk = new byte[4096];
+        new Random(7).NextBytes(junk);
+        junk[0] = 0x00;
+        return new()
+        {
+            { "empty", [], 422 },
+            { "header only", Data.Utf8(Data.RosterHeader + "\n"), 422 },
+            { "blank lines only", Data.Utf8("\n\n  \n"), 422 },
+            { "binary junk renamed .csv", junk, 415 },
+            { "png", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52], 415 },
+            { "legacy xls", [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0, 0, 0], 415 },
+            { "invalid utf-8", [.. Data.Utf8(Data.RosterHeader + "\nE1,Ann "), 0xC3, 0x28, .. Data.Utf8(",a@example.com,T,,SRE\n")], 422 },
+            { "unclosed quote", Data.Utf8(Data.RosterHeader + "\nE1,\"Ann,a@example.com,T,,SRE\n"), 422 },
+            { "zip that is not a workbook", ZipWith(("hello.txt", "hi"u8.ToArray())), 422 },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(BadFiles))]
+    public async Task RosterImport_BadFile_IsRefusedWithAClearError_AndChangesNothing(string name, byte[] content, int status)
+    {
+        await ImportRoster(Data.Roster());
+        var before = Fingerprint();
+        var response = await _api.Upload("/api/imports/roster", content, name + ".csv");
+        Assert.Equal((HttpStatusCode)status, response.StatusCode);
+        var body = await response.JsonOf();
+        Assert.False(string.IsNullOrWhiteSpace(body.GetProperty("detail").GetString()));
+        Assert.NotEmpty(body.GetProperty("errors").EnumerateArray());
+        Assert.Equal(before, Fingerprint());
+        Assert.Equal(HttpStatusCode.OK, (await _api.GetAsync("/health")).StatusCode);
+    }
+
+    [Fact]
+    public async Task RosterImport_Oversize_Returns413_AndChangesNothing()
+    {
+        await ImportRoster(Data.Roster());
+        var before = Fingerprint();
+        var big = new StringBuilder(Data.RosterHeader + "\n");
+        for (var i = 0; big.Length < 1_200_000; i++) big.Append($"X{i},Name {i},x{i}@example.com,Big,,SRE\n");
+        var response = await _api.UploadCsv("/api/imports/roster", big.ToString());
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains("MB", (await response.JsonOf()).GetProperty("detail").GetString());
+        Assert.Equal(before, Fingerprint());
+    }
+
+    [Fact]
+    public async Task RosterImport_ZipBomb_IsRefusedByCountingInflatedBytes()
+    {
+        await ImportRoster(Data.Roster());
+        var before = Fingerprint();
+        // 64 MB of spaces inside a "worksheet" compresses to well under the 1 MB upload limit.
+        var bomb = BombWorkbook(64L * 1024 * 1024);
+        Assert.True(bomb.Length < 1_048_576, $"bomb is {bomb.Length} bytes");
+        var response = await _api.Upload("/api/imports/roster", bomb, "bomb.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+        Assert.Equal((HttpStatusCode)422, response.StatusCode);
+        Assert.Contains("zip bomb", (await response.JsonOf()).GetProperty("detail").GetString());
+        Assert.Equal(before, Fingerprint());
+    }
+
+    [Fact]
+    public async Task RosterImport_XlsxWithTooManyColumns_Returns422()
+    {
+        using var wb = new XLWorkbook();
+        var ws = wb.AddWorksheet("Roster");
+        ws.Cell(1, 1).Value = "employee_id";
+        ws.Cell(1, 16384).Value = "far away";
+        var response = await _api.Upload("/api/imports/roster", Save(wb), "wide.xlsx");
+        Assert.Equal((HttpStatusCode)422, response.StatusCode);
+        Assert.Contains("columns", (await response.JsonOf()).GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task XlsxAndCsv_GiveTheSameResult()
+    {
+        await using var other = new AppFactory();
+        var otherApi = other.Api();
+
+        await ImportRoster(Data.Roster());
+        Assert.Equal(HttpStatusCode.OK, (await _api.UploadCsv("/api/imports/completions", Data.Completions(), "c.csv")).StatusCode);
+
+        var rosterXlsx = ToWorkbook(Data.Roster(), dateColumns: []);
+        var completionsXlsx = ToWorkbook(Data.Completions(), dateColumns: [2, 3]);
+        Assert.Equal(HttpStatusCode.OK, (await otherApi.Upload("/api/imports/roster", rosterXlsx, "roster.xlsx")).StatusCode);
+        var c = await otherApi.Upload("/api/imports/completions", completionsXlsx, "completions.xlsx");
+        Assert.True(c.StatusCode == HttpStatusCode.OK, await c.Content.ReadAsStringAsync());
+
+        Assert.Equal(await (await _api.GetAsync("/api/teams")).Content.ReadAsStringAsync(),
+            await (await otherApi.GetAsync("/api/teams")).Content.ReadAsStringAsync());
+        foreach (var id in new[] { "E1", "E2", "E4", "E5" })
+        {
+            var a = (await (await _api.GetAsync($"/api/engineers/{id}")).JsonOf()).GetProperty("certifications").ToString();
+            var b = (await (await otherApi.GetAsync($"/api/engineers/{id}")).JsonOf()).GetProperty("certifications").ToString();
+            Assert.Equal(a, b);
+        }
+        // Re-importing the xlsx is as idempotent as the CSV.
+        var again = await (await otherApi.Upload("/api/imports/roster", rosterXlsx, "roster.xlsx")).JsonOf();
+        Assert.Equal(5, again.GetProperty("unchanged").GetInt32());
+    }
+
+    [Fact]
+    public async Task CompletionImport_RowErrors_Return422_AndNothingIsApplied()
+    {
+        await ImportRoster(Data.Roster());
+        var before = Fingerprint();
+        var csv = Data.Lines(
+            "employee_id,certification,earned_on,expires_on",
+            "E1,aiops-foundation,2025-01-01,",          // fine
+            "E404,aiops-foundation,2025-01-01,",        // unknown engineer
+            "E1,Kubernetes Wizard,2025-01-01,",         // unknown certification
+            "E1,aiops-professional,01/02/2025,",        // bad date
+            "E1,aiops-architect,2025-01-01,2024-01-01", // expiry before earned
+            "E1,aiops-foundation,2025-01-01,",          // duplicate of line 2
+            "E2,mlops-foundation,2030-01-01,");         // future
+        var body = await (await _api.UploadCsv("/api/imports/completions", csv, "c.csv")).JsonOf();
+        var errors = body.GetProperty("errors").EnumerateArray().Select(e => (e.GetProperty("line").GetInt32(), e.GetProperty("column").GetString())).ToList();
+        Assert.Equal([(3, "employee_id"), (4, "certification"), (5, "earned_on"), (6, "expires_on"), (7, "certification"), (8, "earned_on")], errors);
+        Assert.Equal(before, Fingerprint());
+    }
+
+    [Fact]
+    public async Task CompletionImport_MatchesLongNamesAndEmails_DerivesExpiry_AndIsIdempotent()
+    {
+        await ImportRoster(Data.Roster());
+        var csv = Data.Lines(
+            "E-mail,Certification,Earned On",
+            "ann@example.com,Certified MLOps Engineer — Professional,2025-02-03",
+            "ANN@EXAMPLE.COM,  certified   aiops architect -   foundation level ,2024-12-31");
+        var body = await (await _api.UploadCsv("/api/imports/completions", csv, "c.csv")).JsonOf();
+        Assert.Equal(2, body.GetProperty("created").GetInt32());
+        Assert.Equal(1, _app.Scalar("SELECT COUNT(*) FROM completions WHERE certification_id = 'mlops-professional' AND expires_on = '2028-02-03' AND expiry_derived = 1"));
+        Assert.Equal(1, _app.Scalar("SELECT COUNT(*) FROM completions WHERE certification_id = 'aiops-foundation' AND expires_on = '2027-12-31'"));
+
+        var again = await (await _api.UploadCsv("/api/imports/completions", csv, "c.csv")).JsonOf();
+        Assert.Equal(2, again.GetProperty("unchanged").GetInt32());
+        Assert.False(again.GetProperty("applied").GetBoolean());
+        Assert.Equal(2, _app.Scalar("SELECT COUNT(*) FROM completions"));
+    }
+
+    [Fact]
+    public async Task CompletionHistory_IsKept_AndTheLatestExpiryCounts()
+    {
+        await ImportRoster(Data.Roster());
+        var csv = Data.Lines("employee_id,certification,earned_on,expires_on",
+            "E5,aiops-foundation,2020-01-01,2023-01-01",
+            "E5,aiops-foundation,2023-02-01,2026-02-01",
+            "E5,aiops-foundation,2022-06-01,2026-07-15");
+        Assert.Equal(HttpStatusCode.OK, (await _api.UploadCsv("/api/imports/completions", csv, "c.csv")).StatusCode);
+        Assert.Equal(3, _app.Scalar("SELECT COUNT(*) FROM completions"));
+        var eve = await (await _api.GetAsync("/api/engineers/E5")).JsonOf();
+        var foundation = eve.GetProperty("certifications").EnumerateArray().Single(c => c.GetProperty("id").GetString() == "aiops-foundation");
+        Assert.Equal("2026-07-15", foundation.GetProperty("expiresOn").GetString());
+        Assert.Equal("expiring", foundation.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Imports_AreRecorded_AndTheOriginalFileCanBeDownloaded()
+    {
+        var csv = Data.Roster();
+        var id = (await ImportRoster(csv)).GetProperty("importId").GetInt64();
+        await _api.Upload("/api/imports/roster", [0, 1, 2, 3], "junk.csv");
+
+        var list = await (await _api.GetAsync("/api/imports")).JsonOf();
+        Assert.Equal(2, list.GetArrayLength());
+        var applied = list.EnumerateArray().Single(i => i.GetProperty("id").GetInt64() == id);
+        Assert.Equal("Applied", applied.GetProperty("outcome").GetString());
+        Assert.Equal("bootstrap-admin", applied.GetProperty("importedBy").GetString());
+        Assert.Equal(5, applied.GetProperty("created").GetInt32());
+        Assert.Equal("Rejected", list[0].GetProperty("outcome").GetString());
+
+        var file = await _api.GetAsync($"/api/imports/{id}/file");
+        Assert.Equal(HttpStatusCode.OK, file.StatusCode);
+        Assert.Equal(Data.Utf8(csv), await file.Content.ReadAsByteArrayAsync());
+        Assert.Equal("text/csv", file.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.NotFound, (await _api.GetAsync("/api/imports/999/file")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Import_WithBadMode_Returns400()
+    {
+        var response = await _api.UploadCsv("/api/imports/roster?mode=everything", Data.Roster());
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Import_WithoutFileField_Returns400()
+    {
+        using var form = new MultipartFormDataContent { { new StringContent("x"), "notfile" } };
+        var response = await _api.PostAsync("/api/imports/roster", form);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    internal static byte[] ToWorkbook(string csv, int[] dateColumns)
+    {
+        using var wb = new XLWorkbook();
+        var ws = wb.AddWorksheet("Sheet1");
+        var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        for (var r = 0; r < lines.Length; r++)
+        {
+            var cells = lines[r].Split(',');
+            for (var c = 0; c < cells.Length; c++)
+            {
+                var cell = ws.Cell(r + 1, c + 1);
+                if (r > 0 && dateColumns.Contains(c) && DateTime.TryParse(cells[c], out var date))
+                {
+                    cell.Value = date; // a real Excel date cell, as HR exports have
+                    cell.Style.DateFormat.Format = "dd/mm/yyyy";
+                }
+                else if (r > 0 && c == 0 && int.TryParse(cells[c], out var n)) cell.Value = n;
+                else cell.SetValue(cells[c]);
+            }
+        }
+        return Save(wb);
+    }
+
+    private static byte[] Save(XLWorkbook wb)
+    {
+        using var ms = new MemoryStream();
+        wb.SaveAs(ms);
+        return ms.ToArray();
+    }
+
+    private static byte[] ZipWith(params (string Name, byte[] Content)[] entries)
+    {
+        using var ms = new MemoryStream();
+        using (var zip = new ZipArchive(ms, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var (name, content) in entries)
+            {
+                using var s = zip.CreateEntry(name, CompressionLevel.SmallestSize).Open();
+                s.Write(content);
+            }
+        }
+        return ms.ToArray();
+    }
+
+    private static byte[] BombWorkbook(long inflatedBytes)
+    {
+        using var ms = new MemoryStream();
+        using (var zip = new ZipArchive(ms, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            void Text(string name, string content)
+            {
+                using var s = zip.CreateEntry(name).Open();
+                s.Write(Encoding.UTF8.GetBytes(content));
+            }
+            Text("[Content_Types].xml", "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>");
+            Text("xl/workbook.xml", "<workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"><sheets><sheet name=\"S\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>");
+            Text("xl/_rels/workbook.xml.rels", "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Target=\"worksheets/sheet1.xml\"/></Relationships>");
+            using var sheet = zip.CreateEntry("xl/worksheets/sheet1.xml", CompressionLevel.SmallestSize).Open();
+            sheet.Write("<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>"u8);
+            var spaces = new byte[1 << 20];
+            Array.Fill(spaces, (byte)' ');
+            for (long written = 0; written < inflatedBytes; written += spaces.Length) sheet.Write(spaces);
+            sheet.Write("</sheetData></worksheet>"u8);
+        }
+        return ms.ToArray();
+    }
+}

@@ -1,0 +1,93 @@
+using System.Text;
+using ClosedXML.Excel;
+using TeamSkills.Core.Imports;
+
+namespace TeamSkills.Tests.Unit;
+
+public sealed class TabularFileTests
+{
+    private static readonly TabularLimits Limits = new();
+
+    private static TabularTable Csv(string text)
+    {
+        var (table, problem) = TabularFile.Read(Encoding.UTF8.GetBytes(text), Limits);
+        Assert.Null(problem);
+        return table!;
+    }
+
+    [Theory]
+    [InlineData("a,b,c\n1,2,3\n")]
+    [InlineData("a;b;c\r\n1;2;3\r\n")]
+    [InlineData("a\tb\tc\n1\t2\t3")]
+    [InlineData("\uFEFFa,b,c\n1,2,3\n")]
+    public void Csv_DetectsTheDelimiter_AndStripsTheBom(string text)
+    {
+        var t = Csv(text);
+        Assert.Equal(["a", "b", "c"], t.Header);
+        Assert.Equal(["1", "2", "3"], Assert.Single(t.Rows).Cells);
+        Assert.Equal(2, t.Rows[0].Line);
+    }
+
+    [Fact]
+    public void Csv_HandlesQuotesEscapesAndEmbeddedLineBreaks_WithTheStartingLine()
+    {
+        var t = Csv("name,note\n\"Doe, Jane\",\"said \"\"hi\"\"\"\n\"multi\nline\",x\n\nlast,\"\"\n");
+        Assert.Equal(["Doe, Jane", "said \"hi\""], t.Rows[0].Cells);
+        Assert.Equal(["multi\nline", "x"], t.Rows[1].Cells);
+        Assert.Equal(3, t.Rows[1].Line);
+        Assert.Equal(["last", ""], t.Rows[2].Cells);
+        Assert.Equal(6, t.Rows[2].Line); // the blank line 5 is skipped but counted
+    }
+
+    [Fact]
+    public void Csv_CommaInsideQuotedHeader_DoesNotConfuseDetection()
+    {
+        var t = Csv("\"a;b\",c\n1,2\n");
+        Assert.Equal(["a;b", "c"], t.Header);
+    }
+
+    [Theory]
+    [InlineData("a,b\n\"open,1\n", 422)]
+    [InlineData("a,b\n\"x\"y,1\n", 422)]
+    [InlineData("", 422)]
+    public void Csv_Malformed_IsAProblemWithALine(string text, int status)
+    {
+        var (table, problem) = TabularFile.Read(Encoding.UTF8.GetBytes(text), Limits);
+        Assert.Null(table);
+        Assert.Equal(status, problem!.StatusCode);
+    }
+
+    [Fact]
+    public void Csv_TooManyColumns_IsRefused()
+    {
+        var header = string.Join(",", Enumerable.Range(0, 300).Select(i => $"c{i}"));
+        var (_, problem) = TabularFile.Read(Encoding.UTF8.GetBytes(header + "\n"), Limits);
+        Assert.Contains("columns", problem!.Message);
+    }
+
+    [Fact]
+    public void Xlsx_ReadsStringsNumbersAndDates_FromTheFirstSheet()
+    {
+        using var wb = new XLWorkbook();
+        var ws = wb.AddWorksheet("Roster");
+        ws.Cell(1, 1).Value = "employee_id";
+        ws.Cell(1, 2).Value = "earned_on";
+        ws.Cell(1, 3).Value = "name";
+        ws.Cell(2, 1).Value = 1001;
+        ws.Cell(2, 2).Value = new DateTime(2024, 3, 1);
+        ws.Cell(2, 3).Value = "Zoë <O'Brien>";
+        ws.Cell(4, 1).Value = "E2"; // row 3 left blank
+        wb.AddWorksheet("Other").Cell(1, 1).Value = "ignored";
+        using var ms = new MemoryStream();
+        wb.SaveAs(ms);
+
+        var (table, problem) = TabularFile.Read(ms.ToArray(), Limits);
+        Assert.Null(problem);
+        Assert.Equal("xlsx", table!.Format);
+        Assert.Equal(["employee_id", "earned_on", "name"], table.Header);
+        Assert.Equal(["1001", "2024-03-01", "Zoë <O'Brien>"], table.Rows[0].Cells);
+        Assert.Equal(2, table.Rows[0].Line);
+        Assert.Equal(4, table.Rows[1].Line);
+        Assert.Equal("E2", table.Rows[1].Cells[0]);
+    }
+}
