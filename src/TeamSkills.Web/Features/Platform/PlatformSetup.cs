@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
@@ -36,16 +37,22 @@ public static class PlatformSetup
         });
         services.AddOpenApi();
 
+        var dataDirectory = new TeamSkillsOptions
+        {
+            DataDirectory = builder.Configuration.GetSection(TeamSkillsOptions.Section).Get<TeamSkillsOptions>()?.DataDirectory ?? "./data",
+        }.ResolveDataDirectory(builder.Environment.ContentRootPath);
+        Directory.CreateDirectory(dataDirectory);
+        // Sign-in cookies survive a restart: the keys live beside the data.
+        services.AddDataProtection().SetApplicationName("TeamSkills")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
+
         var connectionString = builder.Configuration.GetConnectionString("TeamSkills");
         var provider = builder.Configuration.GetValue("TeamSkills:Database:Provider", DatabaseProvider.Sqlite);
         if (string.IsNullOrWhiteSpace(connectionString))
         {
             if (provider != DatabaseProvider.Sqlite)
                 throw new InvalidOperationException($"ConnectionStrings:TeamSkills is required for provider {provider}.");
-            var dataDir = builder.Configuration.GetSection(TeamSkillsOptions.Section).Get<TeamSkillsOptions>()?.DataDirectory ?? "./data";
-            var dir = new TeamSkillsOptions { DataDirectory = dataDir }.ResolveDataDirectory(builder.Environment.ContentRootPath);
-            Directory.CreateDirectory(dir);
-            connectionString = DatabaseSetup.SqliteFileConnectionString(Path.Combine(dir, "teamskills.db"));
+            connectionString = DatabaseSetup.SqliteFileConnectionString(Path.Combine(dataDirectory, "teamskills.db"));
         }
         services.AddDbContext<TeamSkillsDbContext>(o => DatabaseSetup.Configure(o, provider, connectionString));
         return builder;
