@@ -233,4 +233,20 @@ public sealed class GapApiTests : IAsyncLifetime
         var finops = roles.EnumerateArray().Single(r => r.GetProperty("name").GetString() == "FinOps Practitioner");
         Assert.Contains("finops-aiops", finops.GetProperty("certifications").EnumerateArray().Select(c => c.GetProperty("id").GetString()));
     }
+
+    [Fact]
+    public async Task EditingTheRenewalWindow_ChangesStatusesAtOnce_AndCyclesAreRefused()
+    {
+        // E1's aiops-professional expires 2028-01-10: valid with a 90-day window, expiring with a 1000-day one.
+        var edit = await _api.PutAsJsonAsync("/api/catalog/certifications/aiops-professional", new { renewalWindowDays = 365 * 2 });
+        Assert.Equal((HttpStatusCode)422, edit.StatusCode);
+        edit = await _api.PutAsJsonAsync("/api/catalog/certifications/aiops-professional", new { renewalWindowDays = 365 });
+        Assert.Equal(HttpStatusCode.OK, edit.StatusCode);
+        var platform = Team(await (await _api.GetAsync("/api/teams?asOf=2027-02-01")).JsonOf(), "Platform");
+        Assert.Equal(1, platform.GetProperty("expiringSoonCount").GetInt32()); // E1's, expiring 2028-01-10 within 365 days
+
+        var cycle = await _api.PutAsJsonAsync("/api/catalog/certifications/mlops-foundation", new { hardPrerequisite = "mlops-advanced" });
+        Assert.Equal((HttpStatusCode)422, cycle.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _api.PutAsJsonAsync("/api/catalog/certifications/nope", new { validityMonths = 12 })).StatusCode);
+    }
 }

@@ -19,6 +19,11 @@ public sealed record UnmappedTitle(string NormalizedTitle, IReadOnlyList<string>
 
 public sealed record MapAlias(string? Title, string? Role);
 
+/// <summary>A partial edit of one certification: only the fields given change.</summary>
+public sealed record EditCertification(
+    int? ValidityMonths, int? RenewalWindowDays, int? RecommendedOrder, string? HardPrerequisite, bool? ClearHardPrerequisite,
+    int? PreparationDays, RenewalBase? RenewalBase);
+
 public sealed record AliasMapped(string Title, string NormalizedTitle, string RoleId, string Role, int RemappedEngineers);
 
 public static class CatalogEndpoints
@@ -34,6 +39,46 @@ public static class CatalogEndpoints
                 c.PreparationDays, c.PreparationNote, c.ValidityMonths, c.RenewalWindowDays, c.RenewalBase,
                 c.Aliases.Split('|', StringSplitOptions.RemoveEmptyEntries))).ToList();
         }).WithTags("Catalog");
+
+        api.MapPut("/catalog/certifications/{id}", async (string id, EditCertification body, TeamSkillsDbContext db, CancellationToken ct) =>
+        {
+            var certs = await db.Certifications.ToListAsync(ct);
+            var cert = certs.FirstOrDefault(c => c.Id == id);
+            if (cert is null) return Results.Problem(statusCode: 404, title: "Certification not found", detail: $"No certification '{id}'.");
+            var errors = new Dictionary<string, string[]>();
+            if (body.ValidityMonths is < 1 or > 120) errors["validityMonths"] = ["validityMonths must be between 1 and 120."];
+            if (body.RenewalWindowDays is < 0 or > 365) errors["renewalWindowDays"] = ["renewalWindowDays must be between 0 and 365."];
+            if (body.RecommendedOrder is < 1 or > 99) errors["recommendedOrder"] = ["recommendedOrder must be between 1 and 99."];
+            if (body.PreparationDays is < 0 or > 3650) errors["preparationDays"] = ["preparationDays must be between 0 and 3650."];
+            if (body.HardPrerequisite is { } pre)
+            {
+                var byId = certs.ToDictionary(c => c.Id);
+                if (!byId.ContainsKey(pre)) errors["hardPrerequisite"] = [$"Unknown certification '{pre}'."];
+                else
+                {
+                    // Walk the chain from the new prerequisite: reaching this certification again would be a cycle.
+                    for (string? cur = pre; cur is not null; cur = byId[cur].HardPrerequisiteId)
+                    {
+                        if (cur == id) { errors["hardPrerequisite"] = ["That prerequisite would make a cycle."]; break; }
+                    }
+                }
+            }
+            if (errors.Count > 0) return Results.ValidationProblem(errors, statusCode: 422, title: "Edit rejected");
+
+            cert.ValidityMonths = body.ValidityMonths ?? cert.ValidityMonths;
+            cert.RenewalWindowDays = body.RenewalWindowDays ?? cert.RenewalWindowDays;
+            cert.RecommendedOrder = body.RecommendedOrder ?? cert.RecommendedOrder;
+            cert.PreparationDays = body.PreparationDays ?? cert.PreparationDays;
+            cert.RenewalBase = body.RenewalBase ?? cert.RenewalBase;
+            if (body.HardPrerequisite is not null) cert.HardPrerequisiteId = body.HardPrerequisite;
+            else if (body.ClearHardPrerequisite == true) cert.HardPrerequisiteId = null;
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await db.SaveChangesAsync(ct);
+            await db.BumpDataVersionAsync(ct);
+            await tx.CommitAsync(ct);
+            return Results.Ok(new { cert.Id, cert.ValidityMonths, cert.RenewalWindowDays, cert.RecommendedOrder,
+                HardPrerequisite = cert.HardPrerequisiteId, cert.PreparationDays, cert.RenewalBase });
+        }).WithTags("Catalog").RequireAuthorization(AccessSetup.WritePolicy);
 
         api.MapGet("/catalog/roles", async (TeamSkillsDbContext db, CancellationToken ct) =>
         {
