@@ -9,6 +9,8 @@ namespace TeamSkills.Web.Features.Imports;
 
 public static class ImportEndpoints
 {
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+
     public static WebApplicationBuilder AddImports(this WebApplicationBuilder builder)
     {
         builder.Services.AddScoped<RosterImport>();
@@ -90,7 +92,17 @@ public static class ImportEndpoints
             await stream.ReadExactlyAsync(buffer, ct);
         }
         var request = new ImportRequest(buffer, file.FileName, file.ContentType ?? "", mode, dryRun, CallerScope.From(http.User).Actor);
-        var outcome = await handler(request, ct);
+        // One import at a time per instance: each diffs against the data the previous one left.
+        ImportOutcomeResult outcome;
+        await Gate.WaitAsync(ct);
+        try
+        {
+            outcome = await handler(request, ct);
+        }
+        finally
+        {
+            Gate.Release();
+        }
         if (outcome.StatusCode == 200) return Results.Ok(outcome.Response);
 
         var r = outcome.Response;
