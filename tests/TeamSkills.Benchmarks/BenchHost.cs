@@ -3,11 +3,6 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
-using TeamSkills.Web.Features.Access;
-using TeamSkills.Web.Features.Catalog;
-using TeamSkills.Web.Features.Completions;
-using TeamSkills.Web.Features.Gaps;
-using TeamSkills.Web.Features.Home;
 using TeamSkills.Web.Features.Imports;
 using TeamSkills.Web.Features.Platform;
 
@@ -31,28 +26,10 @@ internal static class BenchHost
             ContentRootPath = AppContext.BaseDirectory,
             ApplicationName = typeof(RosterImport).Assembly.GetName().Name,
         });
-        builder.AddPlatform();
-        builder.AddAccess();
-        builder.AddGaps();
-        builder.AddImports();
-        builder.AddPages();
-
+        builder.AddTeamSkills();
         var app = builder.Build();
         await app.PrepareDatabaseAsync();
-
-        app.UsePlatform();
-        app.UseStaticFiles();
-        app.UseAuthentication();
-        app.UseAuthorization();
-        app.UseAntiforgery();
-
-        app.MapPlatform();
-        var api = app.MapGroup("/api").RequireAuthorization(AccessSetup.ApiPolicy);
-        api.MapImports();
-        api.MapCompletions();
-        api.MapCatalog();
-        api.MapGaps();
-        app.MapPages();
+        app.MapTeamSkills();
         return app;
     }
 

@@ -244,8 +244,6 @@ namespace TeamSkills.Migrations.Sqlite.Migrations
 
                     b.HasIndex("CertificationId");
 
-                    b.HasIndex("ExpiresOn");
-
                     b.HasIndex("ImportId");
 
                     b.HasIndex("EngineerId", "CertificationId", "EarnedOn")
@@ -455,12 +453,8 @@ namespace TeamSkills.Migrations.Sqlite.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Email");
-
                     b.HasIndex("EmployeeId")
                         .IsUnique();
-
-                    b.HasIndex("NormalizedTitle");
 
                     b.HasIndex("RoleId");
 

@@ -33,7 +33,7 @@ public sealed class CertificationNameMatcher
     {
         var sb = new StringBuilder(text.Length);
         var pendingSpace = false;
-        foreach (var raw in text.Normalize(NormalizationForm.FormKC))
+        foreach (var raw in System.Text.Ascii.IsValid(text) ? text : text.Normalize(NormalizationForm.FormKC))
         {
             var ch = IsDash(raw) ? '-' : char.ToLowerInvariant(raw);
             if (char.IsWhiteSpace(ch)) { pendingSpace = true; continue; }

@@ -18,7 +18,9 @@ public static class TitleNormalizer
     {
         if (string.IsNullOrWhiteSpace(title)) return "";
         var sb = new StringBuilder(title.Length);
-        foreach (var ch in title.Normalize(NormalizationForm.FormKC))
+        // Unicode compatibility folding only when needed: most titles are ASCII, and ICU is the slow part.
+        var text = System.Text.Ascii.IsValid(title) ? title : title.Normalize(NormalizationForm.FormKC);
+        foreach (var ch in text)
         {
             sb.Append(char.IsLetterOrDigit(ch) ? char.ToLowerInvariant(ch) : ' ');
         }

@@ -8,6 +8,8 @@ namespace TeamSkills.Core.Imports;
 /// </summary>
 internal static class CsvReader
 {
+    // Runs once per import over every row: optimise at first call instead of starting in tier-0 code.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static (TabularTable? Table, FileProblem? Problem) Read(string text, TabularLimits limits)
     {
         var start = text.Length > 0 && text[0] == '\uFEFF' ? 1 : 0;

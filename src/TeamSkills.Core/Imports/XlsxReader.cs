@@ -168,6 +168,8 @@ internal static class XlsxReader
         return false;
     }
 
+    // Runs once per import over every row: optimise at first call instead of starting in tier-0 code.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static (TabularTable? Table, FileProblem? Problem) ReadSheet(
         ZipArchiveEntry entry, List<string> sharedStrings, HashSet<int> dateStyles, InflationBudget budget, TabularLimits limits)
     {

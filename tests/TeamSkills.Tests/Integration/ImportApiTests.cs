@@ -55,6 +55,28 @@ public sealed class ImportApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RosterImport_LargeFirstLoad_RebuildsEveryIndex_AndStaysConsistent()
+    {
+        // 12,000 rows take the bulk path that drops and rebuilds secondary indexes inside the transaction.
+        var indexSql = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('engineers', 'teams')";
+        var indexesBefore = _app.Scalar(indexSql);
+        var csv = new StringBuilder(Data.RosterHeader + "\n");
+        for (var i = 0; i < 12_000; i++) csv.Append($"B{i:D5},Person {i},p{i}@example.com,Team {i % 40},m{i % 40}@example.com,Data Engineer\n");
+        await using var big = new AppFactory();
+        var api = big.Api();
+        var first = await (await api.UploadCsv("/api/imports/roster", csv.ToString())).JsonOf();
+        Assert.Equal(12_000, first.GetProperty("created").GetInt32());
+        Assert.Equal(indexesBefore, big.Scalar(indexSql));
+        Assert.Equal(12_000, big.Scalar("SELECT COUNT(*) FROM engineers INDEXED BY IX_engineers_employee_id WHERE employee_id >= ''"));
+        Assert.Equal("ok", big.Scalar("SELECT CASE WHEN (SELECT integrity_check FROM pragma_integrity_check) = 'ok' THEN 1 ELSE 0 END") == 1 ? "ok" : "corrupt");
+        var again = await (await api.UploadCsv("/api/imports/roster", csv.ToString())).JsonOf();
+        Assert.Equal(12_000, again.GetProperty("unchanged").GetInt32());
+        var teams = await (await api.GetAsync("/api/teams")).JsonOf();
+        Assert.Equal(40, teams.GetArrayLength());
+        Assert.All(teams.EnumerateArray(), t => Assert.Equal(300, t.GetProperty("engineerCount").GetInt32()));
+    }
+
+    [Fact]
     public async Task RosterImport_SameFileTwice_ChangesNothingAndSaysSo()
     {
         await ImportRoster(Data.Roster());

@@ -43,9 +43,9 @@ internal sealed class EngineerConfiguration : IEntityTypeConfiguration<Engineer>
         b.Property(x => x.NormalizedTitle).HasMaxLength(FieldLimits.Title);
         b.Property(x => x.RoleId).HasMaxLength(64);
         b.Property(x => x.ManagerEmail).HasMaxLength(FieldLimits.Email);
+        // Few indexes on purpose: each one costs every bulk import. Email and title look-ups run over the
+        // in-memory roster or are rare admin actions (re-mapping a title scans once).
         b.HasIndex(x => x.EmployeeId).IsUnique();
-        b.HasIndex(x => x.Email);
-        b.HasIndex(x => x.NormalizedTitle);
         b.HasIndex(x => new { x.TeamId, x.Active });
         b.HasOne<Team>().WithMany().HasForeignKey(x => x.TeamId).OnDelete(DeleteBehavior.Restrict);
         b.HasOne<Role>().WithMany().HasForeignKey(x => x.RoleId).OnDelete(DeleteBehavior.SetNull);
@@ -62,7 +62,6 @@ internal sealed class CompletionConfiguration : IEntityTypeConfiguration<Complet
         b.Property(x => x.RecordedBy).HasMaxLength(320);
         // History is kept; one record per engineer, certification and completion date.
         b.HasIndex(x => new { x.EngineerId, x.CertificationId, x.EarnedOn }).IsUnique();
-        b.HasIndex(x => x.ExpiresOn);
         b.HasOne<Engineer>().WithMany().HasForeignKey(x => x.EngineerId).OnDelete(DeleteBehavior.Cascade);
         b.HasOne<Certification>().WithMany().HasForeignKey(x => x.CertificationId).OnDelete(DeleteBehavior.Restrict);
         b.HasOne<ImportRecord>().WithMany().HasForeignKey(x => x.ImportId).OnDelete(DeleteBehavior.SetNull);

@@ -62,9 +62,10 @@ public sealed class GapQueries(TeamSkillsDbContext db, GapIndex index, OrgClock 
     public async Task<IReadOnlyList<TeamSummary>> TeamsAsync(CallerScope scope, DateOnly asOf, CancellationToken ct)
     {
         var snapshot = await index.GetAsync(db, ct);
+        var tallies = snapshot.Tallies(asOf);
         return snapshot.Teams
-            .Where(t => scope.CanSeeTeam(t.Id) && snapshot.EngineersByTeam.ContainsKey(t.Id))
-            .Select(t => TeamSummary.From(t, snapshot.Tally(t.Id, asOf)))
+            .Where(t => scope.CanSeeTeam(t.Id) && tallies.ContainsKey(t.Id))
+            .Select(t => TeamSummary.From(t, tallies[t.Id]))
             .ToList();
     }
 

@@ -67,6 +67,9 @@ public sealed class GapSnapshot
     public required Dictionary<int, (int Start, int Count)> EngineersByTeam { get; init; }
     public int CompletionCount => Completions.Length;
 
+    /// <summary>Team tallies per as-of date, computed once per snapshot: the data behind them cannot change.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<DateOnly, IReadOnlyDictionary<int, TeamTally>> _tallies = new();
+
     public static async Task<GapSnapshot> LoadAsync(TeamSkillsDbContext db, long version, CancellationToken ct)
     {
         var certs = await db.Certifications.AsNoTracking().OrderBy(c => c.CatalogOrder).ToListAsync(ct);
@@ -92,11 +95,14 @@ public sealed class GapSnapshot
             .Select(e => new { e.Id, e.EmployeeId, e.Name, e.Email, e.Title, e.RoleId, e.TeamId, e.ManagerEmail })
             .ToListAsync(ct);
 
-        var completionRows = await db.Completions.AsNoTracking()
-            .Where(c => db.Engineers.Any(e => e.Id == c.EngineerId && e.Active))
-            .OrderBy(c => c.EngineerId)
+        // All completions in index order, filtered here: cheaper than a correlated "engineer is active" test per row.
+        var active = engineers.Select(e => e.Id).ToHashSet();
+        var completionRows = (await db.Completions.AsNoTracking()
+            .OrderBy(c => c.EngineerId).ThenBy(c => c.CertificationId).ThenBy(c => c.EarnedOn)
             .Select(c => new { c.EngineerId, c.CertificationId, c.EarnedOn, c.ExpiresOn, c.ExpiryDerived })
-            .ToListAsync(ct);
+            .ToListAsync(ct))
+            .Where(c => active.Contains(c.EngineerId))
+            .ToList();
 
         var byEngineer = new Dictionary<int, (int Start, int Count)>();
         var completions = new CompletionEntry[completionRows.Count];
@@ -144,6 +150,17 @@ public sealed class GapSnapshot
 
     public CertStatus StatusOf(EngineerRow engineer, int certIndex, DateOnly asOf) =>
         GapEngine.Classify(Best(engineer, certIndex, asOf)?.ExpiresOn, asOf, Certs[certIndex].Rule.RenewalWindowDays);
+
+    /// <summary>Every team's tally on <paramref name="asOf"/>, in one pass over the roster.</summary>
+    public IReadOnlyDictionary<int, TeamTally> Tallies(DateOnly asOf)
+    {
+        if (_tallies.TryGetValue(asOf, out var cached)) return cached;
+        var result = new Dictionary<int, TeamTally>(EngineersByTeam.Count);
+        foreach (var teamId in EngineersByTeam.Keys) result[teamId] = Tally(teamId, asOf);
+        if (_tallies.Count >= 64) _tallies.Clear(); // as-of dates are few in practice; stay bounded anyway
+        _tallies[asOf] = result;
+        return result;
+    }
 
     public TeamTally Tally(int teamId, DateOnly asOf)
     {

@@ -50,7 +50,7 @@ internal static class ImportSupport
     {
         Kind = kind, Mode = req.Mode, DryRun = req.DryRun, FileName = SafeFileName(req.FileName), ContentType = req.ContentType,
         FileSize = req.Content.Length, Format = format, ImportedBy = req.ImportedBy, ImportedAt = now,
-        File = new ImportFile { Content = req.Content.ToArray() },
+        File = new ImportFile { Content = Bytes(req.Content) },
     };
 
     public static void Fill(ImportRecord record, ImportOutcome outcome, ImportResponse response)
@@ -98,4 +98,71 @@ internal static class ImportSupport
     }
 
     public static object Db(string? value) => value is null ? DBNull.Value : value;
+
+    /// <summary>
+    /// Inserts rows inside the caller's transaction. On SQLite it goes through SQLitePCL directly: multi-row INSERT
+    /// statements prepared once with positional parameters bound by index. Microsoft.Data.Sqlite binds every
+    /// parameter by name on every execution (a name look-up per value), which was most of a 100k-row import.
+    /// Other providers take plain prepared ADO.NET statements until they get their own bulk paths.
+    /// </summary>
+    public static Task BulkInsertAsync<T>(IDbContextTransaction tx, string table, string[] columns, IReadOnlyList<T> rows,
+        Action<T, object?[]> fill) =>
+        tx.GetDbTransaction().Connection is Microsoft.Data.Sqlite.SqliteConnection sqlite
+            ? SqliteBulk.WithoutIndexesAsync(sqlite, tx, table, rows.Count, () =>
+            {
+                SqliteBulk.Insert(sqlite, table, columns, rows, fill);
+                return Task.FromResult(true);
+            })
+            : InsertPlain(tx, table, columns, rows, fill);
+
+    private static Task InsertPlain<T>(IDbContextTransaction tx, string table, string[] columns, IReadOnlyList<T> rows, Action<T, object?[]> fill)
+    {
+        BulkInsert(tx, table, columns, rows, fill);
+        return Task.CompletedTask;
+    }
+
+    public static void BulkInsert<T>(IDbContextTransaction tx, string table, string[] columns, IReadOnlyList<T> rows,
+        Action<T, object?[]> fill)
+    {
+        if (rows.Count == 0) return;
+        if (tx.GetDbTransaction().Connection is Microsoft.Data.Sqlite.SqliteConnection sqlite)
+        {
+            SqliteBulk.Insert(sqlite, table, columns, rows, fill);
+            return;
+        }
+        var values = new object?[columns.Length];
+        using var cmd = Command(tx, $"INSERT INTO {table} ({string.Join(", ", columns)}) VALUES ({string.Join(", ", columns.Select(c => "@" + c))})", columns);
+        cmd.Prepare();
+        foreach (var row in rows)
+        {
+            fill(row, values);
+            for (var i = 0; i < values.Length; i++) cmd.Parameters[i].Value = values[i] ?? DBNull.Value;
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>The upload's bytes without another copy when they already are a whole array.</summary>
+    public static byte[] Bytes(ReadOnlyMemory<byte> content) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(content, out var segment)
+        && segment.Offset == 0 && segment.Count == segment.Array!.Length ? segment.Array : content.ToArray();
+}
+
+/// <summary>Where an import spent its time, for the log line: "read 120 ms, validate 80 ms, ...".</summary>
+internal sealed class Phases
+{
+    private readonly System.Diagnostics.Stopwatch _watch = System.Diagnostics.Stopwatch.StartNew();
+    private readonly List<string> _marks = [];
+    private TimeSpan _last;
+    private int _gc0 = GC.CollectionCount(0), _gc2 = GC.CollectionCount(2);
+
+    public void Mark(string phase)
+    {
+        var now = _watch.Elapsed;
+        int gc0 = GC.CollectionCount(0), gc2 = GC.CollectionCount(2);
+        var gcs = gc0 > _gc0 ? $" ({gc0 - _gc0} GCs, {gc2 - _gc2} full)" : "";
+        _marks.Add($"{phase} {(now - _last).TotalMilliseconds:F0} ms{gcs}");
+        (_last, _gc0, _gc2) = (now, gc0, gc2);
+    }
+
+    public override string ToString() => string.Join(", ", _marks);
 }

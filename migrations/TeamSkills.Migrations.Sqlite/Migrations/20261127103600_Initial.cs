@@ -275,30 +275,15 @@ namespace TeamSkills.Migrations.Sqlite.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
-                name: "IX_completions_expires_on",
-                table: "completions",
-                column: "expires_on");
-
-            migrationBuilder.CreateIndex(
                 name: "IX_completions_import_id",
                 table: "completions",
                 column: "import_id");
-
-            migrationBuilder.CreateIndex(
-                name: "IX_engineers_email",
-                table: "engineers",
-                column: "email");
 
             migrationBuilder.CreateIndex(
                 name: "IX_engineers_employee_id",
                 table: "engineers",
                 column: "employee_id",
                 unique: true);
-
-            migrationBuilder.CreateIndex(
-                name: "IX_engineers_normalized_title",
-                table: "engineers",
-                column: "normalized_title");
 
             migrationBuilder.CreateIndex(
                 name: "IX_engineers_role_id",

@@ -11,7 +11,7 @@ using TeamSkills.Core.Data;
 namespace TeamSkills.Migrations.Sqlite.Migrations
 {
     [DbContext(typeof(TeamSkillsDbContext))]
-    [Migration("20261127101203_Initial")]
+    [Migration("20261127103600_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -247,8 +247,6 @@ namespace TeamSkills.Migrations.Sqlite.Migrations
 
                     b.HasIndex("CertificationId");
 
-                    b.HasIndex("ExpiresOn");
-
                     b.HasIndex("ImportId");
 
                     b.HasIndex("EngineerId", "CertificationId", "EarnedOn")
@@ -458,12 +456,8 @@ namespace TeamSkills.Migrations.Sqlite.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Email");
-
                     b.HasIndex("EmployeeId")
                         .IsUnique();
-
-                    b.HasIndex("NormalizedTitle");
 
                     b.HasIndex("RoleId");
 

@@ -1,0 +1,43 @@
+using TeamSkills.Web.Features.Access;
+using TeamSkills.Web.Features.Catalog;
+using TeamSkills.Web.Features.Completions;
+using TeamSkills.Web.Features.Gaps;
+using TeamSkills.Web.Features.Home;
+using TeamSkills.Web.Features.Imports;
+
+namespace TeamSkills.Web.Features.Platform;
+
+/// <summary>
+/// The whole app in two calls, one line per area inside: Program.cs and the benchmark host use the same wiring,
+/// so a benchmark cannot drift from what runs in production.
+/// </summary>
+public static class TeamSkillsApp
+{
+    public static WebApplicationBuilder AddTeamSkills(this WebApplicationBuilder builder)
+    {
+        builder.AddPlatform();
+        builder.AddAccess();
+        builder.AddGaps();
+        builder.AddImports();
+        builder.AddPages();
+        return builder;
+    }
+
+    public static WebApplication MapTeamSkills(this WebApplication app)
+    {
+        app.UsePlatform();
+        app.UseStaticFiles();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapPlatform();
+        var api = app.MapGroup("/api").RequireAuthorization(AccessSetup.ApiPolicy);
+        api.MapImports();
+        api.MapCompletions();
+        api.MapCatalog();
+        api.MapGaps();
+        app.MapPages();
+        return app;
+    }
+}
