@@ -29,6 +29,7 @@ public sealed class CertificationNameMatcher
         string.IsNullOrWhiteSpace(text) ? null : _byKey.GetValueOrDefault(Key(text));
 
     /// <summary>Lower case, every dash or hyphen variant as '-', no spaces around dashes, single spaces.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static string Key(string text)
     {
         var sb = new StringBuilder(text.Length);

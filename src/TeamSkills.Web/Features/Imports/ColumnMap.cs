@@ -56,6 +56,7 @@ public sealed class ColumnMap
     /// <summary>The header text of a column as the file spells it (for error messages).</summary>
     public string HeaderOf(string column) => _index.TryGetValue(column, out var i) ? _header[i] : column;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public string Get(string[] cells, string column) =>
         _index.TryGetValue(column, out var i) && i < cells.Length ? cells[i].Trim() : "";
 

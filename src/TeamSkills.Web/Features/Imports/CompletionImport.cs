@@ -223,6 +223,7 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, IOp
         return rows;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static DateOnly? ParseDate(string text) =>
         DateOnly.TryParseExact(text.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : null;
 }
