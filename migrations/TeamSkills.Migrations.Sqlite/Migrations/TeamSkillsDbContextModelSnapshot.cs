@@ -281,10 +281,10 @@ namespace TeamSkills.Migrations.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("import_id");
 
-                    b.Property<byte[]>("Content")
+                    b.Property<byte[]>("Gzip")
                         .IsRequired()
                         .HasColumnType("BLOB")
-                        .HasColumnName("content");
+                        .HasColumnName("gzip");
 
                     b.HasKey("ImportId");
 

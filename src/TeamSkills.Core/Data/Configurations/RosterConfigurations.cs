@@ -92,7 +92,7 @@ internal sealed class ImportFileConfiguration : IEntityTypeConfiguration<ImportF
     {
         b.ToTable("import_files");
         b.HasKey(x => x.ImportId);
-        b.Property(x => x.Content).IsRequired();
+        b.Property(x => x.Gzip).IsRequired();
     }
 }
 

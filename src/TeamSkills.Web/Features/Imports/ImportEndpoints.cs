@@ -41,12 +41,12 @@ public static class ImportEndpoints
         imports.MapGet("/{id:long}/file", async (long id, TeamSkillsDbContext db, CancellationToken ct) =>
         {
             var import = await db.Imports.AsNoTracking().Where(i => i.Id == id)
-                .Select(i => new { i.FileName, i.Format, Content = i.File!.Content }).FirstOrDefaultAsync(ct);
+                .Select(i => new { i.FileName, i.Format, i.File!.Gzip }).FirstOrDefaultAsync(ct);
             if (import is null) return Results.Problem(statusCode: 404, title: "Import not found", detail: $"No import {id}.");
             var contentType = import.Format == "xlsx"
                 ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
                 : import.Format == "csv" ? "text/csv" : "application/octet-stream";
-            return Results.File(import.Content, contentType, $"import-{id}-{import.FileName}");
+            return Results.File(Core.Imports.ImportFile.Inflate(import.Gzip), contentType, $"import-{id}-{import.FileName}");
         }).RequireAuthorization(AccessSetup.WritePolicy);
         return api;
     }

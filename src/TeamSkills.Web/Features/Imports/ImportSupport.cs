@@ -54,7 +54,7 @@ internal static class ImportSupport
     {
         Kind = kind, Mode = req.Mode, DryRun = req.DryRun, FileName = SafeFileName(req.FileName), ContentType = req.ContentType,
         FileSize = req.Content.Length, Format = format, ImportedBy = req.ImportedBy, ImportedAt = now,
-        File = new ImportFile { Content = Bytes(req.Content) },
+        File = ImportFile.From(Bytes(req.Content)),
     };
 
     public static void Fill(ImportRecord record, ImportOutcome outcome, ImportResponse response)

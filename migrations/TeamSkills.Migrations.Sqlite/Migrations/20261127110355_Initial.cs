@@ -116,7 +116,7 @@ namespace TeamSkills.Migrations.Sqlite.Migrations
                 columns: table => new
                 {
                     import_id = table.Column<long>(type: "INTEGER", nullable: false),
-                    content = table.Column<byte[]>(type: "BLOB", nullable: false)
+                    gzip = table.Column<byte[]>(type: "BLOB", nullable: false)
                 },
                 constraints: table =>
                 {

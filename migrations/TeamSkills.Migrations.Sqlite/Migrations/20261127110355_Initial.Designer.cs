@@ -11,7 +11,7 @@ using TeamSkills.Core.Data;
 namespace TeamSkills.Migrations.Sqlite.Migrations
 {
     [DbContext(typeof(TeamSkillsDbContext))]
-    [Migration("20261127103600_Initial")]
+    [Migration("20261127110355_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -284,10 +284,10 @@ namespace TeamSkills.Migrations.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("import_id");
 
-                    b.Property<byte[]>("Content")
+                    b.Property<byte[]>("Gzip")
                         .IsRequired()
                         .HasColumnType("BLOB")
-                        .HasColumnName("content");
+                        .HasColumnName("gzip");
 
                     b.HasKey("ImportId");
 
