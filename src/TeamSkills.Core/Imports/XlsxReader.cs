@@ -40,7 +40,7 @@ internal static class XlsxReader
             return (null, new FileProblem(422,
                 $"The .xlsx inflates to more than {limits.MaxInflatedBytes / (1024 * 1024)} MB when unpacked; it was refused (zip bomb protection)."));
         }
-        catch (InvalidDataException)
+        catch (Exception ex) when (ex is InvalidDataException or NotSupportedException)
         {
             return (null, new FileProblem(422, "The file starts like an .xlsx (zip) but is damaged or not a workbook."));
         }

@@ -245,6 +245,17 @@ public sealed class GapApiTests : IAsyncLifetime
         var platform = Team(await (await _api.GetAsync("/api/teams?asOf=2027-02-01")).JsonOf(), "Platform");
         Assert.Equal(1, platform.GetProperty("expiringSoonCount").GetInt32()); // E1's, expiring 2028-01-10 within 365 days
 
+        // A shorter validity moves derived expiries: E1's architect (earned 2023-07-01) now expires 2025-07-01.
+        Assert.Equal(HttpStatusCode.OK, (await _api.PutAsJsonAsync("/api/catalog/certifications/aiops-architect", new { validityMonths = 24 })).StatusCode);
+        var ann = await (await _api.GetAsync("/api/engineers/E1")).JsonOf();
+        var architect = ann.GetProperty("certifications").EnumerateArray().Single(c => c.GetProperty("id").GetString() == "aiops-architect");
+        Assert.Equal("2025-07-01", architect.GetProperty("expiresOn").GetString());
+        Assert.Equal("expired", architect.GetProperty("status").GetString());
+        Assert.Equal("expires 2025-07-01: earned 2023-07-01 + 24 months validity", architect.GetProperty("explanation").GetString());
+        // E1's mlops-professional expiry was recorded explicitly and does not move.
+        Assert.Equal(HttpStatusCode.OK, (await _api.PutAsJsonAsync("/api/catalog/certifications/mlops-professional", new { validityMonths = 12 })).StatusCode);
+        Assert.Equal(1, _app.Scalar("SELECT COUNT(*) FROM completions WHERE certification_id = 'mlops-professional' AND expires_on = '2025-01-01'"));
+
         var cycle = await _api.PutAsJsonAsync("/api/catalog/certifications/mlops-foundation", new { hardPrerequisite = "mlops-advanced" });
         Assert.Equal((HttpStatusCode)422, cycle.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _api.PutAsJsonAsync("/api/catalog/certifications/nope", new { validityMonths = 12 })).StatusCode);

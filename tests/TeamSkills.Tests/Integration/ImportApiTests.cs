@@ -344,6 +344,16 @@ public sealed class ImportApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CompletionImport_WithoutExpiry_NeverOverwritesARecordedExpiry()
+    {
+        await ImportRoster(Data.Roster());
+        await _api.UploadCsv("/api/imports/completions", Data.Lines("employee_id,certification,earned_on,expires_on", "E5,aiops-foundation,2025-01-01,2026-01-01"), "c.csv");
+        var again = await (await _api.UploadCsv("/api/imports/completions", Data.Lines("employee_id,certification,earned_on", "E5,aiops-foundation,2025-01-01"), "c.csv")).JsonOf();
+        Assert.Equal(1, again.GetProperty("unchanged").GetInt32());
+        Assert.Equal(1, _app.Scalar("SELECT COUNT(*) FROM completions WHERE expires_on = '2026-01-01' AND expiry_derived = 0"));
+    }
+
+    [Fact]
     public async Task CompletionHistory_IsKept_AndTheLatestExpiryCounts()
     {
         await ImportRoster(Data.Roster());

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using TeamSkills.Core.Catalog;
+using TeamSkills.Core.Completions;
 using TeamSkills.Core.Data;
 using TeamSkills.Web.Features.Access;
 using TeamSkills.Web.Features.Platform;
@@ -73,6 +74,20 @@ public static class CatalogEndpoints
             if (body.HardPrerequisite is not null) cert.HardPrerequisiteId = body.HardPrerequisite;
             else if (body.ClearHardPrerequisite == true) cert.HardPrerequisiteId = null;
             await using var tx = await db.Database.BeginTransactionAsync(ct);
+            if (body.ValidityMonths is not null || body.RenewalBase is not null)
+            {
+                // Expiries that were derived from the old validity follow the new one; recorded ones stay as recorded.
+                var records = await db.Completions.Where(c => c.CertificationId == id)
+                    .OrderBy(c => c.EngineerId).ThenBy(c => c.EarnedOn).ToListAsync(ct);
+                DateOnly? previous = null;
+                var engineer = -1;
+                foreach (var r in records)
+                {
+                    if (r.EngineerId != engineer) (previous, engineer) = (null, r.EngineerId);
+                    if (r.ExpiryDerived) r.ExpiresOn = ExpiryRules.DeriveExpiry(r.EarnedOn, cert.ValidityMonths, cert.RenewalBase, previous);
+                    if (previous is null || r.ExpiresOn > previous) previous = r.ExpiresOn;
+                }
+            }
             await db.SaveChangesAsync(ct);
             await db.BumpDataVersionAsync(ct);
             await tx.CommitAsync(ct);

@@ -64,8 +64,8 @@ public sealed class GapQueries(TeamSkillsDbContext db, GapIndex index, OrgClock 
         var snapshot = await index.GetAsync(db, ct);
         var tallies = snapshot.Tallies(asOf);
         return snapshot.Teams
-            .Where(t => scope.CanSeeTeam(t.Id) && tallies.ContainsKey(t.Id))
-            .Select(t => TeamSummary.From(t, tallies[t.Id]))
+            .Where(t => scope.CanSeeTeam(t.Id))
+            .Select(t => TeamSummary.From(t, tallies.GetValueOrDefault(t.Id) ?? new TeamTally()))
             .ToList();
     }
 

@@ -26,10 +26,9 @@ public sealed class GapIndex(ILogger<GapIndex> log)
             snapshot = _current;
             if (snapshot is not null && snapshot.Version == version) return snapshot;
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            // The version is read before the data: a write landing in between leaves this snapshot tagged older
-            // than what it holds, so the next request reloads; it never serves stale data as fresh.
-            snapshot = await GapSnapshot.LoadAsync(db, version, ct);
-            _current = snapshot;
+            snapshot = await GapSnapshot.LoadConsistentAsync(db, ct);
+            // Never replace a newer snapshot with an older one (a slow reader may have started before a write).
+            if (_current is null || snapshot.Version >= _current.Version) _current = snapshot;
             log.LogInformation("Gap index v{Version} loaded: {Engineers} engineers, {Completions} completions in {Ms:F0} ms",
                 version, snapshot.Engineers.Length, snapshot.CompletionCount,
                 System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
@@ -69,6 +68,33 @@ public sealed class GapSnapshot
 
     /// <summary>Team tallies per as-of date, computed once per snapshot: the data behind them cannot change.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<DateOnly, IReadOnlyDictionary<int, TeamTally>> _tallies = new();
+
+    /// <summary>
+    /// Reads the version and every table in one read transaction, so the snapshot is one moment of the database
+    /// (on SQLite a deferred transaction: a WAL read snapshot that takes no write lock).
+    /// </summary>
+    public static async Task<GapSnapshot> LoadConsistentAsync(TeamSkillsDbContext db, CancellationToken ct)
+    {
+        if (db.Database.CurrentTransaction is null && db.Database.GetDbConnection() is Microsoft.Data.Sqlite.SqliteConnection sqlite)
+        {
+            await db.Database.OpenConnectionAsync(ct);
+            try
+            {
+                await using var tx = sqlite.BeginTransaction(deferred: true);
+                await db.Database.UseTransactionAsync(tx, ct);
+                var snapshot = await LoadAsync(db, await db.DataVersionAsync(ct), ct);
+                await db.Database.UseTransactionAsync(null, ct);
+                await tx.CommitAsync(ct);
+                return snapshot;
+            }
+            finally
+            {
+                await db.Database.CloseConnectionAsync();
+            }
+        }
+        await using var other = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+        return await LoadAsync(db, await db.DataVersionAsync(ct), ct);
+    }
 
     public static async Task<GapSnapshot> LoadAsync(TeamSkillsDbContext db, long version, CancellationToken ct)
     {

@@ -18,11 +18,13 @@ public static class HomeSetup
     public static WebApplication MapPages(this WebApplication app)
     {
         app.MapRazorPages();
-        app.MapPost("/signout", async (HttpContext http) =>
+        app.MapPost("/signout", async (HttpContext http, Microsoft.AspNetCore.Antiforgery.IAntiforgery antiforgery) =>
         {
+            if (!await antiforgery.IsRequestValidAsync(http))
+                return Results.Problem(statusCode: 400, title: "Invalid request", detail: "The form's antiforgery token is missing or invalid.");
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return Results.Redirect("/signin");
-        });
+        }).DisableAntiforgery(); // validated explicitly above: this endpoint binds no form
         return app;
     }
 

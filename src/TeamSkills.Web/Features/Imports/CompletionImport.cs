@@ -46,6 +46,9 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, IOp
         if (errors.Count == 0 && !map.Has("employee_id") && !map.Has("email"))
             errors.Add(new ImportError(table.HeaderLine, "employee_id", "Missing column: give employee_id or email to say whose completion it is."));
 
+        // The write transaction starts before the current data is read (SQLite: BEGIN IMMEDIATE): validation and
+        // diff see exactly the data they will be applied to.
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
         var certs = await db.Certifications.AsNoTracking().ToListAsync(ct);
         var matcher = new CertificationNameMatcher(certs);
         var certById = certs.ToDictionary(c => c.Id, StringComparer.Ordinal);
@@ -76,7 +79,7 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, IOp
 
         var engineerIds = rows.Select(r => r.EngineerId).ToHashSet();
         var existing = (await db.Completions.AsNoTracking()
-                .Select(c => new { c.Id, c.EngineerId, c.CertificationId, c.EarnedOn, c.ExpiresOn })
+                .Select(c => new { c.Id, c.EngineerId, c.CertificationId, c.EarnedOn, c.ExpiresOn, c.ExpiryDerived })
                 .ToListAsync(ct))
             .Where(c => engineerIds.Contains(c.EngineerId))
             .ToList();
@@ -96,8 +99,14 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, IOp
             var derived = row.ExpiresOn is null;
             if (existingByKey.TryGetValue(new Key(row.EngineerId, row.CertificationId, row.EarnedOn), out var old))
             {
-                if (old.ExpiresOn == expires) unchanged++;
-                else updates.Add((old.Id, expires, derived));
+                // A row without expires_on never overwrites an expiry someone recorded explicitly.
+                if (old.ExpiresOn == expires || (derived && !old.ExpiryDerived)) unchanged++;
+                else
+                {
+                    updates.Add((old.Id, expires, derived));
+                    var i = past.FindIndex(h => h.EarnedOn == row.EarnedOn);
+                    if (i >= 0) past[i] = (row.EarnedOn, expires);
+                }
             }
             else
             {
@@ -118,7 +127,6 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, IOp
             return new(200, summary with { ImportId = await ImportSupport.RecordOnlyAsync(db, record, ct) });
         }
 
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
         ImportSupport.Fill(record, ImportOutcome.Applied, summary);
         db.Imports.Add(record);
         await db.SaveChangesAsync(ct);

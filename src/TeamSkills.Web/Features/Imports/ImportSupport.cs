@@ -52,7 +52,8 @@ internal static class ImportSupport
 
     public static ImportRecord NewRecord(ImportKind kind, ImportRequest req, string format, DateTimeOffset now) => new()
     {
-        Kind = kind, Mode = req.Mode, DryRun = req.DryRun, FileName = SafeFileName(req.FileName), ContentType = req.ContentType,
+        Kind = kind, Mode = req.Mode, DryRun = req.DryRun, FileName = SafeFileName(req.FileName),
+        ContentType = req.ContentType.Length > 128 ? req.ContentType[..128] : req.ContentType,
         FileSize = req.Content.Length, Format = format, ImportedBy = req.ImportedBy, ImportedAt = now,
         File = ImportFile.From(Bytes(req.Content)),
     };
@@ -74,6 +75,7 @@ internal static class ImportSupport
     {
         db.Imports.Add(record);
         await db.SaveChangesAsync(ct);
+        if (db.Database.CurrentTransaction is { } tx) await tx.CommitAsync(ct);
         db.ChangeTracker.Clear();
         return record.Id;
     }

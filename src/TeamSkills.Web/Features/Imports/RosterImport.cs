@@ -51,6 +51,10 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, IOption
             errors.Add(new ImportError(table.HeaderLine, "", "The file has a header but no data rows."));
 
         phases.Mark("validate");
+        // The write transaction starts before the current data is read (SQLite: BEGIN IMMEDIATE), so the diff is
+        // computed against exactly what it will be applied to, even with writers in other instances.
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var aliases = await db.RoleAliases.AsNoTracking().ToDictionaryAsync(a => a.NormalizedTitle, a => a.RoleId, StringComparer.Ordinal, ct);
         var existing = await db.Engineers.AsNoTracking()
             .Select(e => new Existing(e.Id, e.EmployeeId, e.Name, e.Email, e.Title, e.TeamId, e.ManagerEmail, e.Active))
             .ToDictionaryAsync(e => e.EmployeeId, StringComparer.Ordinal, ct);
@@ -103,8 +107,6 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, IOption
             return new(200, summary with { ImportId = await ImportSupport.RecordOnlyAsync(db, record, ct) });
         }
 
-        var aliases = await db.RoleAliases.AsNoTracking().ToDictionaryAsync(a => a.NormalizedTitle, a => a.RoleId, StringComparer.Ordinal, ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
 
         // Teams first: new names get rows, so engineers can point at them.
         var newTeams = rows.Select(r => r.Team).Distinct(StringComparer.OrdinalIgnoreCase).Where(n => !teamByName.ContainsKey(n)).ToList();
