@@ -3,89 +3,91 @@ using System.Text;
 namespace TeamSkills.Core.Imports;
 
 /// <summary>
-/// RFC 4180 CSV: quoted fields with "" escapes and embedded line breaks, CRLF or LF, an optional BOM,
-/// and the delimiter (comma, semicolon or tab) detected from the header line.
+/// RFC 4180 CSV read straight from UTF-8 bytes (already checked valid): quoted fields with "" escapes and embedded
+/// line breaks, CRLF or LF, an optional BOM, and the delimiter (comma, semicolon or tab) detected from the header
+/// line. Delimiters, quotes and line breaks are ASCII, and no byte of a multi-byte UTF-8 sequence is, so the scan
+/// works on bytes and only each field is decoded: no copy of the whole file as a string.
 /// </summary>
 internal static class CsvReader
 {
-    // Runs once per import over every row: optimise at first call instead of starting in tier-0 code.
+    // Runs once per import over every byte: optimise at first call instead of starting in tier-0 code.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static (TabularTable? Table, FileProblem? Problem) Read(string text, TabularLimits limits)
+    public static (TabularTable? Table, FileProblem? Problem) Read(ReadOnlySpan<byte> text, TabularLimits limits)
     {
-        var start = text.Length > 0 && text[0] == '\uFEFF' ? 1 : 0;
-        var delimiter = DetectDelimiter(text, start);
-        var rows = new List<TabularRow>();
+        if (text.StartsWith("\uFEFF"u8)) text = text[3..];
+        var delimiter = DetectDelimiter(text);
+        var rows = new List<TabularRow>(Math.Max(16, text.Count((byte)'\n')));
         string[]? header = null;
         var headerLine = 0;
-
-        var pos = start;
-        var line = 1;
         var fields = new List<string>();
-        var field = new StringBuilder();
+        byte[]? unescape = null;
+
+        var pos = 0;
+        var line = 1;
         while (pos < text.Length)
         {
             var recordLine = line;
             fields.Clear();
             var endOfFile = false;
-            // One record.
             while (true)
             {
-                field.Clear();
-                if (pos < text.Length && text[pos] == '"')
+                if (pos < text.Length && text[pos] == (byte)'"')
                 {
                     var quoteLine = line;
-                    pos++;
+                    var start = ++pos;
+                    var escapes = 0;
                     var closed = false;
                     while (pos < text.Length)
                     {
-                        var ch = text[pos];
-                        if (ch == '"')
+                        var b = text[pos];
+                        if (b == (byte)'"')
                         {
-                            if (pos + 1 < text.Length && text[pos + 1] == '"') { field.Append('"'); pos += 2; continue; }
-                            pos++;
+                            if (pos + 1 < text.Length && text[pos + 1] == (byte)'"') { escapes++; pos += 2; continue; }
                             closed = true;
                             break;
                         }
-                        if (ch == '\n') line++;
-                        field.Append(ch);
+                        if (b == (byte)'\n') line++;
                         pos++;
                     }
                     if (!closed)
                         return (null, new FileProblem(422, $"Line {quoteLine}, field {fields.Count + 1}: a quoted field is never closed.", quoteLine, $"#{fields.Count + 1}"));
-                    if (pos < text.Length && text[pos] != delimiter && text[pos] != '\r' && text[pos] != '\n')
-                        return (null, new FileProblem(422, $"Line {line}, field {fields.Count + 1}: unexpected text after a closing quote.", line, $"#{fields.Count + 1}"));
+                    var inner = text[start..pos];
+                    pos++; // the closing quote
+                    fields.Add(escapes == 0 ? Encoding.UTF8.GetString(inner) : Unescape(inner, ref unescape));
+                    if (pos < text.Length && text[pos] != delimiter && text[pos] != (byte)'\r' && text[pos] != (byte)'\n')
+                        return (null, new FileProblem(422, $"Line {line}, field {fields.Count}: unexpected text after a closing quote.", line, $"#{fields.Count}"));
                 }
                 else
                 {
-                    while (pos < text.Length)
-                    {
-                        var ch = text[pos];
-                        if (ch == delimiter || ch == '\r' || ch == '\n') break;
-                        field.Append(ch);
-                        pos++;
-                    }
+                    var rest = text[pos..];
+                    var end = rest.IndexOfAny(delimiter, (byte)'\r', (byte)'\n');
+                    if (end < 0) end = rest.Length;
+                    fields.Add(end == 0 ? "" : Encoding.UTF8.GetString(rest[..end]));
+                    pos += end;
                 }
-                fields.Add(field.ToString());
                 if (pos >= text.Length) { endOfFile = true; break; }
                 var c = text[pos];
                 if (c == delimiter) { pos++; continue; }
                 // End of record: \r\n, \n or a lone \r.
-                if (c == '\r') pos++;
-                if (pos < text.Length && text[pos] == '\n') pos++;
+                if (c == (byte)'\r') pos++;
+                if (pos < text.Length && text[pos] == (byte)'\n') pos++;
                 line++;
                 break;
             }
 
-            var cells = fields.ToArray();
-            var blank = cells.All(string.IsNullOrWhiteSpace);
+            var blank = true;
+            foreach (var f in fields)
+            {
+                if (!string.IsNullOrWhiteSpace(f)) { blank = false; break; }
+            }
             if (!blank)
             {
+                var cells = fields.ToArray();
                 if (header is null)
                 {
                     header = cells;
                     headerLine = recordLine;
-                    if (header.Length > limits.MaxColumns)
-                        return (null, TabularFile.CheckShape(header, 0, limits));
+                    if (header.Length > limits.MaxColumns) return (null, TabularFile.CheckShape(header, 0, limits));
                 }
                 else
                 {
@@ -100,20 +102,31 @@ internal static class CsvReader
         return (new TabularTable("csv", headerLine, header, rows), null);
     }
 
-    private static char DetectDelimiter(string text, int start)
+    private static string Unescape(ReadOnlySpan<byte> inner, ref byte[]? buffer)
+    {
+        if (buffer is null || buffer.Length < inner.Length) buffer = new byte[Math.Max(inner.Length, 256)];
+        var n = 0;
+        for (var i = 0; i < inner.Length; i++)
+        {
+            buffer[n++] = inner[i];
+            if (inner[i] == (byte)'"') i++; // "" → "
+        }
+        return Encoding.UTF8.GetString(buffer, 0, n);
+    }
+
+    private static byte DetectDelimiter(ReadOnlySpan<byte> text)
     {
         int comma = 0, semicolon = 0, tab = 0;
         var quoted = false;
-        for (var i = start; i < text.Length; i++)
+        foreach (var b in text)
         {
-            var ch = text[i];
-            if (ch == '"') quoted = !quoted;
-            else if (!quoted && (ch == '\n' || ch == '\r')) break;
-            else if (!quoted && ch == ',') comma++;
-            else if (!quoted && ch == ';') semicolon++;
-            else if (!quoted && ch == '\t') tab++;
+            if (b == (byte)'"') quoted = !quoted;
+            else if (!quoted && (b == (byte)'\n' || b == (byte)'\r')) break;
+            else if (!quoted && b == (byte)',') comma++;
+            else if (!quoted && b == (byte)';') semicolon++;
+            else if (!quoted && b == (byte)'\t') tab++;
         }
-        if (tab > comma && tab >= semicolon) return '\t';
-        return semicolon > comma ? ';' : ',';
+        if (tab > comma && tab >= semicolon) return (byte)'\t';
+        return semicolon > comma ? (byte)';' : (byte)',';
     }
 }

@@ -34,18 +34,22 @@ public static class TabularFile
         if (LooksBinary(span))
             return (null, new FileProblem(415, "The file is neither CSV nor XLSX: its content is binary. Upload a CSV (UTF-8) or an .xlsx workbook."));
 
-        string text;
-        try
+        if (!System.Text.Unicode.Utf8.IsValid(span))
         {
-            text = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(span);
-        }
-        catch (DecoderFallbackException ex)
-        {
-            var offset = ex.Index >= 0 ? ex.Index : 0;
+            // Find where: the strict decoder names the first bad byte.
+            var offset = 0;
+            try
+            {
+                new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetCharCount(span);
+            }
+            catch (DecoderFallbackException ex)
+            {
+                offset = Math.Max(ex.Index, 0);
+            }
             var line = 1 + span[..Math.Min(offset, span.Length)].Count((byte)'\n');
-            return (null, new FileProblem(422, $"The file is not valid UTF-8 (line {line}, byte {offset}). Save it as \"CSV UTF-8\" and upload again."));
+            return (null, new FileProblem(422, $"The file is not valid UTF-8 (line {line}, byte {offset}). Save it as \"CSV UTF-8\" and upload again.", line));
         }
-        return CsvReader.Read(text, limits);
+        return CsvReader.Read(span, limits);
     }
 
     /// <summary>NUL bytes or many control characters in the first 8 KB: not a text file.</summary>
