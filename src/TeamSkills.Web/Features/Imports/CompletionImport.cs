@@ -32,10 +32,11 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, IOp
     public async Task<ImportOutcomeResult> ExecuteAsync(ImportRequest req, CancellationToken ct)
     {
         var now = clock.Now;
+        var file = ImportSupport.CompressInBackground(req);
         var (table, problem) = TabularFile.Read(req.Content, ImportSupport.Limits(options.Value));
         if (problem is not null)
         {
-            var rejected = ImportSupport.NewRecord(ImportKind.Completions, req, "", now);
+            var rejected = ImportSupport.NewRecord(ImportKind.Completions, req, "", now, await file);
             var result = ImportSupport.FileRejected(problem, req.Mode, req.DryRun, null);
             ImportSupport.Fill(rejected, ImportOutcome.Rejected, result.Response);
             return result with { Response = result.Response with { ImportId = await ImportSupport.RecordOnlyAsync(db, rejected, ct) } };
@@ -67,7 +68,7 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, IOp
         }
 
         var format = table.Format;
-        var record = ImportSupport.NewRecord(ImportKind.Completions, req, format, now);
+        var record = ImportSupport.NewRecord(ImportKind.Completions, req, format, now, await file);
         errors.Sort((a, b) => a.Line != b.Line ? a.Line.CompareTo(b.Line) : string.CompareOrdinal(a.Column, b.Column));
         if (errors.Count > 0)
         {
@@ -134,12 +135,13 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, IOp
         inserts.Sort((a, b) => a.Row.EngineerId != b.Row.EngineerId ? a.Row.EngineerId.CompareTo(b.Row.EngineerId)
             : string.CompareOrdinal(a.Row.CertificationId, b.Row.CertificationId) is var c and not 0 ? c : a.Row.EarnedOn.CompareTo(b.Row.EarnedOn));
         await ImportSupport.BulkInsertAsync(tx, "completions",
-            ["engineer_id", "certification_id", "earned_on", "expires_on", "expiry_derived", "import_id", "recorded_by", "recorded_at"],
+            ["engineer_id", "certification_id", "earned_on", "expires_on", "expiry_derived", "recorded_by"],
             inserts, (x, v) =>
             {
                 v[0] = x.Row.EngineerId; v[1] = x.Row.CertificationId; v[2] = x.Row.EarnedOn; v[3] = x.Expires;
-                v[4] = x.Derived; v[5] = record.Id; v[6] = req.ImportedBy; v[7] = now.UtcTicks;
-            });
+                v[4] = x.Derived; v[5] = req.ImportedBy;
+            },
+            new Dictionary<string, long> { ["import_id"] = record.Id, ["recorded_at"] = now.UtcTicks });
         await using (var update = ImportSupport.Command(tx,
             "UPDATE completions SET expires_on = @expires_on, expiry_derived = @expiry_derived WHERE id = @id", "expires_on", "expiry_derived", "id"))
         {

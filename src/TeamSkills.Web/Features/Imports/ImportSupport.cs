@@ -50,12 +50,15 @@ internal static class ImportSupport
     public static string RejectedMessage(int errorCount) =>
         $"{errorCount} error{(errorCount == 1 ? "" : "s")} found; nothing was applied. Fix the rows listed and upload the file again.";
 
-    public static ImportRecord NewRecord(ImportKind kind, ImportRequest req, string format, DateTimeOffset now) => new()
+    /// <summary>Compresses the upload on the other core while the import parses and validates it.</summary>
+    public static Task<ImportFile> CompressInBackground(ImportRequest req) => Task.Run(() => ImportFile.From(Bytes(req.Content)));
+
+    public static ImportRecord NewRecord(ImportKind kind, ImportRequest req, string format, DateTimeOffset now, ImportFile file) => new()
     {
         Kind = kind, Mode = req.Mode, DryRun = req.DryRun, FileName = SafeFileName(req.FileName),
         ContentType = req.ContentType.Length > 128 ? req.ContentType[..128] : req.ContentType,
         FileSize = req.Content.Length, Format = format, ImportedBy = req.ImportedBy, ImportedAt = now,
-        File = ImportFile.From(Bytes(req.Content)),
+        File = file,
     };
 
     public static void Fill(ImportRecord record, ImportOutcome outcome, ImportResponse response)
@@ -111,19 +114,29 @@ internal static class ImportSupport
     /// parameter by name on every execution (a name look-up per value), which was most of a 100k-row import.
     /// Other providers take plain prepared ADO.NET statements until they get their own bulk paths.
     /// </summary>
+    /// <param name="constants">Numeric values shared by every row (flags, timestamps, ids): written into the
+    /// statement once instead of bound per row.</param>
     public static Task BulkInsertAsync<T>(IDbContextTransaction tx, string table, string[] columns, IReadOnlyList<T> rows,
-        Action<T, object?[]> fill) =>
-        tx.GetDbTransaction().Connection is Microsoft.Data.Sqlite.SqliteConnection sqlite
-            ? SqliteBulk.WithoutIndexesAsync(sqlite, tx, table, rows.Count, () =>
-            {
-                SqliteBulk.Insert(sqlite, table, columns, rows, fill);
-                return Task.FromResult(true);
-            })
-            : InsertPlain(tx, table, columns, rows, fill);
-
-    private static Task InsertPlain<T>(IDbContextTransaction tx, string table, string[] columns, IReadOnlyList<T> rows, Action<T, object?[]> fill)
+        Action<T, object?[]> fill, IReadOnlyDictionary<string, long>? constants = null)
     {
-        BulkInsert(tx, table, columns, rows, fill);
+        constants ??= new Dictionary<string, long>();
+        if (tx.GetDbTransaction().Connection is Microsoft.Data.Sqlite.SqliteConnection sqlite)
+        {
+            return SqliteBulk.WithoutIndexesAsync(sqlite, tx, table, rows.Count, () =>
+            {
+                SqliteBulk.Insert(sqlite, table, columns, rows, fill, constants);
+                return Task.FromResult(true);
+            });
+        }
+        var all = columns.Concat(constants.Keys).ToArray();
+        var values = new object?[all.Length];
+        BulkInsert(tx, table, all, rows, (row, v) =>
+        {
+            fill(row, values);
+            values.AsSpan(0, columns.Length).CopyTo(v);
+            var i = columns.Length;
+            foreach (var c in constants.Values) v[i++] = c;
+        });
         return Task.CompletedTask;
     }
 
@@ -133,7 +146,7 @@ internal static class ImportSupport
         if (rows.Count == 0) return;
         if (tx.GetDbTransaction().Connection is Microsoft.Data.Sqlite.SqliteConnection sqlite)
         {
-            SqliteBulk.Insert(sqlite, table, columns, rows, fill);
+            SqliteBulk.Insert(sqlite, table, columns, rows, fill, new Dictionary<string, long>());
             return;
         }
         var values = new object?[columns.Length];

@@ -32,12 +32,13 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, IOption
     public async Task<ImportOutcomeResult> ExecuteAsync(ImportRequest req, CancellationToken ct)
     {
         var now = clock.Now;
+        var file = ImportSupport.CompressInBackground(req);
         var phases = new Phases();
         var (table, problem) = TabularFile.Read(req.Content, ImportSupport.Limits(options.Value));
         phases.Mark("read");
         if (problem is not null)
         {
-            var rejected = ImportSupport.NewRecord(ImportKind.Roster, req, "", now);
+            var rejected = ImportSupport.NewRecord(ImportKind.Roster, req, "", now, await file);
             var result = ImportSupport.FileRejected(problem, req.Mode, req.DryRun, null);
             ImportSupport.Fill(rejected, ImportOutcome.Rejected, result.Response);
             var id = await ImportSupport.RecordOnlyAsync(db, rejected, ct);
@@ -85,7 +86,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, IOption
 
         phases.Mark("diff");
         var format = table.Format;
-        var record = ImportSupport.NewRecord(ImportKind.Roster, req, format, now);
+        var record = ImportSupport.NewRecord(ImportKind.Roster, req, format, now, await file);
         errors.Sort((a, b) => a.Line != b.Line ? a.Line.CompareTo(b.Line) : string.CompareOrdinal(a.Column, b.Column));
         if (errors.Count > 0)
         {
@@ -109,8 +110,13 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, IOption
 
 
         // Teams first: new names get rows, so engineers can point at them.
+        var managers = ManagersAfterImport(rows, existing, inFile, teamById, full);
         var newTeams = rows.Select(r => r.Team).Distinct(StringComparer.OrdinalIgnoreCase).Where(n => !teamByName.ContainsKey(n)).ToList();
-        ImportSupport.BulkInsert(tx, "teams", ["name"], newTeams, (name, v) => v[0] = name);
+        ImportSupport.BulkInsert(tx, "teams", ["name", "manager_email"], newTeams, (name, v) =>
+        {
+            v[0] = name;
+            v[1] = managers.GetValueOrDefault(name);
+        });
         if (newTeams.Count > 0)
         {
             foreach (var t in await db.Teams.AsNoTracking().ToListAsync(ct)) teamByName[t.Name] = t;
@@ -120,13 +126,13 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, IOption
         // Sorted by key, the unique index on employee_id grows at its end instead of splitting pages all over.
         created.Sort((a, b) => string.CompareOrdinal(a.EmployeeId, b.EmployeeId));
         await ImportSupport.BulkInsertAsync(tx, "engineers",
-            ["employee_id", "name", "email", "title", "normalized_title", "role_id", "team_id", "manager_email", "active", "created_at", "updated_at"],
+            ["employee_id", "name", "email", "title", "normalized_title", "role_id", "team_id", "manager_email"],
             created, (r, v) =>
             {
                 v[0] = r.EmployeeId; v[1] = r.Name; v[2] = r.Email; v[3] = r.Title; v[4] = r.NormalizedTitle;
                 v[5] = aliases.GetValueOrDefault(r.NormalizedTitle); v[6] = teamByName[r.Team].Id; v[7] = r.ManagerEmail;
-                v[8] = true; v[9] = now.UtcTicks; v[10] = now.UtcTicks;
-            });
+            },
+            new Dictionary<string, long> { ["active"] = 1, ["created_at"] = now.UtcTicks, ["updated_at"] = now.UtcTicks });
 
         phases.Mark("insert");
         await using (var update = ImportSupport.Command(tx,
@@ -166,7 +172,8 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, IOption
         }
 
         phases.Mark("update");
-        await UpdateTeamManagersAsync(tx, FinalActiveManagers(rows, existing, teamById, teamByName, full), teamByName.Values, ct);
+        await UpdateTeamManagersAsync(tx, managers, teams, ct);
+        phases.Mark("managers");
         await db.BumpDataVersionAsync(ct);
         ImportSupport.Fill(record, ImportOutcome.Applied, summary);
         db.Imports.Add(record);
@@ -247,31 +254,54 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, IOption
     }
 
     /// <summary>After the import, every active engineer's (team, manager_email): the file's rows win over the database.</summary>
-    private static IEnumerable<(int TeamId, string? Manager)> FinalActiveManagers(List<Row> rows, Dictionary<string, Existing> existing,
-        Dictionary<int, Team> teamById, Dictionary<string, Team> teamByName, bool full)
+    /// <summary>
+    /// A team's manager is its active members' most common manager_email (ties: alphabetical), over the roster as
+    /// it will be after this import: the file's rows, plus (in partial mode) active engineers the file leaves alone.
+    /// Keyed by team name, so new teams are inserted with their manager.
+    /// </summary>
+    private static Dictionary<string, string?> ManagersAfterImport(List<Row> rows, Dictionary<string, Existing> existing,
+        IReadOnlySet<string> inFile, Dictionary<int, Team> teamById, bool full)
     {
-        foreach (var r in rows) yield return (teamByName[r.Team].Id, r.ManagerEmail);
-        if (full) yield break; // everyone not in the file was just deactivated
-        var inFile = rows.Select(r => r.EmployeeId).ToHashSet(StringComparer.Ordinal);
-        foreach (var e in existing.Values)
+        var counts = new Dictionary<(string Team, string Manager), int>(new TeamManagerComparer());
+        void Count(string team, string? manager)
         {
-            if (e.Active && !inFile.Contains(e.EmployeeId) && teamById.ContainsKey(e.TeamId)) yield return (e.TeamId, e.ManagerEmail);
+            if (manager is not null) counts[(team, manager)] = counts.GetValueOrDefault((team, manager)) + 1;
         }
+        foreach (var r in rows) Count(r.Team, r.ManagerEmail);
+        if (!full)
+        {
+            foreach (var e in existing.Values)
+            {
+                if (e.Active && !inFile.Contains(e.EmployeeId) && teamById.TryGetValue(e.TeamId, out var t)) Count(t.Name, e.ManagerEmail);
+            }
+        }
+        var best = new Dictionary<string, (string Manager, int Count)>(StringComparer.OrdinalIgnoreCase);
+        foreach (var ((team, manager), n) in counts)
+        {
+            if (!best.TryGetValue(team, out var b) || n > b.Count || (n == b.Count && string.CompareOrdinal(manager, b.Manager) < 0))
+                best[team] = (manager, n);
+        }
+        return best.ToDictionary(x => x.Key, x => (string?)x.Value.Manager, StringComparer.OrdinalIgnoreCase);
     }
 
-    /// <summary>A team's manager is its active members' most common manager_email (ties: alphabetical).</summary>
-    private static async Task UpdateTeamManagersAsync(Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction tx,
-        IEnumerable<(int TeamId, string? Manager)> members, IEnumerable<Team> teams, CancellationToken ct)
+    private sealed class TeamManagerComparer : IEqualityComparer<(string Team, string Manager)>
     {
-        var managers = members.Where(m => m.Manager is not null)
-            .GroupBy(m => m.TeamId)
-            .ToDictionary(g => g.Key, g => g.GroupBy(m => m.Manager!)
-                .OrderByDescending(x => x.Count()).ThenBy(x => x.Key, StringComparer.Ordinal).First().Key);
+        public bool Equals((string Team, string Manager) x, (string Team, string Manager) y) =>
+            string.Equals(x.Team, y.Team, StringComparison.OrdinalIgnoreCase) && string.Equals(x.Manager, y.Manager, StringComparison.Ordinal);
+
+        public int GetHashCode((string Team, string Manager) obj) =>
+            HashCode.Combine(StringComparer.OrdinalIgnoreCase.GetHashCode(obj.Team), obj.Manager.GetHashCode(StringComparison.Ordinal));
+    }
+
+    /// <summary>Existing teams whose manager changed (teams that lost every active member have none now).</summary>
+    private static async Task UpdateTeamManagersAsync(Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction tx,
+        Dictionary<string, string?> managers, IEnumerable<Team> existingTeams, CancellationToken ct)
+    {
         await using var update = ImportSupport.Command(tx, "UPDATE teams SET manager_email = @manager WHERE id = @id", "manager", "id");
         update.Prepare();
-        foreach (var team in teams.DistinctBy(t => t.Id))
+        foreach (var team in existingTeams)
         {
-            var manager = managers.GetValueOrDefault(team.Id);
+            var manager = managers.GetValueOrDefault(team.Name);
             if (team.ManagerEmail == manager) continue;
             update.Parameters["@manager"].Value = ImportSupport.Db(manager);
             update.Parameters["@id"].Value = team.Id;

@@ -15,7 +15,8 @@ internal static class SqliteBulk
 
     // Runs once per import over every row: optimise at first call instead of starting in tier-0 code.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static void Insert<T>(SqliteConnection connection, string table, string[] columns, IReadOnlyList<T> rows, Action<T, object?[]> fill)
+    public static void Insert<T>(SqliteConnection connection, string table, string[] columns, IReadOnlyList<T> rows, Action<T, object?[]> fill,
+        IReadOnlyDictionary<string, long> constants)
     {
         var db = connection.Handle ?? throw new InvalidOperationException("The SQLite connection is not open.");
         var values = new object?[columns.Length];
@@ -25,7 +26,7 @@ internal static class SqliteBulk
             for (var start = 0; start < rows.Count; start += RowsPerStatement)
             {
                 var count = Math.Min(RowsPerStatement, rows.Count - start);
-                var stmt = count == RowsPerStatement ? full ??= Prepare(db, table, columns, RowsPerStatement) : Prepare(db, table, columns, count);
+                var stmt = count == RowsPerStatement ? full ??= Prepare(db, table, columns, constants, RowsPerStatement) : Prepare(db, table, columns, constants, count);
                 try
                 {
                     var index = 1;
@@ -49,10 +50,11 @@ internal static class SqliteBulk
         }
     }
 
-    private static sqlite3_stmt Prepare(sqlite3 db, string table, string[] columns, int rows)
+    private static sqlite3_stmt Prepare(sqlite3 db, string table, string[] columns, IReadOnlyDictionary<string, long> constants, int rows)
     {
-        var tuple = "(" + string.Join(", ", Enumerable.Repeat("?", columns.Length)) + ")";
-        var sql = $"INSERT INTO {table} ({string.Join(", ", columns)}) VALUES {string.Join(", ", Enumerable.Repeat(tuple, rows))}";
+        var literals = constants.Values.Select(v => v.ToString(CultureInfo.InvariantCulture));
+        var tuple = "(" + string.Join(", ", Enumerable.Repeat("?", columns.Length).Concat(literals)) + ")";
+        var sql = $"INSERT INTO {table} ({string.Join(", ", columns.Concat(constants.Keys))}) VALUES {string.Join(", ", Enumerable.Repeat(tuple, rows))}";
         Check(db, raw.sqlite3_prepare_v2(db, sql, out var stmt), raw.SQLITE_OK);
         return stmt;
     }
@@ -110,9 +112,13 @@ internal static class SqliteBulk
             await using var reader = await list.ExecuteReaderAsync();
             while (await reader.ReadAsync()) indexes.Add((reader.GetString(0), reader.GetString(1)));
         }
+        // Index builds sort every row: give the sorter memory (64 MB page cache, temp in RAM) for this
+        // connection while it works, so the sort does not spill to temp files.
+        await Exec(connection, dbTx, "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;");
         await Exec(connection, dbTx, string.Concat(indexes.Select(i => $"DROP INDEX \"{i.Name}\";")));
         var result = await insert();
         await Exec(connection, dbTx, string.Concat(indexes.Select(i => i.Sql + ";")));
+        await Exec(connection, dbTx, "PRAGMA cache_size=-2000; PRAGMA temp_store=DEFAULT;");
         return result;
     }
 
