@@ -113,8 +113,6 @@ namespace TeamSkills.Migrations.Sqlite.Migrations
 
                     b.HasIndex("CatalogOrder");
 
-                    b.HasIndex("HardPrerequisiteId");
-
                     b.ToTable("certifications", (string)null);
                 });
 
@@ -168,8 +166,6 @@ namespace TeamSkills.Migrations.Sqlite.Migrations
 
                     b.HasKey("NormalizedTitle");
 
-                    b.HasIndex("RoleId");
-
                     b.ToTable("role_aliases", (string)null);
                 });
 
@@ -191,8 +187,6 @@ namespace TeamSkills.Migrations.Sqlite.Migrations
                         .HasColumnName("focus");
 
                     b.HasKey("RoleId", "CertificationId");
-
-                    b.HasIndex("CertificationId");
 
                     b.ToTable("role_certifications", (string)null);
                 });
@@ -241,10 +235,6 @@ namespace TeamSkills.Migrations.Sqlite.Migrations
                         .HasColumnName("recorded_by");
 
                     b.HasKey("Id");
-
-                    b.HasIndex("CertificationId");
-
-                    b.HasIndex("ImportId");
 
                     b.HasIndex("EngineerId", "CertificationId", "EarnedOn")
                         .IsUnique();
@@ -455,10 +445,6 @@ namespace TeamSkills.Migrations.Sqlite.Migrations
 
                     b.HasIndex("EmployeeId")
                         .IsUnique();
-
-                    b.HasIndex("RoleId");
-
-                    b.HasIndex("TeamId", "Active");
 
                     b.ToTable("engineers", (string)null);
                 });

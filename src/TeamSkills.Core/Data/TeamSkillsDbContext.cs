@@ -48,6 +48,9 @@ public sealed class TeamSkillsDbContext(DbContextOptions<TeamSkillsDbContext> op
     {
         // SQLite cannot order or compare DateTimeOffset; ticks in UTC sort correctly on every provider.
         configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToUtcTicks>();
+        // Indexes are declared where a query needs them, never added for every foreign key by convention: each
+        // index costs every bulk import, and parents (teams, roles, certifications, imports) are never deleted.
+        configurationBuilder.Conventions.Remove(typeof(Microsoft.EntityFrameworkCore.Metadata.Conventions.ForeignKeyIndexConvention));
     }
 
     /// <summary>Bumps the data version inside the caller's transaction; see <see cref="Data.AppState"/>.</summary>

@@ -122,11 +122,8 @@ internal static class ImportSupport
         constants ??= new Dictionary<string, long>();
         if (tx.GetDbTransaction().Connection is Microsoft.Data.Sqlite.SqliteConnection sqlite)
         {
-            return SqliteBulk.WithoutIndexesAsync(sqlite, tx, table, rows.Count, () =>
-            {
-                SqliteBulk.Insert(sqlite, table, columns, rows, fill, constants);
-                return Task.FromResult(true);
-            });
+            SqliteBulk.Insert(sqlite, table, columns, rows, fill, constants);
+            return Task.CompletedTask;
         }
         var all = columns.Concat(constants.Keys).ToArray();
         var values = new object?[all.Length];

@@ -11,7 +11,7 @@ using TeamSkills.Core.Data;
 namespace TeamSkills.Migrations.Sqlite.Migrations
 {
     [DbContext(typeof(TeamSkillsDbContext))]
-    [Migration("20261127110355_Initial")]
+    [Migration("20261127113520_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -116,8 +116,6 @@ namespace TeamSkills.Migrations.Sqlite.Migrations
 
                     b.HasIndex("CatalogOrder");
 
-                    b.HasIndex("HardPrerequisiteId");
-
                     b.ToTable("certifications", (string)null);
                 });
 
@@ -171,8 +169,6 @@ namespace TeamSkills.Migrations.Sqlite.Migrations
 
                     b.HasKey("NormalizedTitle");
 
-                    b.HasIndex("RoleId");
-
                     b.ToTable("role_aliases", (string)null);
                 });
 
@@ -194,8 +190,6 @@ namespace TeamSkills.Migrations.Sqlite.Migrations
                         .HasColumnName("focus");
 
                     b.HasKey("RoleId", "CertificationId");
-
-                    b.HasIndex("CertificationId");
 
                     b.ToTable("role_certifications", (string)null);
                 });
@@ -244,10 +238,6 @@ namespace TeamSkills.Migrations.Sqlite.Migrations
                         .HasColumnName("recorded_by");
 
                     b.HasKey("Id");
-
-                    b.HasIndex("CertificationId");
-
-                    b.HasIndex("ImportId");
 
                     b.HasIndex("EngineerId", "CertificationId", "EarnedOn")
                         .IsUnique();
@@ -458,10 +448,6 @@ namespace TeamSkills.Migrations.Sqlite.Migrations
 
                     b.HasIndex("EmployeeId")
                         .IsUnique();
-
-                    b.HasIndex("RoleId");
-
-                    b.HasIndex("TeamId", "Active");
 
                     b.ToTable("engineers", (string)null);
                 });

@@ -259,25 +259,10 @@ namespace TeamSkills.Migrations.Sqlite.Migrations
                 column: "catalog_order");
 
             migrationBuilder.CreateIndex(
-                name: "IX_certifications_hard_prerequisite_id",
-                table: "certifications",
-                column: "hard_prerequisite_id");
-
-            migrationBuilder.CreateIndex(
-                name: "IX_completions_certification_id",
-                table: "completions",
-                column: "certification_id");
-
-            migrationBuilder.CreateIndex(
                 name: "IX_completions_engineer_id_certification_id_earned_on",
                 table: "completions",
                 columns: new[] { "engineer_id", "certification_id", "earned_on" },
                 unique: true);
-
-            migrationBuilder.CreateIndex(
-                name: "IX_completions_import_id",
-                table: "completions",
-                column: "import_id");
 
             migrationBuilder.CreateIndex(
                 name: "IX_engineers_employee_id",
@@ -286,29 +271,9 @@ namespace TeamSkills.Migrations.Sqlite.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
-                name: "IX_engineers_role_id",
-                table: "engineers",
-                column: "role_id");
-
-            migrationBuilder.CreateIndex(
-                name: "IX_engineers_team_id_active",
-                table: "engineers",
-                columns: new[] { "team_id", "active" });
-
-            migrationBuilder.CreateIndex(
                 name: "IX_imports_imported_at",
                 table: "imports",
                 column: "imported_at");
-
-            migrationBuilder.CreateIndex(
-                name: "IX_role_aliases_role_id",
-                table: "role_aliases",
-                column: "role_id");
-
-            migrationBuilder.CreateIndex(
-                name: "IX_role_certifications_certification_id",
-                table: "role_certifications",
-                column: "certification_id");
 
             migrationBuilder.CreateIndex(
                 name: "IX_roles_name",
