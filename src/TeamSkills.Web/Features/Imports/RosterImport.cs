@@ -262,10 +262,12 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, IOption
     private static Dictionary<string, string?> ManagersAfterImport(List<Row> rows, Dictionary<string, Existing> existing,
         IReadOnlySet<string> inFile, Dictionary<int, Team> teamById, bool full)
     {
-        var counts = new Dictionary<(string Team, string Manager), int>(new TeamManagerComparer());
+        var counts = new Dictionary<string, Dictionary<string, int>>(StringComparer.OrdinalIgnoreCase);
         void Count(string team, string? manager)
         {
-            if (manager is not null) counts[(team, manager)] = counts.GetValueOrDefault((team, manager)) + 1;
+            if (manager is null) return;
+            if (!counts.TryGetValue(team, out var perManager)) counts[team] = perManager = new Dictionary<string, int>(StringComparer.Ordinal);
+            System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(perManager, manager, out _)++;
         }
         foreach (var r in rows) Count(r.Team, r.ManagerEmail);
         if (!full)
@@ -275,22 +277,13 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, IOption
                 if (e.Active && !inFile.Contains(e.EmployeeId) && teamById.TryGetValue(e.TeamId, out var t)) Count(t.Name, e.ManagerEmail);
             }
         }
-        var best = new Dictionary<string, (string Manager, int Count)>(StringComparer.OrdinalIgnoreCase);
-        foreach (var ((team, manager), n) in counts)
+        var managers = new Dictionary<string, string?>(counts.Count, StringComparer.OrdinalIgnoreCase);
+        foreach (var (team, perManager) in counts)
         {
-            if (!best.TryGetValue(team, out var b) || n > b.Count || (n == b.Count && string.CompareOrdinal(manager, b.Manager) < 0))
-                best[team] = (manager, n);
+            var best = perManager.OrderByDescending(m => m.Value).ThenBy(m => m.Key, StringComparer.Ordinal).First();
+            managers[team] = best.Key;
         }
-        return best.ToDictionary(x => x.Key, x => (string?)x.Value.Manager, StringComparer.OrdinalIgnoreCase);
-    }
-
-    private sealed class TeamManagerComparer : IEqualityComparer<(string Team, string Manager)>
-    {
-        public bool Equals((string Team, string Manager) x, (string Team, string Manager) y) =>
-            string.Equals(x.Team, y.Team, StringComparison.OrdinalIgnoreCase) && string.Equals(x.Manager, y.Manager, StringComparison.Ordinal);
-
-        public int GetHashCode((string Team, string Manager) obj) =>
-            HashCode.Combine(StringComparer.OrdinalIgnoreCase.GetHashCode(obj.Team), obj.Manager.GetHashCode(StringComparison.Ordinal));
+        return managers;
     }
 
     /// <summary>Existing teams whose manager changed (teams that lost every active member have none now).</summary>
