@@ -18,6 +18,7 @@ public sealed class TeamSkillsDbContext(DbContextOptions<TeamSkillsDbContext> op
     public DbSet<ImportRecord> Imports => Set<ImportRecord>();
     public DbSet<ImportFile> ImportFiles => Set<ImportFile>();
     public DbSet<AppState> AppState => Set<AppState>();
+    public DbSet<Audit.AuditEntry> AuditEntries => Set<Audit.AuditEntry>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

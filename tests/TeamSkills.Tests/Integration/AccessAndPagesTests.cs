@@ -75,6 +75,7 @@ public sealed class AccessAndPagesTests : IAsyncLifetime
         Assert.StartsWith("/signin", anonymous.Headers.Location!.PathAndQuery);
 
         await SignIn(browser);
+        Assert.Equal(1, _app.Scalar("SELECT COUNT(*) FROM audit_entries WHERE action = 'signin.success'"));
         var html = await browser.GetStringAsync("/");
         Assert.Contains("Platform", html);
         Assert.Contains("mia@example.com", html);
@@ -113,6 +114,8 @@ public sealed class AccessAndPagesTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("not valid", await response.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.Redirect, (await browser.GetAsync("/")).StatusCode);
+        Assert.Equal(1, _app.Scalar("SELECT COUNT(*) FROM audit_entries WHERE action = 'signin.failure' AND outcome = 'Refused'"));
+        Assert.Equal(0, _app.Scalar("SELECT COUNT(*) FROM audit_entries WHERE action = 'signin.success'"));
     }
 
     private static async Task SignIn(HttpClient browser)

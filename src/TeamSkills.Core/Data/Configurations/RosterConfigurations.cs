@@ -98,6 +98,22 @@ internal sealed class ImportFileConfiguration : IEntityTypeConfiguration<ImportF
     }
 }
 
+internal sealed class AuditEntryConfiguration : IEntityTypeConfiguration<Audit.AuditEntry>
+{
+    public void Configure(EntityTypeBuilder<Audit.AuditEntry> b)
+    {
+        b.ToTable("audit_entries");
+        b.HasKey(x => x.Id);
+        b.Property(x => x.Actor).HasMaxLength(320).IsRequired();
+        b.Property(x => x.Action).HasMaxLength(64).IsRequired();
+        b.Property(x => x.Target).HasMaxLength(400);
+        b.Property(x => x.Outcome).HasMaxLength(32);
+        b.Property(x => x.Details).HasMaxLength(8000);
+        b.Property(x => x.Ip).HasMaxLength(64);
+        b.HasIndex(x => x.At);
+    }
+}
+
 internal sealed class AppStateConfiguration : IEntityTypeConfiguration<AppState>
 {
     public void Configure(EntityTypeBuilder<AppState> b)

@@ -3,6 +3,7 @@ using TeamSkills.Core.Catalog;
 using TeamSkills.Core.Completions;
 using TeamSkills.Core.Data;
 using TeamSkills.Web.Features.Access;
+using TeamSkills.Web.Features.Audit;
 using TeamSkills.Web.Features.Platform;
 
 namespace TeamSkills.Web.Features.Catalog;
@@ -41,7 +42,7 @@ public static class CatalogEndpoints
                 c.Aliases.Split('|', StringSplitOptions.RemoveEmptyEntries))).ToList();
         }).WithTags("Catalog");
 
-        api.MapPut("/catalog/certifications/{id}", async (string id, EditCertification body, TeamSkillsDbContext db, CancellationToken ct) =>
+        api.MapPut("/catalog/certifications/{id}", async (string id, EditCertification body, TeamSkillsDbContext db, AuditLog audit, HttpContext http, CancellationToken ct) =>
         {
             var certs = await db.Certifications.ToListAsync(ct);
             var cert = certs.FirstOrDefault(c => c.Id == id);
@@ -66,6 +67,7 @@ public static class CatalogEndpoints
             }
             if (errors.Count > 0) return Results.ValidationProblem(errors, statusCode: 422, title: "Edit rejected");
 
+            var before = new { cert.ValidityMonths, cert.RenewalWindowDays, cert.RecommendedOrder, HardPrerequisite = cert.HardPrerequisiteId, cert.PreparationDays, cert.RenewalBase };
             cert.ValidityMonths = body.ValidityMonths ?? cert.ValidityMonths;
             cert.RenewalWindowDays = body.RenewalWindowDays ?? cert.RenewalWindowDays;
             cert.RecommendedOrder = body.RecommendedOrder ?? cert.RecommendedOrder;
@@ -88,6 +90,11 @@ public static class CatalogEndpoints
                     if (previous is null || r.ExpiresOn > previous) previous = r.ExpiresOn;
                 }
             }
+            audit.Add(CallerScope.From(http.User).Actor, "catalog.edited", $"certification {id}", "Applied", new
+            {
+                before,
+                after = new { cert.ValidityMonths, cert.RenewalWindowDays, cert.RecommendedOrder, HardPrerequisite = cert.HardPrerequisiteId, cert.PreparationDays, cert.RenewalBase },
+            });
             await db.SaveChangesAsync(ct);
             await db.BumpDataVersionAsync(ct);
             await tx.CommitAsync(ct);
@@ -122,7 +129,7 @@ public static class CatalogEndpoints
                 .ToList();
         }).WithTags("Catalog");
 
-        api.MapPost("/roles/aliases", async (MapAlias body, TeamSkillsDbContext db, OrgClock clock, HttpContext http, CancellationToken ct) =>
+        api.MapPost("/roles/aliases", async (MapAlias body, TeamSkillsDbContext db, OrgClock clock, AuditLog audit, HttpContext http, CancellationToken ct) =>
         {
             var key = TitleNormalizer.Normalize(body.Title);
             var roles = await db.Roles.AsNoTracking().ToListAsync(ct);
@@ -150,6 +157,8 @@ public static class CatalogEndpoints
             // Mapping a title re-computes at once: every engineer with that normalised title takes the role.
             var remapped = await db.Engineers.Where(e => e.NormalizedTitle == key && (e.RoleId == null || e.RoleId != role.Id))
                 .ExecuteUpdateAsync(s => s.SetProperty(e => e.RoleId, role.Id), ct);
+            audit.Add(actor, "alias.mapped", $"title '{key}'", "Applied", new { title = body.Title, normalizedTitle = key, role = role.Id, remapped });
+            await db.SaveChangesAsync(ct);
             await db.BumpDataVersionAsync(ct);
             await tx.CommitAsync(ct);
             var result = new AliasMapped(body.Title!.Trim(), key, role.Id, role.Name, remapped);

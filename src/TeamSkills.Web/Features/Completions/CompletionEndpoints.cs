@@ -3,6 +3,7 @@ using TeamSkills.Core.Catalog;
 using TeamSkills.Core.Completions;
 using TeamSkills.Core.Data;
 using TeamSkills.Web.Features.Access;
+using TeamSkills.Web.Features.Audit;
 using TeamSkills.Web.Features.Gaps;
 using TeamSkills.Web.Features.Imports;
 using TeamSkills.Web.Features.Platform;
@@ -17,7 +18,7 @@ public static class CompletionEndpoints
     {
         var group = api.MapGroup("/completions").WithTags("Completions").RequireAuthorization(AccessSetup.WritePolicy);
 
-        group.MapPost("", async (RecordCompletion body, TeamSkillsDbContext db, OrgClock clock, HttpContext http, CancellationToken ct) =>
+        group.MapPost("", async (RecordCompletion body, TeamSkillsDbContext db, OrgClock clock, AuditLog audit, HttpContext http, CancellationToken ct) =>
         {
             var scope = CallerScope.From(http.User);
             var errors = new Dictionary<string, string[]>();
@@ -69,6 +70,9 @@ public static class CompletionEndpoints
             {
                 await using var tx = await db.Database.BeginTransactionAsync(ct);
                 await db.SaveChangesAsync(ct);
+                audit.Add(scope.Actor, created ? "completion.added" : "completion.updated", $"{engineer!.EmployeeId}/{cert.Id}", "Applied",
+                    new { completionId = existing.Id, employeeId = engineer.EmployeeId, certification = cert.Id, existing.EarnedOn, existing.ExpiresOn });
+                await db.SaveChangesAsync(ct);
                 await db.BumpDataVersionAsync(ct);
                 await tx.CommitAsync(ct);
             }
@@ -78,7 +82,7 @@ public static class CompletionEndpoints
             return created ? Results.Created($"/api/engineers/{Uri.EscapeDataString(engineer.EmployeeId)}", response) : Results.Ok(response);
         });
 
-        group.MapDelete("/{id:long}", async (long id, TeamSkillsDbContext db, HttpContext http, CancellationToken ct) =>
+        group.MapDelete("/{id:long}", async (long id, TeamSkillsDbContext db, AuditLog audit, HttpContext http, CancellationToken ct) =>
         {
             var scope = CallerScope.From(http.User);
             var completion = await db.Completions.FirstOrDefaultAsync(c => c.Id == id, ct);
@@ -88,6 +92,8 @@ public static class CompletionEndpoints
                 return Results.Problem(statusCode: 404, title: "Completion not found", detail: $"No completion {id}.");
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             db.Completions.Remove(completion);
+            audit.Add(scope.Actor, "completion.removed", $"completion {id}", "Applied",
+                new { completionId = id, engineerId = completion.EngineerId, certification = completion.CertificationId, completion.EarnedOn, completion.ExpiresOn });
             await db.SaveChangesAsync(ct);
             await db.BumpDataVersionAsync(ct);
             await tx.CommitAsync(ct);

@@ -14,7 +14,7 @@ namespace TeamSkills.Web.Features.Imports;
 /// dates; then all rows are applied in one transaction, or none. Records are history: a new completion date adds
 /// a record, the same engineer, certification and date again is unchanged (or updated when its expiry differs).
 /// </summary>
-public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, IOptions<ImportOptions> options, ILogger<CompletionImport> log)
+public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, Audit.AuditLog audit, IOptions<ImportOptions> options, ILogger<CompletionImport> log)
 {
     public static readonly ColumnSpec[] Columns =
     [
@@ -39,7 +39,7 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, IOp
             var rejected = ImportSupport.NewRecord(ImportKind.Completions, req, "", now, await file);
             var result = ImportSupport.FileRejected(problem, req.Mode, req.DryRun, null);
             ImportSupport.Fill(rejected, ImportOutcome.Rejected, result.Response);
-            return result with { Response = result.Response with { ImportId = await ImportSupport.RecordOnlyAsync(db, rejected, ct) } };
+            return result with { Response = result.Response with { ImportId = await ImportSupport.RecordOnlyAsync(db, rejected, audit, ct) } };
         }
 
         var errors = new List<ImportError>();
@@ -75,7 +75,7 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, IOp
             var response = new ImportResponse(null, false, req.DryRun, req.Mode, format, rows.Count, 0, 0, 0, 0, errors,
                 ImportSupport.RejectedMessage(errors.Count));
             ImportSupport.Fill(record, ImportOutcome.Rejected, response);
-            return new(422, response with { ImportId = await ImportSupport.RecordOnlyAsync(db, record, ct) });
+            return new(422, response with { ImportId = await ImportSupport.RecordOnlyAsync(db, record, audit, ct) });
         }
 
         var engineerIds = rows.Select(r => r.EngineerId).ToHashSet();
@@ -125,7 +125,7 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, IOp
         if (req.DryRun || changes == 0)
         {
             ImportSupport.Fill(record, req.DryRun ? ImportOutcome.DryRun : ImportOutcome.Unchanged, summary);
-            return new(200, summary with { ImportId = await ImportSupport.RecordOnlyAsync(db, record, ct) });
+            return new(200, summary with { ImportId = await ImportSupport.RecordOnlyAsync(db, record, audit, ct) });
         }
 
         ImportSupport.Fill(record, ImportOutcome.Applied, summary);
@@ -155,6 +155,8 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, IOp
             }
         }
         await db.BumpDataVersionAsync(ct);
+        audit.Import(record);
+        await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         db.ChangeTracker.Clear();
         log.LogInformation("Completion import {ImportId} by {User}: {Created} added, {Updated} updated, {Unchanged} unchanged",

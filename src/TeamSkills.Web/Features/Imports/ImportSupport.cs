@@ -74,11 +74,21 @@ internal static class ImportSupport
     }
 
     /// <summary>Records an import that changed nothing (rejected, dry run, unchanged) in its own short transaction.</summary>
-    public static async Task<long> RecordOnlyAsync(TeamSkillsDbContext db, ImportRecord record, CancellationToken ct)
+    public static async Task<long> RecordOnlyAsync(TeamSkillsDbContext db, ImportRecord record, Audit.AuditLog audit, CancellationToken ct)
     {
-        db.Imports.Add(record);
-        await db.SaveChangesAsync(ct);
-        if (db.Database.CurrentTransaction is { } tx) await tx.CommitAsync(ct);
+        var own = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
+        try
+        {
+            db.Imports.Add(record);
+            await db.SaveChangesAsync(ct);
+            audit.Import(record);
+            await db.SaveChangesAsync(ct);
+            await db.Database.CurrentTransaction!.CommitAsync(ct);
+        }
+        finally
+        {
+            if (own is not null) await own.DisposeAsync();
+        }
         db.ChangeTracker.Clear();
         return record.Id;
     }

@@ -13,7 +13,7 @@ namespace TeamSkills.Web.Features.Imports;
 /// Roster import: validate every row, diff against the database, then apply all of it in one transaction or
 /// nothing. Key: employee_id. mode=full deactivates engineers missing from the file; mode=partial only upserts.
 /// </summary>
-public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, IOptions<ImportOptions> options, ILogger<RosterImport> log)
+public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.AuditLog audit, IOptions<ImportOptions> options, ILogger<RosterImport> log)
 {
     public static readonly ColumnSpec[] Columns =
     [
@@ -41,7 +41,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, IOption
             var rejected = ImportSupport.NewRecord(ImportKind.Roster, req, "", now, await file);
             var result = ImportSupport.FileRejected(problem, req.Mode, req.DryRun, null);
             ImportSupport.Fill(rejected, ImportOutcome.Rejected, result.Response);
-            var id = await ImportSupport.RecordOnlyAsync(db, rejected, ct);
+            var id = await ImportSupport.RecordOnlyAsync(db, rejected, audit, ct);
             return result with { Response = result.Response with { ImportId = id } };
         }
 
@@ -93,7 +93,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, IOption
             var response = new ImportResponse(null, false, req.DryRun, req.Mode, format, rows.Count, 0, 0, 0, 0, errors,
                 ImportSupport.RejectedMessage(errors.Count));
             ImportSupport.Fill(record, ImportOutcome.Rejected, response);
-            return new(422, response with { ImportId = await ImportSupport.RecordOnlyAsync(db, record, ct) });
+            return new(422, response with { ImportId = await ImportSupport.RecordOnlyAsync(db, record, audit, ct) });
         }
 
         var changes = created.Count + updated.Count + deactivate.Count;
@@ -105,7 +105,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, IOption
         if (req.DryRun || changes == 0)
         {
             ImportSupport.Fill(record, req.DryRun ? ImportOutcome.DryRun : ImportOutcome.Unchanged, summary);
-            return new(200, summary with { ImportId = await ImportSupport.RecordOnlyAsync(db, record, ct) });
+            return new(200, summary with { ImportId = await ImportSupport.RecordOnlyAsync(db, record, audit, ct) });
         }
 
 
@@ -177,6 +177,8 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, IOption
         await db.BumpDataVersionAsync(ct);
         ImportSupport.Fill(record, ImportOutcome.Applied, summary);
         db.Imports.Add(record);
+        await db.SaveChangesAsync(ct);
+        audit.Import(record);
         await db.SaveChangesAsync(ct);
         phases.Mark("record");
         await tx.CommitAsync(ct);

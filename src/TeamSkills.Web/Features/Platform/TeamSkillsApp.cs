@@ -1,4 +1,5 @@
 using TeamSkills.Web.Features.Access;
+using TeamSkills.Web.Features.Audit;
 using TeamSkills.Web.Features.Catalog;
 using TeamSkills.Web.Features.Completions;
 using TeamSkills.Web.Features.Gaps;
@@ -17,6 +18,7 @@ public static class TeamSkillsApp
     {
         builder.AddPlatform();
         builder.AddAccess();
+        builder.AddAudit();
         builder.AddGaps();
         builder.AddImports();
         builder.AddPages();
@@ -37,6 +39,7 @@ public static class TeamSkillsApp
         api.MapCompletions();
         api.MapCatalog();
         api.MapGaps();
+        api.MapAudit();
         app.MapPages();
         return app;
     }

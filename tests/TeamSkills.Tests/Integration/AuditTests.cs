@@ -1,0 +1,72 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.Data.Sqlite;
+
+namespace TeamSkills.Tests.Integration;
+
+public sealed class AuditTests : IAsyncLifetime
+{
+    private readonly AppFactory _app = new();
+    private HttpClient _api = null!;
+
+    public Task InitializeAsync()
+    {
+        _api = _app.Api();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Fact]
+    public async Task EveryChange_LeavesAnAuditEntry_WithWhoWhatAndOutcome()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await _api.UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
+        Assert.Equal((HttpStatusCode)422, (await _api.UploadCsv("/api/imports/roster", Data.RosterHeader + "\nE1,A,bad,T,,SRE\n")).StatusCode);
+        var added = await (await _api.PostAsJsonAsync("/api/completions", new { employeeId = "E5", certification = "aiops-foundation", earnedOn = "2026-05-01" })).JsonOf();
+        var completionId = added.GetProperty("completion").GetProperty("id").GetInt64();
+        Assert.Equal(HttpStatusCode.NoContent, (await _api.DeleteAsync($"/api/completions/{completionId}")).StatusCode);
+        await _api.PostAsJsonAsync("/api/roles/aliases", new { title = "Solutions Architect", role = "Platform Engineer" });
+        await _api.PutAsJsonAsync("/api/catalog/certifications/aiops-foundation", new { renewalWindowDays = 60 });
+
+        var entries = (await (await _api.GetAsync("/api/audit")).JsonOf()).EnumerateArray().ToList();
+        var actions = entries.Select(e => (e.GetProperty("action").GetString(), e.GetProperty("outcome").GetString())).Reverse().ToList();
+        Assert.Equal(
+            [("import.roster", "Applied"), ("import.roster", "Rejected"), ("completion.added", "Applied"), ("completion.removed", "Applied"),
+             ("alias.mapped", "Applied"), ("catalog.edited", "Applied")],
+            actions);
+        Assert.All(entries, e => Assert.Equal("bootstrap-admin", e.GetProperty("actor").GetString()));
+        var edit = entries.First(e => e.GetProperty("action").GetString() == "catalog.edited").GetProperty("details");
+        Assert.Equal(90, edit.GetProperty("before").GetProperty("renewalWindowDays").GetInt32());
+        Assert.Equal(60, edit.GetProperty("after").GetProperty("renewalWindowDays").GetInt32());
+        var import = entries.Last().GetProperty("details");
+        Assert.Equal(5, import.GetProperty("created").GetInt32());
+
+        var imports = await (await _api.GetAsync("/api/audit?action=import")).JsonOf();
+        Assert.Equal(2, imports.GetArrayLength());
+        Assert.Equal(0, (await (await _api.GetAsync("/api/audit?actor=someone-else")).JsonOf()).GetArrayLength());
+        Assert.Equal(HttpStatusCode.BadRequest, (await _api.GetAsync("/api/audit?from=yesterday")).StatusCode);
+    }
+
+    [Fact]
+    public async Task AuditEntries_AreAppendOnly_AtTheDatabase()
+    {
+        await _api.UploadCsv("/api/imports/roster", Data.Roster());
+        using var conn = new SqliteConnection($"Data Source={_app.DatabasePath};Pooling=False");
+        conn.Open();
+        foreach (var sql in new[] { "UPDATE audit_entries SET actor = 'mallory'", "DELETE FROM audit_entries" })
+        {
+            using var cmd = conn.CreateCommand();
+            cmd.CommandText = sql;
+            var ex = Assert.Throws<SqliteException>(() => cmd.ExecuteNonQuery());
+            Assert.Contains("append-only", ex.Message);
+        }
+        Assert.Equal(1, _app.Scalar("SELECT COUNT(*) FROM audit_entries WHERE actor = 'bootstrap-admin'"));
+    }
+
+    [Fact]
+    public async Task Audit_NeedsAnAdminKey()
+    {
+        var anonymous = _app.CreateClient();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/audit")).StatusCode);
+    }
+}
