@@ -70,3 +70,37 @@ public sealed class AuditTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/audit")).StatusCode);
     }
 }
+
+public sealed class RateLimitTests
+{
+    [Fact]
+    public async Task Api_OverItsLimit_Answers429WithRetryAfter_PerKey()
+    {
+        await using var app = new AppFactory().With("TeamSkills:RateLimits:ApiPerMinute", "5");
+        var api = app.Api();
+        for (var i = 0; i < 5; i++) Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/catalog/roles")).StatusCode);
+        var limited = await api.GetAsync("/api/catalog/roles");
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.True(int.Parse(limited.Headers.GetValues("Retry-After").Single()) > 0);
+        Assert.Equal("application/problem+json", limited.Content.Headers.ContentType?.MediaType);
+
+        // A different (wrong) key has its own budget: it is refused as unauthenticated, not throttled.
+        var other = app.CreateClient();
+        other.DefaultRequestHeaders.Add("X-Api-Key", "someone-else");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await other.GetAsync("/api/catalog/roles")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await other.GetAsync("/health")).StatusCode);
+    }
+
+    [Fact]
+    public async Task SignIn_OverItsLimit_Answers429()
+    {
+        await using var app = new AppFactory().With("TeamSkills:RateLimits:SignInPerMinute", "3");
+        var browser = app.CreateClient();
+        for (var i = 0; i < 3; i++)
+            Assert.NotEqual(HttpStatusCode.TooManyRequests, (await browser.PostAsync("/signin", new FormUrlEncodedContent([]))).StatusCode);
+        var limited = await browser.PostAsync("/signin", new FormUrlEncodedContent([]));
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.True(limited.Headers.Contains("Retry-After"));
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/signin")).StatusCode); // reading the form is not limited
+    }
+}

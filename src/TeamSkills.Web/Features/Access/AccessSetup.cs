@@ -36,6 +36,7 @@ public static class AccessSetup
             .AddPolicy(PagePolicy, p => p.AddAuthenticationSchemes(CookieAuthenticationDefaults.AuthenticationScheme)
                 .RequireAuthenticatedUser());
         builder.Services.AddAntiforgery();
+        builder.Services.AddTeamSkillsRateLimits();
         return builder;
     }
 

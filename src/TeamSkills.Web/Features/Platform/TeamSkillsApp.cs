@@ -29,6 +29,7 @@ public static class TeamSkillsApp
     {
         app.UsePlatform();
         app.UseStaticFiles();
+        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

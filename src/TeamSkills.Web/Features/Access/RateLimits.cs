@@ -1,0 +1,69 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace TeamSkills.Web.Features.Access;
+
+public sealed class RateLimitOptions
+{
+    public const string Section = "TeamSkills:RateLimits";
+
+    /// <summary>Sign-in form posts per client address per minute.</summary>
+    [Range(1, 100_000)] public int SignInPerMinute { get; set; } = 10;
+
+    /// <summary>API requests per API key (or, without a key, per client address) per minute.</summary>
+    [Range(1, 10_000_000)] public int ApiPerMinute { get; set; } = 1200;
+}
+
+/// <summary>
+/// Built-in rate limiting: sign-in posts per client address, API calls per presented key (hashed, so a flood of
+/// wrong keys from one place shares one small budget per key it tries, and keyless calls share the address's).
+/// Over the limit: 429 with Retry-After.
+/// </summary>
+public static class RateLimits
+{
+    public static IServiceCollection AddTeamSkillsRateLimits(this IServiceCollection services)
+    {
+        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
+            {
+                var limits = http.RequestServices.GetRequiredService<IOptionsMonitor<RateLimitOptions>>().CurrentValue;
+                var path = http.Request.Path;
+                var ip = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+                if (HttpMethods.IsPost(http.Request.Method) && path.StartsWithSegments("/signin"))
+                    return Window("signin:" + ip, limits.SignInPerMinute);
+                if (path.StartsWithSegments("/api"))
+                {
+                    var key = http.Request.Headers[ApiKeyHandler.Header].ToString();
+                    return Window(key.Length > 0 ? "key:" + Hash(key) : "ip:" + ip, limits.ApiPerMinute);
+                }
+                return RateLimitPartition.GetNoLimiter("none");
+            });
+            o.OnRejected = async (context, ct) =>
+            {
+                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
+                context.HttpContext.Response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+                await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests",
+                    detail: $"Slow down: try again in {Math.Ceiling(retryAfter.TotalSeconds)} s.").ExecuteAsync(context.HttpContext);
+            };
+        });
+        return services;
+    }
+
+    private static RateLimitPartition<string> Window(string partition, int perMinute) =>
+        RateLimitPartition.GetFixedWindowLimiter(partition, _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = perMinute,
+            Window = TimeSpan.FromMinutes(1),
+            QueueLimit = 0,
+        });
+
+    private static string Hash(string key) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)), 0, 12);
+}
