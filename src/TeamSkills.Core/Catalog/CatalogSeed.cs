@@ -51,7 +51,7 @@ public static class CatalogSeed
         db.Certifications.AddRange(Certifications(seed));
         foreach (var role in seed.Roles)
         {
-            db.Roles.Add(new Role
+            db.JobRoles.Add(new Role
             {
                 Id = role.Id, Name = role.Name,
                 Certifications = role.Certifications

@@ -6,10 +6,11 @@ using TeamSkills.Core.Roster;
 
 namespace TeamSkills.Core.Data;
 
-public sealed class TeamSkillsDbContext(DbContextOptions<TeamSkillsDbContext> options) : DbContext(options)
+public sealed class TeamSkillsDbContext(DbContextOptions<TeamSkillsDbContext> options)
+    : Microsoft.AspNetCore.Identity.EntityFrameworkCore.IdentityDbContext<Access.AppUser>(options)
 {
     public DbSet<Certification> Certifications => Set<Certification>();
-    public DbSet<Role> Roles => Set<Role>();
+    public DbSet<Role> JobRoles => Set<Role>();
     public DbSet<RoleCertification> RoleCertifications => Set<RoleCertification>();
     public DbSet<RoleAlias> RoleAliases => Set<RoleAlias>();
     public DbSet<Team> Teams => Set<Team>();
@@ -19,9 +20,11 @@ public sealed class TeamSkillsDbContext(DbContextOptions<TeamSkillsDbContext> op
     public DbSet<ImportFile> ImportFiles => Set<ImportFile>();
     public DbSet<AppState> AppState => Set<AppState>();
     public DbSet<Audit.AuditEntry> AuditEntries => Set<Audit.AuditEntry>();
+    public DbSet<Access.ApiKey> ApiKeys => Set<Access.ApiKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
+        base.OnModelCreating(modelBuilder); // Identity's tables
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(TeamSkillsDbContext).Assembly);
         // snake_case columns: raw bulk SQL stays identical on SQLite, PostgreSQL and SQL Server, unquoted.
         foreach (var entity in modelBuilder.Model.GetEntityTypes())

@@ -114,6 +114,21 @@ internal sealed class AuditEntryConfiguration : IEntityTypeConfiguration<Audit.A
     }
 }
 
+internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<Access.ApiKey>
+{
+    public void Configure(EntityTypeBuilder<Access.ApiKey> b)
+    {
+        b.ToTable("api_keys");
+        b.HasKey(x => x.Id);
+        b.Property(x => x.UserId).HasMaxLength(450).IsRequired();
+        b.Property(x => x.Prefix).HasMaxLength(16).IsRequired();
+        b.Property(x => x.Hash).HasMaxLength(64).IsRequired();
+        b.HasIndex(x => x.Hash).IsUnique();
+        b.HasIndex(x => x.UserId);
+        b.HasOne<Access.AppUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
 internal sealed class AppStateConfiguration : IEntityTypeConfiguration<AppState>
 {
     public void Configure(EntityTypeBuilder<AppState> b)

@@ -105,7 +105,7 @@ public static class CatalogEndpoints
         api.MapGet("/catalog/roles", async (TeamSkillsDbContext db, CancellationToken ct) =>
         {
             var certs = await db.Certifications.AsNoTracking().ToDictionaryAsync(c => c.Id, ct);
-            var roles = await db.Roles.AsNoTracking().Include(r => r.Certifications).OrderBy(r => r.Name).ToListAsync(ct);
+            var roles = await db.JobRoles.AsNoTracking().Include(r => r.Certifications).OrderBy(r => r.Name).ToListAsync(ct);
             var aliases = await db.RoleAliases.AsNoTracking().OrderBy(a => a.NormalizedTitle).ToListAsync(ct);
             return roles.Select(r => new RoleView(r.Id, r.Name,
                 r.Certifications.OrderBy(c => certs[c.CertificationId].CatalogOrder)
@@ -132,7 +132,7 @@ public static class CatalogEndpoints
         api.MapPost("/roles/aliases", async (MapAlias body, TeamSkillsDbContext db, OrgClock clock, AuditLog audit, HttpContext http, CancellationToken ct) =>
         {
             var key = TitleNormalizer.Normalize(body.Title);
-            var roles = await db.Roles.AsNoTracking().ToListAsync(ct);
+            var roles = await db.JobRoles.AsNoTracking().ToListAsync(ct);
             var role = roles.FirstOrDefault(r => string.Equals(r.Id, body.Role?.Trim(), StringComparison.OrdinalIgnoreCase)
                                                  || string.Equals(r.Name, body.Role?.Trim(), StringComparison.OrdinalIgnoreCase));
             var errors = new Dictionary<string, string[]>();

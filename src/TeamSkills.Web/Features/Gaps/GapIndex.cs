@@ -104,7 +104,7 @@ public sealed class GapSnapshot
             new CertRule(c.Id, c.Name, c.Level, c.RecommendedOrder, c.CatalogOrder, c.HardPrerequisiteId, c.PreparationDays, c.RenewalWindowDays),
             c.ValidityMonths)).ToArray();
 
-        var roleRows = await db.Roles.AsNoTracking().Include(r => r.Certifications).OrderBy(r => r.Name).ToListAsync(ct);
+        var roleRows = await db.JobRoles.AsNoTracking().Include(r => r.Certifications).OrderBy(r => r.Name).ToListAsync(ct);
         var roles = roleRows.Select(r =>
         {
             var recs = r.Certifications.Where(rc => certIndex.ContainsKey(rc.CertificationId))
