@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
@@ -11,6 +12,7 @@ public static class AccessSetup
     public const string ApiPolicy = "Api";
     public const string WritePolicy = "ApiWrite";
     public const string PagePolicy = "Pages";
+    public const string AdminPolicy = "ApiAdmin";
 
     public static WebApplicationBuilder AddAccess(this WebApplicationBuilder builder)
     {
@@ -33,9 +35,20 @@ public static class AccessSetup
             .AddPolicy(ApiPolicy, p => p.AddAuthenticationSchemes(ApiKeyHandler.SchemeName).RequireAuthenticatedUser())
             .AddPolicy(WritePolicy, p => p.AddAuthenticationSchemes(ApiKeyHandler.SchemeName)
                 .RequireRole(AppRoles.Admin, AppRoles.LearningAdmin))
+            .AddPolicy(AdminPolicy, p => p.AddAuthenticationSchemes(ApiKeyHandler.SchemeName).RequireRole(AppRoles.Admin))
             .AddPolicy(PagePolicy, p => p.AddAuthenticationSchemes(CookieAuthenticationDefaults.AuthenticationScheme)
                 .RequireAuthenticatedUser());
         builder.Services.AddAntiforgery();
+        builder.Services.AddIdentityCore<Core.Access.AppUser>(o =>
+            {
+                o.User.RequireUniqueEmail = true;
+                o.Lockout.MaxFailedAccessAttempts = 5;
+                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+                o.Password.RequiredLength = 12;
+            })
+            .AddRoles<Microsoft.AspNetCore.Identity.IdentityRole>()
+            .AddEntityFrameworkStores<Core.Data.TeamSkillsDbContext>()
+            .AddDefaultTokenProviders();
         builder.Services.AddTeamSkillsRateLimits();
         return builder;
     }

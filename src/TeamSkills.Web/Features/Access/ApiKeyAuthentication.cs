@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace TeamSkills.Web.Features.Access;
@@ -32,17 +33,38 @@ public sealed class ApiKeyHandler(
     public const string SchemeName = "ApiKey";
     public const string Header = "X-Api-Key";
 
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         if (!Request.Headers.TryGetValue(Header, out var values) || string.IsNullOrEmpty(values.ToString()))
-            return Task.FromResult(AuthenticateResult.NoResult());
+            return AuthenticateResult.NoResult();
         var presented = values.ToString();
         var bootstrap = auth.CurrentValue.BootstrapApiKey;
-        if (string.IsNullOrEmpty(bootstrap) || !KeysEqual(presented, bootstrap))
-            return Task.FromResult(AuthenticateResult.Fail("Invalid API key."));
+        IEnumerable<Claim>? claims = null;
+        if (!string.IsNullOrEmpty(bootstrap) && KeysEqual(presented, bootstrap)) claims = BootstrapClaims();
+        else if (presented.StartsWith("tsk_", StringComparison.Ordinal)) claims = await UserKeyClaimsAsync(presented);
+        if (claims is null) return AuthenticateResult.Fail("Invalid API key.");
+        var identity = new ClaimsIdentity(claims, SchemeName);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
 
-        var identity = new ClaimsIdentity(BootstrapClaims(), SchemeName);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+    /// <summary>A user's key, looked up by hash on every request: a revoked key or deleted user fails at once.</summary>
+    private async Task<IEnumerable<Claim>?> UserKeyClaimsAsync(string presented)
+    {
+        var db = Context.RequestServices.GetRequiredService<Core.Data.TeamSkillsDbContext>();
+        var hash = UserEndpoints.ApiKeyHash(presented);
+        var user = await db.ApiKeys.AsNoTracking()
+            .Where(k => k.Hash == hash && k.RevokedAt == null)
+            .Join(db.Users, k => k.UserId, u => u.Id, (k, u) => new { u.Id, u.Email })
+            .FirstOrDefaultAsync(Context.RequestAborted);
+        if (user is null) return null;
+        var roles = await db.UserRoles.Where(r => r.UserId == user.Id).Join(db.Roles, ur => ur.RoleId, r => r.Id, (ur, r) => r.Name!)
+            .ToListAsync(Context.RequestAborted);
+        return roles.Select(r => new Claim(ClaimTypes.Role, r)).Concat(
+        [
+            new Claim(ClaimTypes.NameIdentifier, user.Id),
+            new Claim(ClaimTypes.Name, user.Email!),
+            new Claim(ClaimTypes.Email, user.Email!),
+        ]);
     }
 
     public static IEnumerable<Claim> BootstrapClaims() =>

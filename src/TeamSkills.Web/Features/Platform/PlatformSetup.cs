@@ -86,6 +86,7 @@ public static class PlatformSetup
             // WAL lets readers continue while an import writes.
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
         }
+        await Access.UserEndpoints.SeedRolesAsync(app.Services);
         if (await CatalogSeed.SeedAsync(db, sp.GetRequiredService<TimeProvider>()))
         {
             log.LogInformation("Seeded the certification catalog from catalog.json.");

@@ -41,6 +41,7 @@ public static class TeamSkillsApp
         api.MapCatalog();
         api.MapGaps();
         api.MapAudit();
+        api.MapUsers();
         app.MapPages();
         return app;
     }
