@@ -18,6 +18,7 @@ public static class AccessSetup
     {
         builder.Services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section);
         builder.Services.AddSingleton<OneTimeSignIn>();
+        builder.Services.AddScoped<ScopeService>();
         builder.Services
             .AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyHandler>(ApiKeyHandler.SchemeName, _ => { })

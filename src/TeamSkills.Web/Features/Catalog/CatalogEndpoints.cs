@@ -113,9 +113,9 @@ public static class CatalogEndpoints
                 aliases.Where(a => a.RoleId == r.Id).Select(a => a.NormalizedTitle).ToList())).ToList();
         }).WithTags("Catalog");
 
-        api.MapGet("/roles/unmapped", async (TeamSkillsDbContext db, HttpContext http, CancellationToken ct) =>
+        api.MapGet("/roles/unmapped", async (TeamSkillsDbContext db, ScopeService scopes, HttpContext http, CancellationToken ct) =>
         {
-            var scope = CallerScope.From(http.User);
+            var scope = await scopes.ForAsync(http.User, ct);
             var rows = await db.Engineers.AsNoTracking().Where(e => e.Active && e.RoleId == null)
                 .Join(db.Teams, e => e.TeamId, t => t.Id, (e, t) => new { e.NormalizedTitle, e.Title, TeamId = t.Id, Team = t.Name })
                 .ToListAsync(ct);

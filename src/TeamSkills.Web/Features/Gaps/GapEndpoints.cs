@@ -19,22 +19,22 @@ public static class GapEndpoints
 
     public static RouteGroupBuilder MapGaps(this RouteGroupBuilder api)
     {
-        api.MapGet("/teams", async (string? asOf, GapQueries q, HttpContext http, CancellationToken ct) =>
+        api.MapGet("/teams", async (string? asOf, GapQueries q, ScopeService scopes, HttpContext http, CancellationToken ct) =>
             AsOf.Parse(asOf, q.Today) is { } date
-                ? Results.Ok(await q.TeamsAsync(CallerScope.From(http.User), date, ct))
+                ? Results.Ok(await q.TeamsAsync(await scopes.ForAsync(http.User, ct), date, ct))
                 : AsOf.Invalid(asOf)).WithTags("Gaps");
 
-        api.MapGet("/teams/{id:int}/gaps", async (int id, string? asOf, GapQueries q, HttpContext http, CancellationToken ct) =>
+        api.MapGet("/teams/{id:int}/gaps", async (int id, string? asOf, GapQueries q, ScopeService scopes, HttpContext http, CancellationToken ct) =>
         {
             if (AsOf.Parse(asOf, q.Today) is not { } date) return AsOf.Invalid(asOf);
-            var gaps = await q.TeamGapsAsync(CallerScope.From(http.User), id, date, ct);
+            var gaps = await q.TeamGapsAsync(await scopes.ForAsync(http.User, ct), id, date, ct);
             return gaps is null ? Results.Problem(statusCode: 404, title: "Team not found", detail: $"No team {id} in your scope.") : Results.Ok(gaps);
         }).WithTags("Gaps");
 
-        api.MapGet("/engineers/{employeeId}", async (string employeeId, string? asOf, GapQueries q, HttpContext http, CancellationToken ct) =>
+        api.MapGet("/engineers/{employeeId}", async (string employeeId, string? asOf, GapQueries q, ScopeService scopes, HttpContext http, CancellationToken ct) =>
         {
             if (AsOf.Parse(asOf, q.Today) is not { } date) return AsOf.Invalid(asOf);
-            var detail = await q.EngineerAsync(CallerScope.From(http.User), employeeId, date, ct);
+            var detail = await q.EngineerAsync(await scopes.ForAsync(http.User, ct), employeeId, date, ct);
             return detail is null
                 ? Results.Problem(statusCode: 404, title: "Engineer not found", detail: $"No engineer '{employeeId}' in your scope.")
                 : Results.Ok(detail);
@@ -116,7 +116,7 @@ public sealed class GapQueries(TeamSkillsDbContext db, GapIndex index, OrgClock 
     public async Task<EngineerDetail?> EngineerAsync(CallerScope scope, string employeeId, DateOnly asOf, CancellationToken ct)
     {
         var e = await db.Engineers.AsNoTracking().FirstOrDefaultAsync(x => x.EmployeeId == employeeId, ct);
-        if (e is null || !scope.CanSeeTeam(e.TeamId)) return null;
+        if (e is null || !scope.CanSeeEngineer(e.TeamId, e.Email)) return null;
         var s = await index.GetAsync(db, ct);
         var team = await db.Teams.AsNoTracking().Where(t => t.Id == e.TeamId).Select(t => new TeamRef(t.Id, t.Name)).FirstAsync(ct);
         var history = await db.Completions.AsNoTracking().Where(c => c.EngineerId == e.Id)

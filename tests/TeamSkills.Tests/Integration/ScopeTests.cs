@@ -1,0 +1,83 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace TeamSkills.Tests.Integration;
+
+public sealed class ScopeTests : IAsyncLifetime
+{
+    private readonly AppFactory _app = new();
+    private HttpClient _admin = null!;
+
+    // Mia manages Platform; Max manages Data and reports to Mia; the Leadership team's manager is the boss.
+    private static string Roster(string platformManager = "mia@example.com") => Data.Roster(
+        "E7,Mia Manager,mia@example.com,Leadership,boss@example.com,Engineering Manager",
+        "E8,Max Manager,max@example.com,Leadership,mia@example.com,Engineering Manager")
+        .Replace("Platform,mia@example.com", $"Platform,{platformManager}");
+
+    public async Task InitializeAsync()
+    {
+        _admin = _app.Api();
+        Assert.Equal(HttpStatusCode.OK, (await _admin.UploadCsv("/api/imports/roster", Roster())).StatusCode);
+    }
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    private async Task<HttpClient> As(string email, string role)
+    {
+        await _admin.PostAsJsonAsync("/api/users", new { email, role });
+        var key = (await (await _admin.PostAsync($"/api/users/{email}/api-keys", null)).JsonOf()).GetProperty("key").GetString()!;
+        var client = _app.CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", key);
+        return client;
+    }
+
+    private async Task<int> TeamId(string name) =>
+        (await (await _admin.GetAsync("/api/teams")).JsonOf()).EnumerateArray().Single(t => t.GetProperty("name").GetString() == name).GetProperty("id").GetInt32();
+
+    private static async Task<string[]> TeamNames(HttpClient client) =>
+        (await (await client.GetAsync("/api/teams")).JsonOf()).EnumerateArray().Select(t => t.GetProperty("name").GetString()!).Order().ToArray();
+
+    [Fact]
+    public async Task Manager_SeesTheirTeams_AndTheTeamsOfManagersBelowThem_Only()
+    {
+        var mia = await As("mia@example.com", "Manager");
+        var max = await As("max@example.com", "Manager");
+        Assert.Equal(["Data", "Platform"], await TeamNames(mia));
+        Assert.Equal(["Data"], await TeamNames(max));
+
+        var platform = await TeamId("Platform");
+        Assert.Equal(HttpStatusCode.OK, (await mia.GetAsync($"/api/teams/{platform}/gaps")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await max.GetAsync($"/api/teams/{platform}/gaps")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await max.GetAsync("/api/engineers/E1")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await max.GetAsync("/api/engineers/E4")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await max.GetAsync($"/api/teams/{await TeamId("Leadership")}/gaps")).StatusCode);
+        Assert.Empty((await (await max.GetAsync("/api/roles/unmapped")).JsonOf()).EnumerateArray()); // Cat (unmapped) is in Platform
+    }
+
+    [Fact]
+    public async Task Engineer_SeesOnlyThemself()
+    {
+        var eve = await As("eve@example.com", "Engineer");
+        Assert.Empty(await TeamNames(eve));
+        Assert.Equal(HttpStatusCode.OK, (await eve.GetAsync("/api/engineers/E5")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await eve.GetAsync("/api/engineers/E4")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await eve.GetAsync($"/api/teams/{await TeamId("Data")}/gaps")).StatusCode);
+    }
+
+    [Fact]
+    public async Task LearningAdmin_SeesTheWholeOrg()
+    {
+        var lnd = await As("lnd@example.com", "LearningAdmin");
+        Assert.Equal(["Data", "Leadership", "Platform"], await TeamNames(lnd));
+    }
+
+    [Fact]
+    public async Task ScopeFollowsTheRoster_WhenAReimportMovesATeam()
+    {
+        var max = await As("max@example.com", "Manager");
+        Assert.Equal(["Data"], await TeamNames(max));
+        Assert.Equal(HttpStatusCode.OK, (await _admin.UploadCsv("/api/imports/roster", Roster(platformManager: "max@example.com"))).StatusCode);
+        Assert.Equal(["Data", "Platform"], await TeamNames(max));
+    }
+}
