@@ -1,3 +1,4 @@
+using TeamSkills.Web.Features.Access;
 using TeamSkills.Web.Features.Home;
 using TeamSkills.Web.Features.Platform;
 
@@ -6,6 +7,7 @@ builder.AddTeamSkills();
 
 var app = builder.Build();
 await app.PrepareDatabaseAsync();
+await app.PrepareAccessAsync();
 await app.StartDemoAsync();
 app.MapTeamSkills();
 app.Run();

@@ -19,6 +19,7 @@ public static class AccessSetup
         builder.Services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section);
         builder.Services.AddSingleton<OneTimeSignIn>();
         builder.Services.AddScoped<ScopeService>();
+        builder.Services.AddSingleton<FirstAdmin.SetupToken>();
         builder.Services
             .AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyHandler>(ApiKeyHandler.SchemeName, _ => { })
@@ -45,7 +46,12 @@ public static class AccessSetup
                 o.User.RequireUniqueEmail = true;
                 o.Lockout.MaxFailedAccessAttempts = 5;
                 o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+                // Length over composition rules (NIST SP 800-63B): a 12-character passphrase, no forced digits or symbols.
                 o.Password.RequiredLength = 12;
+                o.Password.RequireDigit = false;
+                o.Password.RequireUppercase = false;
+                o.Password.RequireLowercase = false;
+                o.Password.RequireNonAlphanumeric = false;
             })
             .AddRoles<Microsoft.AspNetCore.Identity.IdentityRole>()
             .AddEntityFrameworkStores<Core.Data.TeamSkillsDbContext>()

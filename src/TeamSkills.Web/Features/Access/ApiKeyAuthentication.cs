@@ -14,6 +14,10 @@ public sealed class AuthOptions
 
     /// <summary>The org-wide admin key; without it no API key is accepted.</summary>
     public string? BootstrapApiKey { get; set; }
+
+    /// <summary>For automated deployments: the first admin, created at start when there are no users.</summary>
+    public string? FirstAdminEmail { get; set; }
+    public string? FirstAdminPassword { get; set; }
 }
 
 public static class AppRoles

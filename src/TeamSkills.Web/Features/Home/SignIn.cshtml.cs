@@ -1,4 +1,7 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+using TeamSkills.Core.Access;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -8,7 +11,8 @@ using TeamSkills.Web.Features.Audit;
 
 namespace TeamSkills.Web.Features.Home;
 
-public sealed class SignInModel(IOptionsMonitor<AuthOptions> auth, OneTimeSignIn oneTime, AuditLog audit, ILogger<SignInModel> log) : PageModel
+public sealed class SignInModel(IOptionsMonitor<AuthOptions> auth, OneTimeSignIn oneTime, AuditLog audit,
+    UserManager<AppUser> users, ILogger<SignInModel> log) : PageModel
 {
     public string? Error { get; private set; }
     public string ReturnUrl { get; private set; } = "/";
@@ -29,9 +33,11 @@ public sealed class SignInModel(IOptionsMonitor<AuthOptions> auth, OneTimeSignIn
         return LocalRedirect(ReturnUrl);
     }
 
-    public async Task<IActionResult> OnPostAsync([FromForm] string? key, [FromForm] string? returnUrl)
+    public async Task<IActionResult> OnPostAsync([FromForm] string? key, [FromForm] string? email, [FromForm] string? password,
+        [FromForm] string? returnUrl)
     {
         ReturnUrl = SafeReturn(returnUrl);
+        if (string.IsNullOrEmpty(key)) return await PasswordSignInAsync(email?.Trim().ToLowerInvariant() ?? "", password ?? "");
         var bootstrap = auth.CurrentValue.BootstrapApiKey;
         if (string.IsNullOrEmpty(key) || string.IsNullOrEmpty(bootstrap) || !ApiKeyHandler.KeysEqual(key, bootstrap))
         {
@@ -42,6 +48,36 @@ public sealed class SignInModel(IOptionsMonitor<AuthOptions> auth, OneTimeSignIn
         }
         await SignInAsync();
         await audit.AddAndSaveAsync("bootstrap-admin", "signin.success", "api key form", "Applied", null, HttpContext.RequestAborted);
+        return LocalRedirect(ReturnUrl);
+    }
+
+    /// <summary>Local account: lockout after repeated failures (Identity's counter), every attempt audited.</summary>
+    private async Task<IActionResult> PasswordSignInAsync(string email, string password)
+    {
+        var ct = HttpContext.RequestAborted;
+        var user = email.Length == 0 ? null : await users.FindByEmailAsync(email);
+        if (user is not null && await users.IsLockedOutAsync(user))
+        {
+            await audit.AddAndSaveAsync(email, "signin.failure", "password", "LockedOut", null, ct);
+            Error = "Too many failed attempts: this account is locked for a while. Try again later or reset your password.";
+            return Page();
+        }
+        if (user is null || !await users.CheckPasswordAsync(user, password))
+        {
+            if (user is not null) await users.AccessFailedAsync(user);
+            await audit.AddAndSaveAsync(email.Length == 0 ? "anonymous" : email, "signin.failure", "password", "Refused", null, ct);
+            Error = "Email or password is not right.";
+            return Page();
+        }
+        await users.ResetAccessFailedCountAsync(user);
+        var roles = await users.GetRolesAsync(user);
+        var claims = roles.Select(r => new Claim(ClaimTypes.Role, r)).Concat(
+        [
+            new Claim(ClaimTypes.NameIdentifier, user.Id), new Claim(ClaimTypes.Name, user.Email!), new Claim(ClaimTypes.Email, user.Email!),
+        ]);
+        await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme,
+            new ClaimsPrincipal(new ClaimsIdentity(claims, CookieAuthenticationDefaults.AuthenticationScheme)));
+        await audit.AddAndSaveAsync(user.Email!, "signin.success", "password", "Applied", null, ct);
         return LocalRedirect(ReturnUrl);
     }
 

@@ -1,0 +1,77 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using TeamSkills.Web.Features.Access;
+
+namespace TeamSkills.Tests.Integration;
+
+public sealed class SetupAndPasswordTests
+{
+    private static HttpClient Browser(AppFactory app) =>
+        app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+
+    private static async Task<HttpResponseMessage> PostForm(HttpClient browser, string getUrl, string postUrl, Dictionary<string, string> fields)
+    {
+        var form = await browser.GetStringAsync(getUrl);
+        fields["__RequestVerificationToken"] = Regex.Match(form, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        return await browser.PostAsync(postUrl, new FormUrlEncodedContent(fields));
+    }
+
+    private static Task<HttpResponseMessage> PasswordSignIn(HttpClient browser, string email, string password) =>
+        PostForm(browser, "/signin", "/signin", new() { ["email"] = email, ["password"] = password, ["returnUrl"] = "/" });
+
+    [Fact]
+    public async Task SetupLink_CreatesTheFirstAdmin_Once_ThenPasswordSignInWorks()
+    {
+        await using var app = new AppFactory();
+        var browser = Browser(app);
+        _ = app.Services; // host started: no users, so a setup token was issued
+        var token = app.Services.GetRequiredService<FirstAdmin.SetupToken>().Issue();
+
+        Assert.Contains("not valid", await browser.GetStringAsync("/setup?token=wrong"));
+        var created = await PostForm(browser, $"/setup?token={token}", "/setup",
+            new() { ["token"] = token, ["email"] = "Admin@Example.com", ["password"] = "correct horse battery" });
+        Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
+        Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM AspNetUsers WHERE email = 'admin@example.com'"));
+
+        // The link never works again.
+        Assert.Contains("already been used", await browser.GetStringAsync($"/setup?token={token}"));
+        var again = await browser.PostAsync("/setup", new FormUrlEncodedContent(new Dictionary<string, string>
+            { ["token"] = token, ["email"] = "evil@example.com", ["password"] = "correct horse battery" }));
+        Assert.NotEqual(HttpStatusCode.Redirect, again.StatusCode);
+        Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM AspNetUsers"));
+
+        var signIn = await PasswordSignIn(browser, "admin@example.com", "correct horse battery");
+        Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/")).StatusCode);
+    }
+
+    [Fact]
+    public async Task PasswordSignIn_LocksTheAccountAfterFiveFailures()
+    {
+        await using var app = new AppFactory()
+            .With("TeamSkills:Auth:FirstAdminEmail", "boss@example.com")
+            .With("TeamSkills:Auth:FirstAdminPassword", "a long enough password");
+        var browser = Browser(app);
+        for (var i = 0; i < 5; i++)
+            Assert.Contains("not right", await (await PasswordSignIn(browser, "boss@example.com", "wrong password " + i)).Content.ReadAsStringAsync());
+        var locked = await PasswordSignIn(browser, "boss@example.com", "a long enough password");
+        Assert.Equal(HttpStatusCode.OK, locked.StatusCode);
+        Assert.Contains("locked", await locked.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.Redirect, (await browser.GetAsync("/")).StatusCode);
+        Assert.Equal(5, app.Scalar("SELECT COUNT(*) FROM audit_entries WHERE action = 'signin.failure' AND outcome = 'Refused'"));
+        Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM audit_entries WHERE action = 'signin.failure' AND outcome = 'LockedOut'"));
+    }
+
+    [Fact]
+    public async Task FirstAdminFromConfiguration_CanSignIn_AndNoSetupLinkIsNeeded()
+    {
+        await using var app = new AppFactory()
+            .With("TeamSkills:Auth:FirstAdminEmail", "boss@example.com")
+            .With("TeamSkills:Auth:FirstAdminPassword", "a long enough password");
+        var browser = Browser(app);
+        Assert.Equal(HttpStatusCode.Redirect, (await PasswordSignIn(browser, "boss@example.com", "a long enough password")).StatusCode);
+        Assert.Contains("not valid", await browser.GetStringAsync("/setup?token=anything"));
+    }
+}
