@@ -25,6 +25,9 @@ public sealed class AppFactory : WebApplicationFactory<Program>
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 6, 1, 9, 0, 0, TimeSpan.Zero));
     private readonly Dictionary<string, string?> _settings = new();
 
+    /// <summary>Extra test-only service changes, applied after the app's own.</summary>
+    public Action<IServiceCollection>? TestServices { get; init; }
+
     public AppFactory With(string key, string value)
     {
         _settings[key] = value;
@@ -37,7 +40,11 @@ public sealed class AppFactory : WebApplicationFactory<Program>
         builder.UseSetting("TeamSkills:DataDirectory", DataDirectory);
         builder.UseSetting("TeamSkills:Auth:BootstrapApiKey", ApiKey);
         foreach (var (k, v) in _settings) builder.UseSetting(k, v);
-        builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddSingleton<TimeProvider>(Clock);
+            TestServices?.Invoke(services);
+        });
     }
 
     public HttpClient Api()

@@ -20,8 +20,9 @@ public static class AccessSetup
         builder.Services.AddSingleton<OneTimeSignIn>();
         builder.Services.AddScoped<ScopeService>();
         builder.Services.AddSingleton<FirstAdmin.SetupToken>();
-        builder.Services
-            .AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+        var authentication = builder.Services
+            .AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme);
+        authentication
             .AddScheme<AuthenticationSchemeOptions, ApiKeyHandler>(ApiKeyHandler.SchemeName, _ => { })
             .AddCookie(o =>
             {
@@ -32,6 +33,7 @@ public static class AccessSetup
                 o.SlidingExpiration = true;
                 o.ExpireTimeSpan = TimeSpan.FromHours(8);
             });
+        builder.AddSingleSignOn(authentication);
         builder.Services.AddAuthorizationBuilder()
             // The /api surface authenticates by API key only: a browser cookie never authorises an API call (no CSRF).
             .AddPolicy(ApiPolicy, p => p.AddAuthenticationSchemes(ApiKeyHandler.SchemeName).RequireAuthenticatedUser())

@@ -43,6 +43,7 @@ public static class TeamSkillsApp
         api.MapAudit();
         api.MapUsers();
         app.MapPages();
+        app.MapSingleSignOn();
         return app;
     }
 }

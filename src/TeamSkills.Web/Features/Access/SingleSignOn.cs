@@ -1,0 +1,84 @@
+using System.ComponentModel.DataAnnotations;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.Identity;
+using TeamSkills.Core.Access;
+
+namespace TeamSkills.Web.Features.Access;
+
+public sealed class OidcOptions : IValidatableObject
+{
+    public const string Section = "TeamSkills:Auth:Oidc";
+
+    public string? Authority { get; set; }
+    public string? ClientId { get; set; }
+    public string? ClientSecret { get; set; }
+
+    public bool Enabled => !string.IsNullOrWhiteSpace(Authority);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!Enabled) yield break;
+        if (!Uri.TryCreate(Authority, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps)
+            yield return new ValidationResult("TeamSkills:Auth:Oidc:Authority must be an absolute https URL.", [nameof(Authority)]);
+        if (string.IsNullOrWhiteSpace(ClientId))
+            yield return new ValidationResult("TeamSkills:Auth:Oidc:ClientId is required when Authority is set.", [nameof(ClientId)]);
+        if (string.IsNullOrWhiteSpace(ClientSecret))
+            yield return new ValidationResult("TeamSkills:Auth:Oidc:ClientSecret is required when Authority is set.", [nameof(ClientSecret)]);
+    }
+}
+
+/// <summary>
+/// Optional OpenID Connect single sign-on. Users are matched by the email claim to an existing TeamSkills user,
+/// whose role then applies; nobody is created by signing in. Configuration is validated at start.
+/// </summary>
+public static class SingleSignOn
+{
+    public const string Scheme = "oidc";
+
+    public static void AddSingleSignOn(this WebApplicationBuilder builder, AuthenticationBuilder auth)
+    {
+        builder.Services.AddOptions<OidcOptions>().BindConfiguration(OidcOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        var oidc = builder.Configuration.GetSection(OidcOptions.Section).Get<OidcOptions>() ?? new OidcOptions();
+        if (!oidc.Enabled) return;
+        auth.AddOpenIdConnect(Scheme, o =>
+        {
+            o.Authority = oidc.Authority;
+            o.ClientId = oidc.ClientId;
+            o.ClientSecret = oidc.ClientSecret;
+            o.ResponseType = "code";
+            o.UsePkce = true;
+            o.SignInScheme = CookieAuthenticationDefaults.AuthenticationScheme;
+            o.Scope.Add("email");
+            o.Events.OnTokenValidated = async context =>
+            {
+                var email = context.Principal?.FindFirstValue(ClaimTypes.Email) ?? context.Principal?.FindFirstValue("email");
+                var users = context.HttpContext.RequestServices.GetRequiredService<UserManager<AppUser>>();
+                var user = email is null ? null : await users.FindByEmailAsync(email.ToLowerInvariant());
+                if (user is null)
+                {
+                    context.Fail("No TeamSkills user has this email.");
+                    return;
+                }
+                var roles = await users.GetRolesAsync(user);
+                context.Principal = new ClaimsPrincipal(new ClaimsIdentity(roles.Select(r => new Claim(ClaimTypes.Role, r)).Concat(
+                [
+                    new Claim(ClaimTypes.NameIdentifier, user.Id), new Claim(ClaimTypes.Name, user.Email!), new Claim(ClaimTypes.Email, user.Email!),
+                ]), CookieAuthenticationDefaults.AuthenticationScheme));
+            };
+        });
+    }
+
+    public static void MapSingleSignOn(this WebApplication app)
+    {
+        app.MapGet("/signin/sso", (string? returnUrl, HttpContext http) =>
+        {
+            var oidc = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<OidcOptions>>().Value;
+            if (!oidc.Enabled) return Results.Problem(statusCode: 404, title: "Single sign-on is not configured");
+            var target = !string.IsNullOrEmpty(returnUrl) && Uri.IsWellFormedUriString(returnUrl, UriKind.Relative) && returnUrl.StartsWith('/') ? returnUrl : "/";
+            return Results.Challenge(new AuthenticationProperties { RedirectUri = target }, [Scheme]);
+        }).AllowAnonymous();
+    }
+}
