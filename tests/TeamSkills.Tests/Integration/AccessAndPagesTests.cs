@@ -84,6 +84,20 @@ public sealed class AccessAndPagesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AuditPage_ListsEntries_Escaped_ForAdmins()
+    {
+        var api = _app.Api();
+        await api.UploadCsv("/api/imports/roster", Data.Roster(), "<img src=x onerror=alert(1)>.csv");
+        var browser = _app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        Assert.Equal(HttpStatusCode.Redirect, (await browser.GetAsync("/audit")).StatusCode);
+        await SignIn(browser);
+        var html = await browser.GetStringAsync("/audit?action=import");
+        Assert.Contains("import.roster", html);
+        Assert.DoesNotContain("<img src=x", html);
+        Assert.DoesNotContain("signin.success", html); // filtered out
+    }
+
+    [Fact]
     public async Task SignIn_WithoutAntiforgeryToken_Returns400()
     {
         var browser = _app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
