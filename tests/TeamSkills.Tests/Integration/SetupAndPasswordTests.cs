@@ -74,4 +74,41 @@ public sealed class SetupAndPasswordTests
         Assert.Equal(HttpStatusCode.Redirect, (await PasswordSignIn(browser, "boss@example.com", "a long enough password")).StatusCode);
         Assert.Contains("not valid", await browser.GetStringAsync("/setup?token=anything"));
     }
+
+    [Fact]
+    public async Task PasswordReset_ByEmailedLink_WorksOnce_AndLiftsTheLockout()
+    {
+        await using var app = new AppFactory()
+            .With("TeamSkills:Auth:FirstAdminEmail", "boss@example.com")
+            .With("TeamSkills:Auth:FirstAdminPassword", "a long enough password");
+        var browser = Browser(app);
+        for (var i = 0; i < 5; i++) await PasswordSignIn(browser, "boss@example.com", "wrong " + i);
+
+        await PostForm(browser, "/forgot", "/forgot", new() { ["email"] = "boss@example.com" });
+        await PostForm(browser, "/forgot", "/forgot", new() { ["email"] = "nobody@example.com" }); // same answer, no mail
+        var outbox = Path.Combine(app.DataDirectory, "outbox");
+        var mail = Assert.Single(Directory.GetFiles(outbox, "*.eml"));
+        var eml = await File.ReadAllTextAsync(mail);
+        Assert.Contains("To: boss@example.com", eml);
+        var link = Regex.Match(eml, @"https?://\S+/reset\?\S+").Value;
+        var path = new Uri(link).PathAndQuery;
+
+        var reset = await PostForm(browser, path, "/reset", new()
+        {
+            ["email"] = "boss@example.com",
+            ["token"] = Uri.UnescapeDataString(Regex.Match(path, "token=([^&]+)").Groups[1].Value),
+            ["password"] = "a brand new passphrase",
+        });
+        Assert.Equal(HttpStatusCode.Redirect, reset.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await PasswordSignIn(browser, "boss@example.com", "a brand new passphrase")).StatusCode);
+
+        // The same link again is refused.
+        var reused = await PostForm(browser, path, "/reset", new()
+        {
+            ["email"] = "boss@example.com",
+            ["token"] = Uri.UnescapeDataString(Regex.Match(path, "token=([^&]+)").Groups[1].Value),
+            ["password"] = "yet another passphrase",
+        });
+        Assert.Contains("not valid", await reused.Content.ReadAsStringAsync());
+    }
 }
