@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace TeamSkills.Tests.Integration;
 
@@ -79,5 +80,30 @@ public sealed class ScopeTests : IAsyncLifetime
         Assert.Equal(["Data"], await TeamNames(max));
         Assert.Equal(HttpStatusCode.OK, (await _admin.UploadCsv("/api/imports/roster", Roster(platformManager: "max@example.com"))).StatusCode);
         Assert.Equal(["Data", "Platform"], await TeamNames(max));
+    }
+
+    [Fact]
+    public async Task ManagerSignedInOnThePages_SeesOnlyTheirTeams()
+    {
+        await As("max@example.com", "Manager");
+        using (var scope = _app.Services.CreateScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<TeamSkills.Core.Access.AppUser>>();
+            var max = await users.FindByEmailAsync("max@example.com");
+            Assert.True((await users.AddPasswordAsync(max!, "max's long passphrase")).Succeeded);
+        }
+        var browser = _app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        var form = await browser.GetStringAsync("/signin");
+        var token = System.Text.RegularExpressions.Regex.Match(form, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        var signIn = await browser.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["email"] = "max@example.com", ["password"] = "max's long passphrase", ["returnUrl"] = "/", ["__RequestVerificationToken"] = token,
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
+        var html = await browser.GetStringAsync("/");
+        Assert.Contains("<td>Data</td>", html);
+        Assert.DoesNotContain("<td>Platform</td>", html);
+        Assert.DoesNotContain("<td>Leadership</td>", html);
+        Assert.Equal(HttpStatusCode.Forbidden, (await browser.GetAsync("/audit")).StatusCode);
     }
 }

@@ -33,6 +33,12 @@ public static class AccessSetup
                 o.Cookie.SameSite = SameSiteMode.Strict;
                 o.SlidingExpiration = true;
                 o.ExpireTimeSpan = TimeSpan.FromHours(8);
+                // Signed in but the wrong role for this page: a plain 403, not a redirect to a page that doesn't exist.
+                o.Events.OnRedirectToAccessDenied = context =>
+                {
+                    context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                    return Task.CompletedTask;
+                };
             });
         builder.AddSingleSignOn(authentication);
         builder.Services.AddAuthorizationBuilder()
