@@ -101,9 +101,18 @@ public sealed class ScopeTests : IAsyncLifetime
         }));
         Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
         var html = await browser.GetStringAsync("/");
-        Assert.Contains("<td>Data</td>", html);
-        Assert.DoesNotContain("<td>Platform</td>", html);
-        Assert.DoesNotContain("<td>Leadership</td>", html);
+        Assert.Contains(">Data</a>", html);
+        Assert.DoesNotContain(">Platform</a>", html);
+        Assert.DoesNotContain(">Leadership</a>", html);
         Assert.Equal(HttpStatusCode.Forbidden, (await browser.GetAsync("/audit")).StatusCode);
+
+        // The team and engineer pages follow the same scope: Data's are there, Platform's are 404.
+        var data = await TeamId("Data");
+        var teamPage = await browser.GetStringAsync($"/teams/{data}");
+        Assert.Contains("Dan Dorn", teamPage);
+        Assert.Contains("cell missing", teamPage);
+        Assert.Equal(HttpStatusCode.NotFound, (await browser.GetAsync($"/teams/{await TeamId("Platform")}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/engineers/E4")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await browser.GetAsync("/engineers/E1")).StatusCode);
     }
 }

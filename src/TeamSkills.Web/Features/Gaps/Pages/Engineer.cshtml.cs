@@ -1,0 +1,22 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using TeamSkills.Web.Features.Access;
+
+namespace TeamSkills.Web.Features.Gaps.Pages;
+
+/// <summary>One engineer's certifications with explained dates and their plan, scoped like the API.</summary>
+[Authorize(Policy = AccessSetup.PagePolicy)]
+public sealed class EngineerModel(GapQueries queries, ScopeService scopes) : PageModel
+{
+    public EngineerDetail Detail { get; private set; } = null!;
+
+    public async Task<IActionResult> OnGetAsync(string employeeId, string? asOf, CancellationToken ct)
+    {
+        var date = AsOf.Parse(asOf, queries.Today) ?? queries.Today;
+        var detail = await queries.EngineerAsync(await scopes.ForAsync(User, ct), employeeId, date, ct);
+        if (detail is null) return NotFound();
+        Detail = detail;
+        return Page();
+    }
+}
