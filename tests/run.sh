@@ -19,7 +19,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "== installing ${missing[*]}"
     apt-get update -qq >/dev/null || echo "apt-get update failed; trying the install anyway"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # Only the benchmarks need these today: a failed install is reported, not fatal to the suites.
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+      || echo "warning: could not install ${missing[*]}"
   else
     echo "== missing Debian packages (run as root to install): ${missing[*]}"
   fi
