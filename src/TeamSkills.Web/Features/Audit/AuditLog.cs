@@ -51,14 +51,20 @@ public static class AuditEndpoints
         return builder;
     }
 
+    /// <summary>The filters the API and the page share: action by prefix ("import" matches import.roster), actor exactly.</summary>
+    public static IQueryable<AuditEntry> Filter(IQueryable<AuditEntry> query, string? action, string? actor)
+    {
+        if (!string.IsNullOrWhiteSpace(action)) query = query.Where(e => e.Action.StartsWith(action.Trim()));
+        if (!string.IsNullOrWhiteSpace(actor)) query = query.Where(e => e.Actor == actor.Trim());
+        return query;
+    }
+
     public static RouteGroupBuilder MapAudit(this RouteGroupBuilder api)
     {
         api.MapGet("/audit", async (string? action, string? actor, string? from, string? to, int? take, int? skip,
             TeamSkillsDbContext db, CancellationToken ct) =>
         {
-            var query = db.AuditEntries.AsNoTracking();
-            if (!string.IsNullOrWhiteSpace(action)) query = query.Where(e => e.Action.StartsWith(action.Trim()));
-            if (!string.IsNullOrWhiteSpace(actor)) query = query.Where(e => e.Actor == actor.Trim());
+            var query = Filter(db.AuditEntries.AsNoTracking(), action, actor);
             if (from is not null)
             {
                 if (Gaps.AsOf.Parse(from, default) is not { } f) return Gaps.AsOf.Invalid(from);

@@ -20,10 +20,7 @@ public sealed class AuditPageModel(TeamSkillsDbContext db) : PageModel
     {
         if (!User.IsInRole(AppRoles.Admin) && !User.IsInRole(AppRoles.LearningAdmin)) return Forbid();
         (Action, Actor) = (action, actor);
-        var query = db.AuditEntries.AsNoTracking();
-        if (!string.IsNullOrWhiteSpace(action)) query = query.Where(e => e.Action.StartsWith(action.Trim()));
-        if (!string.IsNullOrWhiteSpace(actor)) query = query.Where(e => e.Actor == actor.Trim());
-        Entries = await query.OrderByDescending(e => e.Id).Take(200).ToListAsync(ct);
+        Entries = await AuditEndpoints.Filter(db.AuditEntries.AsNoTracking(), action, actor).OrderByDescending(e => e.Id).Take(200).ToListAsync(ct);
         return Page();
     }
 }

@@ -34,13 +34,7 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, Aud
         var now = clock.Now;
         var file = ImportSupport.CompressInBackground(req);
         var (table, problem) = TabularFile.Read(req.Content, ImportSupport.Limits(options.Value));
-        if (problem is not null)
-        {
-            var rejected = ImportSupport.NewRecord(ImportKind.Completions, req, "", now, await file);
-            var result = ImportSupport.FileRejected(problem, req.Mode, req.DryRun, null);
-            ImportSupport.Fill(rejected, ImportOutcome.Rejected, result.Response);
-            return result with { Response = result.Response with { ImportId = await ImportSupport.RecordOnlyAsync(db, rejected, audit, ct) } };
-        }
+        if (problem is not null) return await ImportSupport.RejectFileAsync(db, audit, ImportKind.Completions, req, problem, file, now, ct);
 
         var errors = new List<ImportError>();
         var map = ColumnMap.Resolve(table!.Header, table.HeaderLine, Columns, errors);

@@ -47,6 +47,17 @@ internal static class ImportSupport
         new(problem.StatusCode, new ImportResponse(importId, false, dryRun, mode, "", 0, 0, 0, 0, 0,
             [new ImportError(problem.Line, problem.Column, problem.Message)], problem.Message));
 
+    /// <summary>A file refused as a whole (not CSV/XLSX, damaged, zip bomb...): recorded and audited, nothing else changes.</summary>
+    public static async Task<ImportOutcomeResult> RejectFileAsync(TeamSkillsDbContext db, Audit.AuditLog audit, ImportKind kind,
+        ImportRequest req, FileProblem problem, Task<ImportFile> file, DateTimeOffset now, CancellationToken ct)
+    {
+        var record = NewRecord(kind, req, "", now, await file);
+        var result = FileRejected(problem, req.Mode, req.DryRun, null);
+        Fill(record, ImportOutcome.Rejected, result.Response);
+        var id = await RecordOnlyAsync(db, record, audit, ct);
+        return result with { Response = result.Response with { ImportId = id } };
+    }
+
     public static string RejectedMessage(int errorCount) =>
         $"{errorCount} error{(errorCount == 1 ? "" : "s")} found; nothing was applied. Fix the rows listed and upload the file again.";
 

@@ -36,14 +36,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         var phases = new Phases();
         var (table, problem) = TabularFile.Read(req.Content, ImportSupport.Limits(options.Value));
         phases.Mark("read");
-        if (problem is not null)
-        {
-            var rejected = ImportSupport.NewRecord(ImportKind.Roster, req, "", now, await file);
-            var result = ImportSupport.FileRejected(problem, req.Mode, req.DryRun, null);
-            ImportSupport.Fill(rejected, ImportOutcome.Rejected, result.Response);
-            var id = await ImportSupport.RecordOnlyAsync(db, rejected, audit, ct);
-            return result with { Response = result.Response with { ImportId = id } };
-        }
+        if (problem is not null) return await ImportSupport.RejectFileAsync(db, audit, ImportKind.Roster, req, problem, file, now, ct);
 
         var errors = new List<ImportError>();
         var map = ColumnMap.Resolve(table!.Header, table.HeaderLine, Columns, errors);
@@ -65,7 +58,9 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         var full = req.Mode == "full";
         phases.Mark("load");
 
-        if (errors.Count == 0 && !full) CheckEmailConflicts(rows, existing, map, errors);
+        var inFile = new HashSet<string>(rows.Count, StringComparer.Ordinal);
+        foreach (var r in rows) inFile.Add(r.EmployeeId);
+        if (errors.Count == 0 && !full) CheckEmailConflicts(rows, inFile, existing, map, errors);
 
         // The diff.
         var created = new List<Row>(rows.Count);
@@ -80,8 +75,6 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
             else
                 updated.Add((row, old));
         }
-        var inFile = new HashSet<string>(rows.Count, StringComparer.Ordinal);
-        foreach (var r in rows) inFile.Add(r.EmployeeId);
         var deactivate = full ? existing.Values.Where(e => e.Active && !inFile.Contains(e.EmployeeId)).ToList() : [];
 
         phases.Mark("diff");
@@ -242,9 +235,9 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
     }
 
     /// <summary>In partial mode, engineers not in the file stay active, so their emails stay taken.</summary>
-    private static void CheckEmailConflicts(List<Row> rows, Dictionary<string, Existing> existing, ColumnMap map, List<ImportError> errors)
+    private static void CheckEmailConflicts(List<Row> rows, IReadOnlySet<string> inFile, Dictionary<string, Existing> existing, ColumnMap map,
+        List<ImportError> errors)
     {
-        var inFile = rows.Select(r => r.EmployeeId).ToHashSet(StringComparer.Ordinal);
         var taken = existing.Values.Where(e => e.Active && !inFile.Contains(e.EmployeeId))
             .GroupBy(e => e.Email, StringComparer.OrdinalIgnoreCase)
             .ToDictionary(g => g.Key, g => g.First().EmployeeId, StringComparer.OrdinalIgnoreCase);
