@@ -14,6 +14,7 @@ public static class GapEndpoints
     {
         builder.Services.AddSingleton<GapIndex>();
         builder.Services.AddScoped<GapQueries>();
+        builder.Services.AddSingleton<Live.GapChanges>();
         return builder;
     }
 

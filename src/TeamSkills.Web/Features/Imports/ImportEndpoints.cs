@@ -15,6 +15,7 @@ public static class ImportEndpoints
     {
         builder.Services.AddScoped<RosterImport>();
         builder.Services.AddScoped<CompletionImport>();
+        builder.Services.AddSingleton<IImportProgress, NoImportProgress>();
         return builder;
     }
 
