@@ -58,9 +58,13 @@ public sealed class TeamSkillsDbContext(DbContextOptions<TeamSkillsDbContext> op
     }
 
     /// <summary>Bumps the data version inside the caller's transaction; see <see cref="Data.AppState"/>.</summary>
-    public Task BumpDataVersionAsync(CancellationToken ct) =>
-        AppState.Where(s => s.Key == Data.AppState.DataVersion)
+    /// <returns>The new version, as this transaction sees it.</returns>
+    public async Task<long> BumpDataVersionAsync(CancellationToken ct)
+    {
+        await AppState.Where(s => s.Key == Data.AppState.DataVersion)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.Value, x => x.Value + 1), ct);
+        return await DataVersionAsync(ct);
+    }
 
     public Task<long> DataVersionAsync(CancellationToken ct) =>
         AppState.Where(s => s.Key == Data.AppState.DataVersion).Select(s => s.Value).FirstOrDefaultAsync(ct);

@@ -47,9 +47,25 @@ public sealed class AppFactory : WebApplicationFactory<Program>
         });
     }
 
+    /// <summary>
+    /// Serve over real Kestrel on a free loopback port (for WebSockets and browsers) instead of the in-memory
+    /// transport; call before the first client is created.
+    /// </summary>
+    public Uri UseRealServer()
+    {
+        var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        UseKestrel(port);
+        ClientOptions.BaseAddress = new Uri($"http://127.0.0.1:{port}");
+        StartServer();
+        return ClientOptions.BaseAddress;
+    }
+
     public HttpClient Api()
     {
-        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = ClientOptions.BaseAddress });
         client.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
         return client;
     }

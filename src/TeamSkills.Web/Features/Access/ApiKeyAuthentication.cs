@@ -39,9 +39,11 @@ public sealed class ApiKeyHandler(
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (!Request.Headers.TryGetValue(Header, out var values) || string.IsNullOrEmpty(values.ToString()))
-            return AuthenticateResult.NoResult();
-        var presented = values.ToString();
+        var presented = Request.Headers[Header].ToString();
+        // Browsers' WebSocket API cannot send headers: live clients may pass the key as access_token, on the hub only.
+        if (presented.Length == 0 && Request.Path.StartsWithSegments("/hubs"))
+            presented = Request.Query["access_token"].ToString();
+        if (presented.Length == 0) return AuthenticateResult.NoResult();
         var bootstrap = auth.CurrentValue.BootstrapApiKey;
         IEnumerable<Claim>? claims = null;
         if (!string.IsNullOrEmpty(bootstrap) && KeysEqual(presented, bootstrap)) claims = BootstrapClaims();

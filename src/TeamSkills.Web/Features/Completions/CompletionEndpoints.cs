@@ -6,6 +6,7 @@ using TeamSkills.Web.Features.Access;
 using TeamSkills.Web.Features.Audit;
 using TeamSkills.Web.Features.Gaps;
 using TeamSkills.Web.Features.Imports;
+using TeamSkills.Web.Features.Live;
 using TeamSkills.Web.Features.Platform;
 
 namespace TeamSkills.Web.Features.Completions;
@@ -18,7 +19,8 @@ public static class CompletionEndpoints
     {
         var group = api.MapGroup("/completions").WithTags("Completions").RequireAuthorization(AccessSetup.WritePolicy);
 
-        group.MapPost("", async (RecordCompletion body, TeamSkillsDbContext db, OrgClock clock, AuditLog audit, HttpContext http, CancellationToken ct) =>
+        group.MapPost("", async (RecordCompletion body, TeamSkillsDbContext db, OrgClock clock, AuditLog audit, GapIndex index, GapChanges changes,
+            HttpContext http, CancellationToken ct) =>
         {
             var scope = CallerScope.From(http.User);
             var errors = new Dictionary<string, string[]>();
@@ -73,8 +75,10 @@ public static class CompletionEndpoints
                 audit.Add(scope.Actor, created ? "completion.added" : "completion.updated", $"{engineer!.EmployeeId}/{cert.Id}", "Applied",
                     new { completionId = existing.Id, employeeId = engineer.EmployeeId, certification = cert.Id, existing.EarnedOn, existing.ExpiresOn });
                 await db.SaveChangesAsync(ct);
-                await db.BumpDataVersionAsync(ct);
+                var version = await db.BumpDataVersionAsync(ct);
                 await tx.CommitAsync(ct);
+                await index.ApplyEngineersAsync(db, version, [engineer.Id], ct);
+                changes.Publish(DataChange.Engineers("completion", engineer.Id));
             }
             var record = new CompletionRecord(existing.Id, cert.Id, cert.Name, existing.EarnedOn, existing.ExpiresOn, existing.ExpiryDerived,
                 ExpiryRules.Explain(existing.EarnedOn, existing.ExpiresOn, existing.ExpiryDerived, cert.ValidityMonths));
@@ -82,7 +86,8 @@ public static class CompletionEndpoints
             return created ? Results.Created($"/api/engineers/{Uri.EscapeDataString(engineer.EmployeeId)}", response) : Results.Ok(response);
         });
 
-        group.MapDelete("/{id:long}", async (long id, TeamSkillsDbContext db, AuditLog audit, HttpContext http, CancellationToken ct) =>
+        group.MapDelete("/{id:long}", async (long id, TeamSkillsDbContext db, AuditLog audit, GapIndex index, GapChanges changes,
+            HttpContext http, CancellationToken ct) =>
         {
             var scope = CallerScope.From(http.User);
             var completion = await db.Completions.FirstOrDefaultAsync(c => c.Id == id, ct);
@@ -95,8 +100,10 @@ public static class CompletionEndpoints
             audit.Add(scope.Actor, "completion.removed", $"completion {id}", "Applied",
                 new { completionId = id, engineerId = completion.EngineerId, certification = completion.CertificationId, completion.EarnedOn, completion.ExpiresOn });
             await db.SaveChangesAsync(ct);
-            await db.BumpDataVersionAsync(ct);
+            var version = await db.BumpDataVersionAsync(ct);
             await tx.CommitAsync(ct);
+            await index.ApplyEngineersAsync(db, version, [completion.EngineerId], ct);
+            changes.Publish(DataChange.Engineers("completion", completion.EngineerId));
             return Results.NoContent();
         });
         return api;

@@ -70,6 +70,12 @@ public sealed class GapQueries(TeamSkillsDbContext db, GapIndex index, OrgClock 
             .ToList();
     }
 
+    public async Task<ExpiryForecast> ForecastAsync(CallerScope scope, DateOnly asOf, CancellationToken ct)
+    {
+        var snapshot = await index.GetAsync(db, ct);
+        return snapshot.Forecast(snapshot.Teams.Where(t => scope.CanSeeTeam(t.Id)).Select(t => t.Id), asOf);
+    }
+
     public async Task<TeamGaps?> TeamGapsAsync(CallerScope scope, int teamId, DateOnly asOf, CancellationToken ct)
     {
         var s = await index.GetAsync(db, ct);

@@ -14,6 +14,37 @@ public sealed class GapIndex(ILogger<GapIndex> log)
     private volatile GapSnapshot? _current;
     private readonly SemaphoreSlim _reload = new(1, 1);
 
+    /// <summary>The snapshot as it is, without checking the database (for pushes right after a known change).</summary>
+    public GapSnapshot? Current => _current;
+
+    /// <summary>
+    /// Applies a change to a few engineers' completions without a full reload: the writer committed
+    /// <paramref name="version"/> and nothing else happened since the current snapshot. Otherwise (another writer in
+    /// between, or no snapshot yet) it does nothing and the next reader reloads in full.
+    /// </summary>
+    public async Task ApplyEngineersAsync(TeamSkillsDbContext db, long version, IReadOnlyCollection<int> engineerIds, CancellationToken ct)
+    {
+        await _reload.WaitAsync(ct);
+        try
+        {
+            var current = _current;
+            if (current is null || current.Version != version - 1) return;
+            var ids = engineerIds.Where(current.HasEngineer).Distinct().ToArray();
+            var rows = await db.Completions.AsNoTracking().Where(c => ids.Contains(c.EngineerId))
+                .OrderBy(c => c.EngineerId).ThenBy(c => c.CertificationId).ThenBy(c => c.EarnedOn)
+                .Select(c => new { c.EngineerId, c.CertificationId, c.EarnedOn, c.ExpiresOn, c.ExpiryDerived })
+                .ToListAsync(ct);
+            var replacements = ids.ToDictionary(id => id, id => rows.Where(r => r.EngineerId == id)
+                .Select(c => new CompletionEntry(current.CertIndex.GetValueOrDefault(c.CertificationId, -1), c.EarnedOn, c.ExpiresOn, c.ExpiryDerived))
+                .ToArray());
+            _current = current.WithCompletions(version, replacements);
+        }
+        finally
+        {
+            _reload.Release();
+        }
+    }
+
     public async Task<GapSnapshot> GetAsync(TeamSkillsDbContext db, CancellationToken ct)
     {
         var version = await db.DataVersionAsync(ct);
@@ -47,8 +78,16 @@ public sealed record RoleInfo(string Id, string Name, int[] Recommended, string?
 
 public sealed record TeamInfo(int Id, string Name, string? ManagerEmail);
 
+/// <summary>An active engineer; their completions are <c>Source[CompletionStart..+CompletionCount]</c>, ordered by certification then date.</summary>
 public sealed record EngineerRow(int Id, string EmployeeId, string Name, string Email, string Title, int RoleIndex, int TeamId,
-    string? ManagerEmail, int CompletionStart, int CompletionCount);
+    string? ManagerEmail, CompletionEntry[] Source, int CompletionStart, int CompletionCount)
+{
+    public ReadOnlySpan<CompletionEntry> Completions => Source.AsSpan(CompletionStart, CompletionCount);
+}
+
+public sealed record ForecastMonth(DateOnly Month, int Count);
+
+public sealed record ExpiryForecast(DateOnly AsOf, IReadOnlyList<ForecastMonth> Months);
 
 public readonly record struct CompletionEntry(int CertIndex, DateOnly EarnedOn, DateOnly ExpiresOn, bool Derived);
 
@@ -64,7 +103,32 @@ public sealed class GapSnapshot
     public required EngineerRow[] Engineers { get; init; }
     public required CompletionEntry[] Completions { get; init; }
     public required Dictionary<int, (int Start, int Count)> EngineersByTeam { get; init; }
-    public int CompletionCount => Completions.Length;
+    /// <summary>Engineer id → position in <see cref="Engineers"/>.</summary>
+    public required Dictionary<int, int> EngineerPositions { get; init; }
+    public int CompletionCount { get; init; }
+
+    public bool HasEngineer(int engineerId) => EngineerPositions.ContainsKey(engineerId);
+
+    public int? TeamOf(int engineerId) => EngineerPositions.TryGetValue(engineerId, out var i) ? Engineers[i].TeamId : null;
+
+    /// <summary>A copy at <paramref name="version"/> with some engineers' completions replaced; the rest is shared.</summary>
+    public GapSnapshot WithCompletions(long version, IReadOnlyDictionary<int, CompletionEntry[]> replacements)
+    {
+        var engineers = (EngineerRow[])Engineers.Clone();
+        var count = CompletionCount;
+        foreach (var (id, entries) in replacements)
+        {
+            var i = EngineerPositions[id];
+            count += entries.Length - engineers[i].CompletionCount;
+            engineers[i] = engineers[i] with { Source = entries, CompletionStart = 0, CompletionCount = entries.Length };
+        }
+        return new GapSnapshot
+        {
+            Version = version, Certs = Certs, CertIndex = CertIndex, Rules = Rules, Roles = Roles, Teams = Teams,
+            Engineers = engineers, Completions = Completions, EngineersByTeam = EngineersByTeam,
+            EngineerPositions = EngineerPositions, CompletionCount = count,
+        };
+    }
 
     /// <summary>Team tallies per as-of date, computed once per snapshot: the data behind them cannot change.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<DateOnly, IReadOnlyDictionary<int, TeamTally>> _tallies = new();
@@ -141,13 +205,15 @@ public sealed class GapSnapshot
 
         var rows = new EngineerRow[engineers.Count];
         var byTeam = new Dictionary<int, (int Start, int Count)>();
+        var positions = new Dictionary<int, int>(engineers.Count);
         for (var i = 0; i < engineers.Count; i++)
         {
             var e = engineers[i];
             var range = byEngineer.GetValueOrDefault(e.Id);
             rows[i] = new EngineerRow(e.Id, e.EmployeeId, e.Name, e.Email, e.Title,
                 e.RoleId is not null && roleIndex.TryGetValue(e.RoleId, out var ri) ? ri : -1,
-                e.TeamId, e.ManagerEmail, range.Start, range.Count);
+                e.TeamId, e.ManagerEmail, completions, range.Start, range.Count);
+            positions[e.Id] = i;
             byTeam[e.TeamId] = byTeam.TryGetValue(e.TeamId, out var t) ? (t.Start, t.Count + 1) : (i, 1);
         }
 
@@ -156,6 +222,7 @@ public sealed class GapSnapshot
             Version = version, Certs = certInfos, CertIndex = certIndex,
             Rules = certInfos.ToDictionary(c => c.Rule.Id, c => c.Rule, StringComparer.Ordinal),
             Roles = roles, Teams = teams, Engineers = rows, Completions = completions, EngineersByTeam = byTeam,
+            EngineerPositions = positions, CompletionCount = completions.Length,
         };
     }
 
@@ -166,7 +233,7 @@ public sealed class GapSnapshot
     public CompletionEntry? Best(EngineerRow engineer, int certIndex, DateOnly asOf)
     {
         CompletionEntry? best = null;
-        foreach (var c in Completions.AsSpan(engineer.CompletionStart, engineer.CompletionCount))
+        foreach (var c in engineer.Completions)
         {
             if (c.CertIndex != certIndex || c.EarnedOn > asOf) continue;
             if (best is null || c.ExpiresOn > best.Value.ExpiresOn) best = c;
@@ -176,6 +243,30 @@ public sealed class GapSnapshot
 
     public CertStatus StatusOf(EngineerRow engineer, int certIndex, DateOnly asOf) =>
         GapEngine.Classify(Best(engineer, certIndex, asOf)?.ExpiresOn, asOf, Certs[certIndex].Rule.RenewalWindowDays);
+
+    /// <summary>
+    /// The "compliance cliff": for each of the 12 months from <paramref name="asOf"/>'s month, how many recommended
+    /// certifications held on <paramref name="asOf"/> by engineers of the given teams expire in that month.
+    /// </summary>
+    public ExpiryForecast Forecast(IEnumerable<int> teamIds, DateOnly asOf)
+    {
+        var counts = new int[12];
+        var first = new DateOnly(asOf.Year, asOf.Month, 1);
+        foreach (var teamId in teamIds)
+        {
+            foreach (var e in TeamEngineers(teamId))
+            {
+                if (e.RoleIndex < 0) continue;
+                foreach (var ci in Roles[e.RoleIndex].Recommended)
+                {
+                    if (Best(e, ci, asOf) is not { } best || best.ExpiresOn <= asOf) continue;
+                    var month = (best.ExpiresOn.Year - first.Year) * 12 + best.ExpiresOn.Month - first.Month;
+                    if (month < 12) counts[month]++;
+                }
+            }
+        }
+        return new ExpiryForecast(asOf, counts.Select((c, i) => new ForecastMonth(first.AddMonths(i), c)).ToList());
+    }
 
     /// <summary>Every team's tally on <paramref name="asOf"/>, in one pass over the roster.</summary>
     public IReadOnlyDictionary<int, TeamTally> Tallies(DateOnly asOf)

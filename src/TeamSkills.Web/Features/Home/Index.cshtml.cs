@@ -5,17 +5,23 @@ using TeamSkills.Web.Features.Gaps;
 
 namespace TeamSkills.Web.Features.Home;
 
+/// <summary>The overview: the teams in the caller's scope on any date, with tiles, the expiry forecast and live rows.</summary>
 [Authorize(Policy = AccessSetup.PagePolicy)]
 public sealed class IndexModel(GapQueries queries, ScopeService scopes) : PageModel
 {
     public IReadOnlyList<TeamSummary> Teams { get; private set; } = [];
+    public ExpiryForecast Forecast { get; private set; } = null!;
     public DateOnly AsOf { get; private set; }
+    public DateOnly Today => queries.Today;
+    public bool IsToday => AsOf == Today;
     public double Coverage { get; private set; }
 
     public async Task OnGetAsync(string? asOf, CancellationToken ct)
     {
         AsOf = Gaps.AsOf.Parse(asOf, queries.Today) ?? queries.Today;
-        Teams = await queries.TeamsAsync(await scopes.ForAsync(User, ct), AsOf, ct);
+        var scope = await scopes.ForAsync(User, ct);
+        Teams = await queries.TeamsAsync(scope, AsOf, ct);
+        Forecast = await queries.ForecastAsync(scope, AsOf, ct);
         Coverage = Core.Gaps.TeamTally.CoverageOf(Teams.Sum(t => t.HeldCount), Teams.Sum(t => t.RecommendedCount));
     }
 }

@@ -14,7 +14,8 @@ namespace TeamSkills.Web.Features.Imports;
 /// dates; then all rows are applied in one transaction, or none. Records are history: a new completion date adds
 /// a record, the same engineer, certification and date again is unchanged (or updated when its expiry differs).
 /// </summary>
-public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, Audit.AuditLog audit, IOptions<ImportOptions> options, ILogger<CompletionImport> log)
+public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, Audit.AuditLog audit, IOptions<ImportOptions> options, ILogger<CompletionImport> log,
+    Live.GapChanges live)
 {
     public static readonly ColumnSpec[] Columns =
     [
@@ -153,6 +154,7 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, Aud
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         db.ChangeTracker.Clear();
+        live.Publish(Live.DataChange.Everything("completion-import"));
         log.LogInformation("Completion import {ImportId} by {User}: {Created} added, {Updated} updated, {Unchanged} unchanged",
             record.Id, req.ImportedBy, inserts.Count, updates.Count, unchanged);
         return new(200, summary with { ImportId = record.Id });

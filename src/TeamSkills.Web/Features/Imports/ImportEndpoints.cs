@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -15,7 +16,7 @@ public static class ImportEndpoints
     {
         builder.Services.AddScoped<RosterImport>();
         builder.Services.AddScoped<CompletionImport>();
-        builder.Services.AddSingleton<IImportProgress, NoImportProgress>();
+        builder.Services.TryAddSingleton<IImportProgress, NoImportProgress>();
         return builder;
     }
 

@@ -13,7 +13,8 @@ namespace TeamSkills.Web.Features.Imports;
 /// Roster import: validate every row, diff against the database, then apply all of it in one transaction or
 /// nothing. Key: employee_id. mode=full deactivates engineers missing from the file; mode=partial only upserts.
 /// </summary>
-public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.AuditLog audit, IOptions<ImportOptions> options, ILogger<RosterImport> log)
+public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.AuditLog audit, IOptions<ImportOptions> options, ILogger<RosterImport> log,
+    Live.GapChanges live)
 {
     public static readonly ColumnSpec[] Columns =
     [
@@ -177,6 +178,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         await tx.CommitAsync(ct);
         phases.Mark("commit");
         db.ChangeTracker.Clear();
+        live.Publish(Live.DataChange.Everything("roster-import"));
         log.LogInformation("Roster import {ImportId} by {User}: {Created} created, {Updated} updated, {Deactivated} deactivated, {Unchanged} unchanged ({Phases})",
             record.Id, req.ImportedBy, created.Count, updated.Count, deactivate.Count, unchanged, phases);
         return new(200, summary with { ImportId = record.Id });

@@ -5,6 +5,7 @@ using TeamSkills.Web.Features.Completions;
 using TeamSkills.Web.Features.Gaps;
 using TeamSkills.Web.Features.Home;
 using TeamSkills.Web.Features.Imports;
+using TeamSkills.Web.Features.Live;
 
 namespace TeamSkills.Web.Features.Platform;
 
@@ -21,6 +22,7 @@ public static class TeamSkillsApp
         builder.AddAudit();
         builder.AddGaps();
         builder.AddImports();
+        builder.AddLive();
         builder.AddPages();
         return builder;
     }
@@ -43,6 +45,7 @@ public static class TeamSkillsApp
         api.MapAudit();
         api.MapUsers();
         app.MapPages();
+        app.MapLive();
         app.MapSingleSignOn();
         return app;
     }

@@ -11,21 +11,43 @@ namespace TeamSkills.Web.Features.Gaps.Pages;
 public sealed class TeamModel(GapQueries queries, ScopeService scopes) : PageModel
 {
     public TeamGaps Gaps { get; private set; } = null!;
+    public ExpiryForecast Forecast { get; private set; } = null!;
     public IReadOnlyList<CertRef> Columns { get; private set; } = [];
     public IReadOnlySet<string> SinglePointsOfFailure { get; private set; } = new HashSet<string>();
+    public bool IsToday => Gaps.AsOf == queries.Today;
 
     public async Task<IActionResult> OnGetAsync(int id, string? asOf, CancellationToken ct)
     {
         var date = AsOf.Parse(asOf, queries.Today) ?? queries.Today;
-        var gaps = await queries.TeamGapsAsync(await scopes.ForAsync(User, ct), id, date, ct);
+        var scope = await scopes.ForAsync(User, ct);
+        var gaps = await queries.TeamGapsAsync(scope, id, date, ct);
         if (gaps is null) return NotFound();
         Gaps = gaps;
+        Forecast = await queries.ForecastAsync(scope with { AllTeams = false, TeamIds = new HashSet<int> { id } }, date, ct);
         var all = gaps.Engineers.SelectMany(e => e.Certifications).ToList();
         Columns = all.DistinctBy(c => c.Id).Select(c => new CertRef(c.Id, c.Name)).ToList();
         SinglePointsOfFailure = Columns
             .Where(c => all.Count(x => x.Id == c.Id && GapEngine.IsHeld(x.Status)) < 2)
             .Select(c => c.Id).ToHashSet();
         return Page();
+    }
+
+    /// <summary>Today's cells as JSON, read by the page's script after a live update (same scope as the page).</summary>
+    public async Task<IActionResult> OnGetCellsAsync(int id, CancellationToken ct)
+    {
+        var gaps = await queries.TeamGapsAsync(await scopes.ForAsync(User, ct), id, queries.Today, ct);
+        if (gaps is null) return NotFound();
+        return new JsonResult(gaps.Engineers.Select(e => new
+        {
+            e.EmployeeId,
+            next = e.Role is null ? "title not mapped" : e.Next?.Name ?? "all held",
+            statuses = StatusKeys(e),
+            cells = e.Certifications.Select(c => new
+            {
+                c.Id, status = c.Status.ToString().ToLowerInvariant(), symbol = Symbol(c.Status), rank = Rank(c.Status),
+                title = $"{c.Name}: {c.Status.ToString().ToLowerInvariant()}{(c.ExpiresOn is { } x ? $", expires {x:yyyy-MM-dd}" : "")}",
+            }),
+        }));
     }
 
     public string Symbol(CertStatus status) => status switch
@@ -35,4 +57,24 @@ public sealed class TeamModel(GapQueries queries, ScopeService scopes) : PageMod
         CertStatus.Expired => "✗",
         _ => "○",
     };
+
+    /// <summary>Sort order of a cell: worst first.</summary>
+    public int Rank(CertStatus status) => status switch
+    {
+        CertStatus.Missing => 0,
+        CertStatus.Expired => 1,
+        CertStatus.Expiring => 2,
+        _ => 3,
+    };
+
+    /// <summary>What the status filter matches on: gap, expiring, expired, unmapped.</summary>
+    public string StatusKeys(EngineerGaps e)
+    {
+        if (e.Role is null) return "unmapped";
+        var keys = new List<string>();
+        if (e.Certifications.Any(c => c.Status is CertStatus.Missing or CertStatus.Expired)) keys.Add("gap");
+        if (e.Certifications.Any(c => c.Status == CertStatus.Expiring)) keys.Add("expiring");
+        if (e.Certifications.Any(c => c.Status == CertStatus.Expired)) keys.Add("expired");
+        return string.Join(' ', keys);
+    }
 }

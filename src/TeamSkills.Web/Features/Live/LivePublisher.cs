@@ -1,0 +1,72 @@
+using Microsoft.AspNetCore.SignalR;
+using TeamSkills.Core.Data;
+using TeamSkills.Web.Features.Gaps;
+using TeamSkills.Web.Features.Imports;
+using TeamSkills.Web.Features.Platform;
+
+namespace TeamSkills.Web.Features.Live;
+
+/// <summary>
+/// Turns committed changes into pushes: drains whatever changes queued up (a burst becomes one pass), brings the gap
+/// index up to date, recomputes the affected teams' summaries for today and sends them to each team's group and to
+/// the org group.
+/// </summary>
+public sealed class LivePublisher(
+    GapChanges changes, IServiceScopeFactory services, GapIndex index, IHubContext<GapHub> hub, LiveConnections connections,
+    OrgClock clock, ILogger<LivePublisher> log) : BackgroundService
+{
+    private readonly Dictionary<int, GapSummaryUpdated> _lastSent = new();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var reader = changes.Reader;
+        var batch = new List<DataChange>();
+        while (await reader.WaitToReadAsync(stoppingToken))
+        {
+            batch.Clear();
+            while (reader.TryRead(out var change)) batch.Add(change);
+            try
+            {
+                await PublishAsync(batch, stoppingToken);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                // A failed push must not stop later ones; dashboards resync on their next change or reconnect.
+                log.LogError(ex, "Live update for {Count} change(s) failed", batch.Count);
+            }
+        }
+    }
+
+    internal async Task PublishAsync(IReadOnlyList<DataChange> batch, CancellationToken ct)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TeamSkillsDbContext>();
+        var snapshot = await index.GetAsync(db, ct);
+        var everything = batch.Any(c => c.EngineerIds is null);
+        var teamIds = everything
+            ? snapshot.Teams.Select(t => t.Id).ToHashSet()
+            : batch.SelectMany(c => c.EngineerIds!).Select(snapshot.TeamOf).OfType<int>().ToHashSet();
+        var today = clock.Today;
+        var sent = 0;
+        foreach (var team in snapshot.Teams)
+        {
+            if (!teamIds.Contains(team.Id)) continue;
+            var summary = GapSummaryUpdated.From(TeamSummary.From(team, snapshot.Tally(team.Id, today)), today);
+            // After a broad change, teams whose numbers did not move are not re-sent (an import touches a few of many).
+            if (everything && _lastSent.TryGetValue(team.Id, out var last) && last == summary) continue;
+            _lastSent[team.Id] = summary;
+            await hub.Clients.Groups(LiveConnections.TeamGroup(team.Id), LiveConnections.OrgGroup)
+                .SendAsync(GapHub.SummaryMessage, summary, ct);
+            sent++;
+        }
+        if (everything) await connections.RescopeAsync(ct);
+        log.LogDebug("Live: {Changes} change(s) → {Sent} team summaries pushed (data v{Version})", batch.Count, sent, snapshot.Version);
+    }
+}
+
+/// <summary>Import progress to the person running the import, on every instance they may be connected to.</summary>
+public sealed class LiveImportProgress(IHubContext<GapHub> hub) : IImportProgress
+{
+    public void Report(string actor, ImportProgressUpdate update) =>
+        _ = hub.Clients.Group(LiveConnections.UserGroup(actor)).SendAsync(GapHub.ImportProgressMessage, update);
+}

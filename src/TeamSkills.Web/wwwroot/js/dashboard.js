@@ -1,0 +1,171 @@
+// Overview and team pages: sortable tables, filters, heat-map keyboard navigation, and live updates in place.
+(() => {
+  'use strict';
+
+  // ---- sorting: header buttons sort by data-value when present, else by text ------------------------------------
+  function cellValue(row, index, kind) {
+    const cell = row.cells[index];
+    if (!cell) return '';
+    const raw = cell.dataset.value ?? cell.textContent.trim();
+    if (kind === 'text') return raw.toLowerCase();
+    const n = parseFloat(raw);
+    return Number.isNaN(n) ? -Infinity : n;
+  }
+  for (const table of document.querySelectorAll('table.sortable')) {
+    const headers = [...table.tHead.rows[0].cells];
+    headers.forEach((th, index) => {
+      const button = th.querySelector('button[data-sort]');
+      if (!button) return;
+      button.addEventListener('click', () => {
+        const kind = button.dataset.sort;
+        const ascending = th.getAttribute('aria-sort') !== 'ascending';
+        headers.forEach(h => h.removeAttribute('aria-sort'));
+        th.setAttribute('aria-sort', ascending ? 'ascending' : 'descending');
+        const body = table.tBodies[0];
+        const rows = [...body.rows];
+        rows.sort((a, b) => {
+          const x = cellValue(a, index, kind), y = cellValue(b, index, kind);
+          return (x < y ? -1 : x > y ? 1 : 0) * (ascending ? 1 : -1);
+        });
+        body.append(...rows);
+      });
+    });
+  }
+
+  // ---- filters -----------------------------------------------------------------------------------------------------
+  function applyFilters(tableId) {
+    const table = document.getElementById(tableId);
+    if (!table) return;
+    const text = (document.querySelector(`[data-filter-for="${tableId}"]`)?.value || '').trim().toLowerCase();
+    const status = document.querySelector(`[data-status-filter-for="${tableId}"]`)?.value || '';
+    let shown = 0;
+    for (const row of table.tBodies[0].rows) {
+      const haystack = row.dataset.search ?? row.textContent.toLowerCase();
+      const statuses = (row.dataset.statuses || '').split(' ');
+      const visible = (!text || haystack.includes(text)) && (!status || statuses.includes(status));
+      row.hidden = !visible;
+      if (visible) shown++;
+    }
+    const counter = document.querySelector(`[data-count-for="${tableId}"]`);
+    if (counter) counter.textContent = `${shown} of ${table.tBodies[0].rows.length} shown`;
+  }
+  for (const input of document.querySelectorAll('[data-filter-for]')) {
+    input.addEventListener('input', () => applyFilters(input.dataset.filterFor));
+  }
+  for (const select of document.querySelectorAll('[data-status-filter-for]')) {
+    select.addEventListener('change', () => applyFilters(select.dataset.statusFilterFor));
+  }
+
+  // ---- heat map keyboard navigation: one tab stop, arrow keys move, Home/End jump within a row ----------------------
+  const heat = document.getElementById('heat');
+  if (heat) {
+    const cells = () => [...heat.tBodies[0].rows].filter(r => !r.hidden).map(r => [...r.cells]);
+    const first = heat.tBodies[0].rows[0]?.cells[0];
+    if (first) first.tabIndex = 0;
+    heat.addEventListener('keydown', e => {
+      const cell = e.target.closest('td');
+      if (!cell) return;
+      const grid = cells();
+      const r = grid.findIndex(row => row.includes(cell));
+      if (r < 0) return;
+      const c = grid[r].indexOf(cell);
+      let next = null;
+      switch (e.key) {
+        case 'ArrowRight': next = grid[r][c + 1]; break;
+        case 'ArrowLeft': next = grid[r][c - 1]; break;
+        case 'ArrowDown': next = grid[r + 1]?.[c]; break;
+        case 'ArrowUp': next = grid[r - 1]?.[c]; break;
+        case 'Home': next = grid[r][0]; break;
+        case 'End': next = grid[r][grid[r].length - 1]; break;
+        case 'Enter': cell.querySelector('a')?.click(); return;
+        default: return;
+      }
+      if (!next) return;
+      e.preventDefault();
+      for (const row of grid) for (const x of row) x.tabIndex = -1;
+      next.tabIndex = 0;
+      next.focus();
+    });
+    heat.addEventListener('focusin', e => {
+      const td = e.target.closest('td');
+      if (td && e.target === td.querySelector('a')) return;
+    });
+    for (const row of heat.tBodies[0].rows) for (const td of row.cells) if (td.tabIndex !== 0) td.tabIndex = -1;
+  }
+
+  // ---- live updates ------------------------------------------------------------------------------------------------
+  const live = window.teamSkillsLive;
+  if (!live) return;
+  const flash = el => { el.classList.remove('flash'); void el.offsetWidth; el.classList.add('flash'); };
+  const pct = v => (Math.round(v * 10) / 10).toFixed(1);
+  const fields = ['engineerCount', 'recommendedCount', 'heldCount', 'gapCount', 'expiringSoonCount', 'expiredCount', 'unmappedCount'];
+
+  function setText(el, text) {
+    if (el && el.textContent !== text) { el.textContent = text; flash(el); }
+  }
+
+  const overview = document.getElementById('overview');
+  if (overview && overview.dataset.live === 'on') {
+    live.on('gapSummaryUpdated', s => {
+      const row = overview.querySelector(`tr[data-team-id="${s.teamId}"]`);
+      if (!row) { document.getElementById('new-teams').hidden = false; return; }
+      let changed = false;
+      for (const f of fields) {
+        const td = row.querySelector(`[data-field="${f}"]`);
+        if (td && td.textContent !== String(s[f])) { td.textContent = String(s[f]); changed = true; }
+      }
+      const cov = row.querySelector('[data-field="coveragePercent"]');
+      if (cov && cov.dataset.value !== String(s.coveragePercent)) {
+        cov.dataset.value = String(s.coveragePercent);
+        cov.querySelector('.bar span').style.width = pct(s.coveragePercent) + '%';
+        cov.querySelector('.bar').setAttribute('aria-label', pct(s.coveragePercent) + '% coverage');
+        cov.querySelector('.pct').textContent = pct(s.coveragePercent) + '%';
+        changed = true;
+      }
+      if (changed) flash(row);
+      // Tiles are sums over the rows, recomputed from what is on the page.
+      const sum = f => [...overview.querySelectorAll(`tbody [data-field="${f}"]`)].reduce((a, td) => a + Number(td.textContent), 0);
+      for (const f of ['gapCount', 'expiringSoonCount', 'expiredCount', 'engineerCount']) {
+        setText(overview.querySelector(`[data-tile="${f}"]`), String(sum(f)));
+      }
+      const rec = sum('recommendedCount');
+      setText(overview.querySelector('[data-tile="coverage"]'), (rec === 0 ? '0.0' : pct(100 * sum('heldCount') / rec)) + '%');
+    });
+  }
+
+  const team = document.getElementById('team');
+  if (team && team.dataset.live === 'on') {
+    const teamId = Number(team.dataset.teamId);
+    let pending = null;
+    live.on('gapSummaryUpdated', s => {
+      if (s.teamId !== teamId) return;
+      for (const f of ['gapCount', 'expiringSoonCount', 'expiredCount', 'engineerCount']) {
+        setText(team.querySelector(`[data-tile="${f}"]`), String(s[f]));
+      }
+      setText(team.querySelector('[data-tile="coverage"]'), pct(s.coveragePercent) + '%');
+      // Cells: fetch today's statuses for this team once per burst of updates and patch what changed.
+      clearTimeout(pending);
+      pending = setTimeout(refreshCells, 50);
+    });
+
+    async function refreshCells() {
+      const response = await fetch(`/teams/${teamId}?handler=Cells`, { headers: { Accept: 'application/json' } });
+      if (!response.ok) return;
+      for (const e of await response.json()) {
+        const row = team.querySelector(`tr[data-employee="${CSS.escape(e.employeeId)}"]`);
+        if (!row) continue;
+        row.dataset.statuses = e.statuses;
+        for (const c of e.cells) {
+          const td = row.querySelector(`td[data-cert="${CSS.escape(c.id)}"]`);
+          if (!td || td.classList.contains(c.status)) continue;
+          td.className = `cell ${c.status}`;
+          td.dataset.value = String(c.rank);
+          td.title = c.title;
+          td.textContent = `${c.symbol} ${c.status}`;
+          flash(td);
+        }
+        setText(row.querySelector('[data-field="next"]'), e.next);
+      }
+    }
+  }
+})();

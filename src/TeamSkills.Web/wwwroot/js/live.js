@@ -1,0 +1,71 @@
+// Live updates over SignalR (/hubs/gaps). The server decides which teams this browser hears about; this file only
+// listens, shows the connection state, and hands messages to page scripts via window.teamSkillsLive.on(name, fn).
+(() => {
+  'use strict';
+  if (!window.signalR) return;
+  const indicator = document.getElementById('live-status');
+  const handlers = new Map();
+  const labels = { connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…', offline: 'offline' };
+  let state = 'offline';
+
+  function setState(next) {
+    state = next;
+    if (indicator) {
+      indicator.dataset.state = next;
+      indicator.textContent = labels[next];
+      indicator.title = next === 'live' ? 'Live updates are on' : 'Live updates: ' + labels[next];
+    }
+    document.documentElement.dataset.live = next;
+  }
+
+  function dispatch(name, payload) {
+    for (const fn of handlers.get(name) || []) {
+      try { fn(payload); } catch (e) { console.error(e); }
+    }
+  }
+
+  const connection = new signalR.HubConnectionBuilder()
+    .withUrl('/hubs/gaps')
+    .withAutomaticReconnect({ nextRetryDelayInMilliseconds: ctx => Math.min(30000, 500 * 2 ** ctx.previousRetryCount) })
+    .configureLogging(signalR.LogLevel.Warning)
+    .build();
+
+  connection.on('gapSummaryUpdated', s => dispatch('gapSummaryUpdated', s));
+  connection.on('importProgress', p => dispatch('importProgress', p));
+  connection.onreconnecting(() => setState('reconnecting'));
+  connection.onreconnected(async () => {
+    setState('live');
+    // Messages sent while we were away are lost: catch up from the server's current numbers.
+    try {
+      for (const s of await connection.invoke('GetSummaries')) dispatch('gapSummaryUpdated', s);
+    } catch (e) { console.warn('resync failed', e); }
+  });
+  connection.onclose(() => { setState('offline'); retry(); });
+
+  let delay = 1000;
+  async function start() {
+    setState('connecting');
+    try {
+      await connection.start();
+      delay = 1000;
+      setState('live');
+    } catch (e) {
+      setState('offline');
+      retry();
+    }
+  }
+  function retry() {
+    setTimeout(start, delay);
+    delay = Math.min(30000, delay * 2);
+  }
+
+  window.teamSkillsLive = {
+    on(name, fn) {
+      if (!handlers.has(name)) handlers.set(name, []);
+      handlers.get(name).push(fn);
+    },
+    get state() { return state; },
+    connection,
+  };
+  start();
+})();

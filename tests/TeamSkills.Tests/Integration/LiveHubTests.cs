@@ -1,0 +1,181 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace TeamSkills.Tests.Integration;
+
+/// <summary>The live hub over real WebSockets (Kestrel on a loopback port), with real SignalR clients.</summary>
+public sealed class LiveHubTests : IAsyncLifetime
+{
+    private readonly CapturedLogs _logs = new();
+    private readonly AppFactory _app;
+    private HttpClient _admin = null!;
+
+    public LiveHubTests()
+    {
+        _app = new AppFactory { TestServices = s => s.AddSingleton<ILoggerProvider>(_logs) }
+            // Everything logged, so the access_token test sees what an operator turning logs up would see.
+            .With("Logging:LogLevel:Default", "Trace").With("Logging:LogLevel:Microsoft.AspNetCore", "Trace");
+    }
+
+    public async Task InitializeAsync()
+    {
+        _app.UseRealServer();
+        _admin = _app.Api();
+        Assert.Equal(HttpStatusCode.OK, (await _admin.UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _admin.UploadCsv("/api/imports/completions", Data.Completions(), "c.csv")).StatusCode);
+    }
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    private Uri Hub => new(_app.ClientOptions.BaseAddress, "/hubs/gaps");
+
+    private sealed record Listener(HubConnection Connection, Channel<JsonElement> Summaries) : IAsyncDisposable
+    {
+        public async Task<JsonElement> NextAsync(TimeSpan? wait = null)
+        {
+            using var cts = new CancellationTokenSource(wait ?? TimeSpan.FromSeconds(10));
+            return await Summaries.Reader.ReadAsync(cts.Token);
+        }
+
+        public ValueTask DisposeAsync() => Connection.DisposeAsync();
+    }
+
+    private async Task<Listener> ConnectAsync(string? headerKey = null, string? queryKey = null)
+    {
+        var connection = new HubConnectionBuilder()
+            .WithUrl(queryKey is null ? Hub : new Uri(Hub + "?access_token=" + Uri.EscapeDataString(queryKey)), o =>
+            {
+                if (headerKey is not null) o.Headers["X-Api-Key"] = headerKey;
+                o.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets;
+                o.SkipNegotiation = true;
+            })
+            .Build();
+        var channel = Channel.CreateUnbounded<JsonElement>();
+        connection.On<JsonElement>("gapSummaryUpdated", m => channel.Writer.TryWrite(m));
+        await connection.StartAsync();
+        return new Listener(connection, channel);
+    }
+
+    private async Task<string> KeyFor(string email, string role)
+    {
+        await _admin.PostAsJsonAsync("/api/users", new { email, role });
+        return (await (await _admin.PostAsync($"/api/users/{email}/api-keys", null)).JsonOf()).GetProperty("key").GetString()!;
+    }
+
+    private async Task<JsonElement> TeamSummary(string name) =>
+        (await (await _admin.GetAsync("/api/teams")).JsonOf()).EnumerateArray().Single(t => t.GetProperty("name").GetString() == name);
+
+    private Task<HttpResponseMessage> Record(string employeeId, string certification) =>
+        _admin.PostAsJsonAsync("/api/completions", new { employeeId, certification, earnedOn = "2026-05-20" });
+
+    [Fact]
+    public async Task CompletionRecorded_PushesTheTeamSummary_WithEveryContractField_EqualToTheApi()
+    {
+        await using var listener = await ConnectAsync(headerKey: AppFactory.ApiKey);
+        Assert.Equal(HttpStatusCode.Created, (await Record("E2", "aiops-architect")).StatusCode);
+
+        var message = await listener.NextAsync();
+        var api = await TeamSummary("Platform");
+        Assert.Equal(api.GetProperty("id").GetInt32(), message.GetProperty("teamId").GetInt32());
+        Assert.Equal("Platform", message.GetProperty("teamName").GetString());
+        foreach (var field in new[] { "engineerCount", "recommendedCount", "heldCount", "gapCount", "expiringSoonCount", "expiredCount", "unmappedCount" })
+            Assert.Equal(api.GetProperty(field).GetInt32(), message.GetProperty(field).GetInt32());
+        Assert.Equal(api.GetProperty("coveragePercent").GetDouble(), message.GetProperty("coveragePercent").GetDouble());
+        Assert.Equal("2026-06-01", message.GetProperty("asOf").GetString());
+    }
+
+    [Fact]
+    public async Task Manager_HearsOnlyTheirTeams()
+    {
+        var mia = await KeyFor("mia@example.com", "Manager"); // manages Platform only
+        await using var listener = await ConnectAsync(headerKey: mia);
+
+        Assert.Equal(HttpStatusCode.Created, (await Record("E4", "aiops-professional")).StatusCode); // Data team: not Mia's
+        Assert.Equal(HttpStatusCode.Created, (await Record("E1", "aiops-specialist")).StatusCode);   // Platform
+
+        // Pushes keep their order on one connection: had Data's been sent to Mia, it would come first.
+        var first = await listener.NextAsync();
+        Assert.Equal("Platform", first.GetProperty("teamName").GetString());
+        await Task.Delay(300);
+        Assert.False(listener.Summaries.Reader.TryRead(out var extra), $"unexpected message {extra}");
+    }
+
+    [Fact]
+    public async Task RosterImportMovingATeam_RescopesOpenConnections()
+    {
+        var max = await KeyFor("max@example.com", "Manager"); // manages Data
+        await using var listener = await ConnectAsync(headerKey: max);
+        // Platform now reports to Max.
+        var moved = Data.Roster().Replace("Platform,mia@example.com", "Platform,max@example.com");
+        Assert.Equal(HttpStatusCode.OK, (await _admin.UploadCsv("/api/imports/roster", moved)).StatusCode);
+        await Task.Delay(500); // the import's own push may or may not include Platform (its numbers did not move)
+        while (listener.Summaries.Reader.TryRead(out _)) { }
+
+        Assert.Equal(HttpStatusCode.Created, (await Record("E2", "aiops-architect")).StatusCode);
+        Assert.Equal("Platform", (await listener.NextAsync()).GetProperty("teamName").GetString());
+    }
+
+    [Fact]
+    public async Task Engineer_HearsNoTeamSummaries()
+    {
+        var ann = await KeyFor("ann@example.com", "Engineer");
+        await using var listener = await ConnectAsync(headerKey: ann);
+        Assert.Equal(HttpStatusCode.Created, (await Record("E1", "aiops-specialist")).StatusCode);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => listener.NextAsync(TimeSpan.FromMilliseconds(800)));
+    }
+
+    [Fact]
+    public async Task AccessTokenQuery_Authenticates_AndNeverReachesTheLogs()
+    {
+        await using var listener = await ConnectAsync(queryKey: AppFactory.ApiKey);
+        Assert.Equal(HttpStatusCode.Created, (await Record("E2", "aiops-architect")).StatusCode);
+        Assert.Equal("Platform", (await listener.NextAsync()).GetProperty("teamName").GetString());
+        Assert.NotEmpty(_logs.Lines);
+        Assert.DoesNotContain(_logs.Lines, l => l.Contains(AppFactory.ApiKey, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task NoOrBadKey_IsRefused()
+    {
+        var anonymous = new HubConnectionBuilder().WithUrl(Hub).Build();
+        var ex = await Assert.ThrowsAsync<HttpRequestException>(() => anonymous.StartAsync());
+        Assert.Equal(HttpStatusCode.Unauthorized, ex.StatusCode);
+
+        var wrong = new HubConnectionBuilder().WithUrl(new Uri(Hub + "?access_token=nope")).Build();
+        ex = await Assert.ThrowsAsync<HttpRequestException>(() => wrong.StartAsync());
+        Assert.Equal(HttpStatusCode.Unauthorized, ex.StatusCode);
+    }
+
+    [Fact]
+    public async Task GetSummaries_ReturnsOnlyTheCallersTeams()
+    {
+        var mia = await KeyFor("mia@example.com", "Manager");
+        await using var listener = await ConnectAsync(headerKey: mia);
+        var summaries = await listener.Connection.InvokeAsync<JsonElement>("GetSummaries");
+        Assert.Equal(new[] { "Platform" }, summaries.EnumerateArray().Select(s => s.GetProperty("teamName").GetString()!).ToArray());
+    }
+}
+
+/// <summary>Every log line the app writes, at every level.</summary>
+public sealed class CapturedLogs : ILoggerProvider
+{
+    public ConcurrentQueue<string> Lines { get; } = new();
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public void Dispose() { }
+
+    private sealed class Logger(CapturedLogs owner, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => true;
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            owner.Lines.Enqueue($"{category}: {formatter(state, exception)} {exception}");
+    }
+}
