@@ -10,7 +10,8 @@ mkdir -p "$RESULTS"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 # Debian packages the suites and benchmarks use. Only missing ones are installed, and only as root.
-PACKAGES=(sqlite3)
+# chromium: the browser suite (Playwright drives /usr/bin/chromium; no browser is ever downloaded).
+PACKAGES=(sqlite3 chromium fonts-dejavu-core)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -19,7 +20,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "== installing ${missing[*]}"
     apt-get update -qq >/dev/null || echo "apt-get update failed; trying the install anyway"
-    # Only the benchmarks need these today: a failed install is reported, not fatal to the suites.
+    # A failed install is reported here; a suite that then lacks its service fails under CI=true (skips, visibly, otherwise).
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
       || echo "warning: could not install ${missing[*]}"
   else
@@ -30,8 +31,8 @@ fi
 echo "== build"
 dotnet build TeamSkills.sln -c Release -nologo -v quiet
 
-# Services: none of the current suites needs PostgreSQL, Redis or SMTP yet; each integration test makes its own
-# SQLite file in a temp folder.
+# Services: each integration test makes its own SQLite file in a temp folder; browser tests start the app on a free
+# loopback port and drive Debian's Chromium. PostgreSQL, Redis and SMTP arrive with the issues that need them.
 
 echo "== test"
 set +e

@@ -1,0 +1,150 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Playwright;
+using TeamSkills.Tests.Integration;
+
+namespace TeamSkills.Tests.Browser;
+
+/// <summary>The dashboard as a person sees it, in Debian's Chromium driven by Playwright.</summary>
+public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
+{
+    private static async Task SignInWithPasswordAsync(IPage page, string email = BrowserFixture.AdminEmail,
+        string password = BrowserFixture.AdminPassword)
+    {
+        await page.GotoAsync("/signin");
+        await page.FillAsync("#email", email);
+        await page.FillAsync("#password", password);
+        await page.ClickAsync("form:has(#password) button[type=submit]");
+        await page.WaitForURLAsync(u => !u.Contains("/signin"));
+    }
+
+    private async Task<JsonElement[]> TeamsAsync() => (await (await fx.Admin.GetAsync("/api/teams")).JsonOf()).EnumerateArray().ToArray();
+
+    private async Task<int> TeamIdAsync(string name) =>
+        (await TeamsAsync()).Single(t => t.GetProperty("name").GetString() == name).GetProperty("id").GetInt32();
+
+    private static Task ShotAsync(IPage page, string name) =>
+        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ArtifactsDirectory, name), FullPage = true });
+
+    [SkippableFact]
+    public async Task SignIn_OverviewShowsTheApisNumbers_AndGoesLive()
+    {
+        fx.SkipUnlessReady();
+        var page = await fx.NewPageAsync();
+        await SignInWithPasswordAsync(page);
+        await Assertions.Expect(page.Locator("#live-status")).ToHaveTextAsync("live");
+
+        var teams = await TeamsAsync();
+        int Sum(string f) => teams.Sum(t => t.GetProperty(f).GetInt32());
+        await Assertions.Expect(page.Locator("[data-tile=gapCount]")).ToHaveTextAsync(Sum("gapCount").ToString());
+        await Assertions.Expect(page.Locator("[data-tile=expiredCount]")).ToHaveTextAsync(Sum("expiredCount").ToString());
+        await Assertions.Expect(page.Locator("[data-tile=engineerCount]")).ToHaveTextAsync(Sum("engineerCount").ToString());
+        foreach (var t in teams)
+        {
+            var row = page.Locator($"tr[data-team-id='{t.GetProperty("id").GetInt32()}']");
+            await Assertions.Expect(row.Locator("[data-field=gapCount]")).ToHaveTextAsync(t.GetProperty("gapCount").GetInt32().ToString());
+            await Assertions.Expect(row.Locator("[data-field=heldCount]")).ToHaveTextAsync(t.GetProperty("heldCount").GetInt32().ToString());
+        }
+        await Assertions.Expect(page.Locator("svg.forecast title")).ToContainTextAsync("certifications expire in the next 12 months");
+        await ShotAsync(page, "overview.png");
+        await page.Context.CloseAsync();
+    }
+
+    [SkippableFact]
+    public async Task Team_HeatMapMatchesTheApi_EscapesNames_AndMovesByKeyboard()
+    {
+        fx.SkipUnlessReady();
+        var page = await fx.NewPageAsync();
+        await SignInWithPasswordAsync(page);
+        await page.ClickAsync("text=Platform");
+        await page.WaitForURLAsync("**/teams/*");
+
+        var platform = await (await fx.Admin.GetAsync($"/api/teams/{await TeamIdAsync("Platform")}/gaps")).JsonOf();
+        foreach (var e in platform.GetProperty("engineers").EnumerateArray())
+        {
+            var row = page.Locator($"tr[data-employee='{e.GetProperty("employeeId").GetString()}']");
+            foreach (var c in e.GetProperty("certifications").EnumerateArray())
+            {
+                var status = c.GetProperty("status").GetString()!;
+                await Assertions.Expect(row.Locator($"td[data-cert='{c.GetProperty("id").GetString()}']")).ToContainTextAsync(status);
+            }
+        }
+        // The imported name is shown as text; its script never ran.
+        await Assertions.Expect(page.Locator("text=<img src=x onerror=window.__xss=1>")).ToBeVisibleAsync();
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__xss === undefined"));
+
+        // Keyboard: one tab stop in the grid, arrows move between cells.
+        var first = page.Locator("#heat tbody tr:first-child td:first-child");
+        await first.FocusAsync();
+        await page.Keyboard.PressAsync("ArrowRight");
+        Assert.Equal(1, await page.EvaluateAsync<int>("() => document.activeElement.cellIndex"));
+        await page.Keyboard.PressAsync("ArrowDown");
+        Assert.Equal(1, await page.EvaluateAsync<int>("() => document.activeElement.parentElement.rowIndex - 1"));
+
+        // Filter: only engineers with an expired certification stay.
+        await page.SelectOptionAsync("#status-filter", "expired");
+        var visible = await page.Locator("#heat tbody tr:visible").CountAsync();
+        var expected = platform.GetProperty("engineers").EnumerateArray()
+            .Count(e => e.GetProperty("certifications").EnumerateArray().Any(c => c.GetProperty("status").GetString() == "expired"));
+        Assert.Equal(expected, visible);
+        await page.SelectOptionAsync("#status-filter", "");
+        await ShotAsync(page, "team-heatmap.png");
+        await page.Context.CloseAsync();
+    }
+
+    [SkippableFact]
+    public async Task CompletionRecordedElsewhere_UpdatesTheOpenPagesWithoutReload()
+    {
+        fx.SkipUnlessReady();
+        var teamId = await TeamIdAsync("Data");
+        var overview = await fx.NewPageAsync();
+        await SignInWithPasswordAsync(overview);
+        var team = await overview.Context.NewPageAsync();
+        await team.GotoAsync($"/teams/{teamId}");
+        await Assertions.Expect(team.Locator("#live-status")).ToHaveTextAsync("live");
+        await Assertions.Expect(overview.Locator("#live-status")).ToHaveTextAsync("live");
+        await team.EvaluateAsync("() => window.__notReloaded = true");
+        var cell = team.Locator("tr[data-employee='E4'] td[data-cert='aiops-professional']");
+        await Assertions.Expect(cell).ToContainTextAsync("missing");
+        var gapsBefore = int.Parse(await overview.Locator($"tr[data-team-id='{teamId}'] [data-field=gapCount]").InnerTextAsync());
+
+        // A second session (an L&D admin over the API) records a completion.
+        var response = await fx.Admin.PostAsJsonAsync("/api/completions", new { employeeId = "E4", certification = "aiops-professional", earnedOn = "2026-05-30" });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+
+        await Assertions.Expect(cell).ToContainTextAsync("valid");
+        await Assertions.Expect(overview.Locator($"tr[data-team-id='{teamId}'] [data-field=gapCount]")).ToHaveTextAsync((gapsBefore - 1).ToString());
+        Assert.True(await team.EvaluateAsync<bool>("() => window.__notReloaded === true"));
+        await ShotAsync(team, "team-after-live-update.png");
+        await overview.Context.CloseAsync();
+    }
+
+    [SkippableFact]
+    public async Task Manager_SeesOnlyTheirTeam_AndCannotOpenAnother()
+    {
+        fx.SkipUnlessReady();
+        var page = await fx.NewPageAsync();
+        await SignInWithPasswordAsync(page, "mia@example.com", BrowserFixture.MiaPassword);
+        await Assertions.Expect(page.Locator("#teams-table tbody tr")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("#teams-table tbody tr")).ToContainTextAsync("Platform");
+        var response = await page.GotoAsync($"/teams/{await TeamIdAsync("Data")}");
+        Assert.Equal(404, response!.Status);
+        response = await page.GotoAsync("/audit");
+        Assert.Equal(403, response!.Status);
+        await page.Context.CloseAsync();
+    }
+
+    [SkippableFact]
+    public async Task TabletWidth_HasNoSidewaysScrollingPage()
+    {
+        fx.SkipUnlessReady();
+        var page = await fx.NewPageAsync(width: 800, height: 1100);
+        await SignInWithPasswordAsync(page);
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"));
+        await page.GotoAsync($"/teams/{await TeamIdAsync("Platform")}");
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"));
+        await ShotAsync(page, "team-tablet.png");
+        await page.Context.CloseAsync();
+    }
+}
