@@ -82,5 +82,5 @@ internal static class DataGenerator
         return new DataSet(roster, completions, engineers, teamUsed.Count(u => u), count);
     }
 
-    private static string EmployeeId(int i) => string.Create(CultureInfo.InvariantCulture, $"E{i:D7}");
+    internal static string EmployeeId(int i) => string.Create(CultureInfo.InvariantCulture, $"E{i:D7}");
 }

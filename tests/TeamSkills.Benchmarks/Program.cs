@@ -27,6 +27,13 @@ internal static class Benchmark
 
     public static async Task<int> Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "--live")
+        {
+            int Arg(string name, int fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length
+                && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : fallback;
+            return await LiveBenchmark.RunAsync(Arg("--engineers", 10_000), Arg("--clients", 1_000), Arg("--rounds", 30),
+                args.Contains("--default-threadpool") ? 0 : Arg("--min-threads", 64));
+        }
         if (!TryParse(args, out var engineers, out var perEngineer, out var keep))
         {
             Console.Error.WriteLine("usage: [--engineers N] [--completions-per-engineer K] [--keep]");

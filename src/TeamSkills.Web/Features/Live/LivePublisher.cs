@@ -21,7 +21,7 @@ public sealed class LivePublisher(
     {
         var reader = changes.Reader;
         var batch = new List<DataChange>();
-        while (await reader.WaitToReadAsync(stoppingToken))
+        while (await WaitAsync(reader, stoppingToken))
         {
             batch.Clear();
             while (reader.TryRead(out var change)) batch.Add(change);
@@ -34,6 +34,18 @@ public sealed class LivePublisher(
                 // A failed push must not stop later ones; dashboards resync on their next change or reconnect.
                 log.LogError(ex, "Live update for {Count} change(s) failed", batch.Count);
             }
+        }
+    }
+
+    private static async Task<bool> WaitAsync(System.Threading.Channels.ChannelReader<DataChange> reader, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await reader.WaitToReadAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return false; // shutting down
         }
     }
 
