@@ -63,6 +63,14 @@ public sealed class AppFactory : WebApplicationFactory<Program>
         return ClientOptions.BaseAddress;
     }
 
+    /// <summary>Waits until the live publisher has pushed every change published so far.</summary>
+    public async Task LiveIdleAsync()
+    {
+        var publisher = Services.GetRequiredService<TeamSkills.Web.Features.Live.LivePublisher>();
+        for (var i = 0; i < 500 && !publisher.IsIdle; i++) await Task.Delay(10);
+        Assert.True(publisher.IsIdle, "the live publisher did not catch up within 5 s");
+    }
+
     public HttpClient Api()
     {
         var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = ClientOptions.BaseAddress });

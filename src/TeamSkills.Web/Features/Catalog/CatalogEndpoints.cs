@@ -25,7 +25,7 @@ public sealed record AliasMapped(string Title, string NormalizedTitle, string Ro
 
 public static class CatalogEndpoints
 {
-    /// <summary>Registers the catalog's service. Until the host calls this, <see cref="CatalogService.For"/> builds it per request.</summary>
+    /// <summary>Registers the catalog's service, shared by the API and the catalog page.</summary>
     public static WebApplicationBuilder AddCatalog(this WebApplicationBuilder builder)
     {
         builder.Services.AddScoped<CatalogService>();
@@ -34,33 +34,33 @@ public static class CatalogEndpoints
 
     public static RouteGroupBuilder MapCatalog(this RouteGroupBuilder api)
     {
-        api.MapGet("/catalog/certifications", (HttpContext http, CancellationToken ct) =>
-            CatalogService.For(http.RequestServices).CertificationsAsync(ct)).WithTags("Catalog");
+        api.MapGet("/catalog/certifications", (CatalogService catalog, CancellationToken ct) =>
+            catalog.CertificationsAsync(ct)).WithTags("Catalog");
 
-        api.MapPut("/catalog/certifications/{id}", async (string id, EditCertification body, HttpContext http, CancellationToken ct) =>
+        api.MapPut("/catalog/certifications/{id}", async (string id, EditCertification body, CatalogService catalog, HttpContext http, CancellationToken ct) =>
         {
-            var result = await CatalogService.For(http.RequestServices).EditCertificationAsync(id, body, CallerScope.From(http.User).Actor, ct);
+            var result = await catalog.EditCertificationAsync(id, body, CallerScope.From(http.User).Actor, ct);
             if (result.NotFound is { } missing) return Results.Problem(statusCode: 404, title: "Certification not found", detail: missing);
             return result.Value is { } edited ? Results.Ok(edited) : Rejected(result.Errors, "Edit rejected");
         }).WithTags("Catalog").RequireAuthorization(AccessSetup.WritePolicy);
 
-        api.MapGet("/catalog/roles", (HttpContext http, CancellationToken ct) =>
-            CatalogService.For(http.RequestServices).RolesAsync(ct)).WithTags("Catalog");
+        api.MapGet("/catalog/roles", (CatalogService catalog, CancellationToken ct) =>
+            catalog.RolesAsync(ct)).WithTags("Catalog");
 
         // The whole list of a role's recommended certifications: what is not listed is removed.
-        api.MapPut("/catalog/roles/{id}/certifications", async (string id, List<RoleCertificationInput> body, HttpContext http, CancellationToken ct) =>
+        api.MapPut("/catalog/roles/{id}/certifications", async (string id, List<RoleCertificationInput> body, CatalogService catalog, HttpContext http, CancellationToken ct) =>
         {
-            var result = await CatalogService.For(http.RequestServices).EditRoleCertificationsAsync(id, body, CallerScope.From(http.User).Actor, ct);
+            var result = await catalog.EditRoleCertificationsAsync(id, body, CallerScope.From(http.User).Actor, ct);
             if (result.NotFound is { } missing) return Results.Problem(statusCode: 404, title: "Role not found", detail: missing);
             return result.Value is { } role ? Results.Ok(role) : Rejected(result.Errors, "Mapping rejected");
         }).WithTags("Catalog").RequireAuthorization(AccessSetup.WritePolicy);
 
-        api.MapGet("/roles/unmapped", async (ScopeService scopes, HttpContext http, CancellationToken ct) =>
-            await CatalogService.For(http.RequestServices).UnmappedAsync(await scopes.ForAsync(http.User, ct), ct)).WithTags("Catalog");
+        api.MapGet("/roles/unmapped", async (ScopeService scopes, CatalogService catalog, HttpContext http, CancellationToken ct) =>
+            await catalog.UnmappedAsync(await scopes.ForAsync(http.User, ct), ct)).WithTags("Catalog");
 
-        api.MapPost("/roles/aliases", async (MapAlias body, HttpContext http, CancellationToken ct) =>
+        api.MapPost("/roles/aliases", async (MapAlias body, CatalogService catalog, HttpContext http, CancellationToken ct) =>
         {
-            var result = await CatalogService.For(http.RequestServices).MapAliasAsync(body, CallerScope.From(http.User).Actor, ct);
+            var result = await catalog.MapAliasAsync(body, CallerScope.From(http.User).Actor, ct);
             if (result.Value is not { } mapping) return Rejected(result.Errors, "Alias rejected");
             return mapping.Created ? Results.Created("/api/catalog/roles", mapping.Result) : Results.Ok(mapping.Result);
         }).WithTags("Catalog").RequireAuthorization(AccessSetup.WritePolicy);

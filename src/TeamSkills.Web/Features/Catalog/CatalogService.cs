@@ -39,13 +39,6 @@ public sealed class CatalogService(TeamSkillsDbContext db, AuditLog audit, OrgCl
 {
     public const int MaxFocusLength = 128;
 
-    /// <summary>
-    /// The service for this request. Registered scoped by <see cref="CatalogEndpoints.AddCatalog"/>; until the host calls
-    /// that, it is built from the request's own scoped services, which is the same thing.
-    /// </summary>
-    public static CatalogService For(IServiceProvider services) =>
-        ActivatorUtilities.GetServiceOrCreateInstance<CatalogService>(services);
-
     public async Task<IReadOnlyList<CertificationView>> CertificationsAsync(CancellationToken ct)
     {
         var certs = await db.Certifications.AsNoTracking().OrderBy(c => c.CatalogOrder).ToListAsync(ct);

@@ -13,7 +13,7 @@ namespace TeamSkills.Web.Features.Catalog;
 /// a rejection re-renders with the errors beside the form that caused them.
 /// </summary>
 [Authorize(Policy = AccessSetup.PagePolicy)]
-public sealed class CatalogPageModel(ScopeService scopes) : PageModel
+public sealed class CatalogPageModel(ScopeService scopes, CatalogService service) : PageModel
 {
     /// <summary>Form field → label, so an error names the field the way the form does.</summary>
     public static readonly IReadOnlyDictionary<string, string> Labels = new Dictionary<string, string>
@@ -90,7 +90,7 @@ public sealed class CatalogPageModel(ScopeService scopes) : PageModel
             Number("preparationDays", preparationDays), RenewalBase: null);
         if (unparsed.Count > 0) return await RejectAsync(CertForm(id), unparsed, ct);
 
-        var result = await Service.EditCertificationAsync(id, edit, Actor, ct);
+        var result = await service.EditCertificationAsync(id, edit, Actor, ct);
         if (result.NotFound is { } missing) return await RejectAsync(CertForm(id), [("certification", missing)], ct);
         if (result.Value is null) return await RejectAsync(CertForm(id), Flatten(result.Errors), ct);
         return Done($"Saved {await NameOfAsync(id, ct)}.");
@@ -112,7 +112,7 @@ public sealed class CatalogPageModel(ScopeService scopes) : PageModel
     {
         Posted = new Dictionary<string, string?> { ["role"] = mapTo };
         if (string.IsNullOrWhiteSpace(mapTo)) return await RejectAsync(TitleForm(title), [("role", "Choose a role to map this title to.")], ct);
-        var result = await Service.MapAliasAsync(new MapAlias(title, mapTo), Actor, ct);
+        var result = await service.MapAliasAsync(new MapAlias(title, mapTo), Actor, ct);
         if (result.Value is not { } mapping) return await RejectAsync(TitleForm(title), Flatten(result.Errors), ct);
         var m = mapping.Result;
         return Done($"Mapped '{m.NormalizedTitle}' to {m.Role}: {m.RemappedEngineers} engineer{(m.RemappedEngineers == 1 ? "" : "s")} remapped.");
@@ -121,21 +121,19 @@ public sealed class CatalogPageModel(ScopeService scopes) : PageModel
     private async Task<IActionResult> EditRoleAsync(string roleId, Func<List<RoleCertificationInput>, List<RoleCertificationInput>> change,
         Func<string, string> status, CancellationToken ct)
     {
-        var current = (await Service.RolesAsync(ct)).FirstOrDefault(r => r.Id == roleId);
+        var current = (await service.RolesAsync(ct)).FirstOrDefault(r => r.Id == roleId);
         if (current is null) return await RejectAsync(RoleForm(roleId), [("role", $"No role '{roleId}'.")], ct);
         var lines = change(current.Certifications.Select(c => new RoleCertificationInput(c.Id, c.Focus)).ToList());
-        var result = await Service.EditRoleCertificationsAsync(roleId, lines, Actor, ct);
+        var result = await service.EditRoleCertificationsAsync(roleId, lines, Actor, ct);
         if (result.NotFound is { } missing) return await RejectAsync(RoleForm(roleId), [("role", missing)], ct);
         if (result.Value is not { } role) return await RejectAsync(RoleForm(roleId), Flatten(result.Errors), ct);
         return Done(status(role.Name));
     }
 
-    private CatalogService Service => CatalogService.For(HttpContext.RequestServices);
-
     private string Actor => CallerScope.From(User).Actor;
 
     private async Task<string> NameOfAsync(string id, CancellationToken ct) =>
-        (await Service.CertificationsAsync(ct)).FirstOrDefault(c => c.Id == id)?.Name ?? id;
+        (await service.CertificationsAsync(ct)).FirstOrDefault(c => c.Id == id)?.Name ?? id;
 
     private IActionResult Done(string status)
     {
@@ -156,8 +154,8 @@ public sealed class CatalogPageModel(ScopeService scopes) : PageModel
 
     private async Task LoadAsync(CancellationToken ct)
     {
-        Certifications = await Service.CertificationsAsync(ct);
-        Roles = await Service.RolesAsync(ct);
-        Unmapped = await Service.UnmappedAsync(await scopes.ForAsync(User, ct), ct);
+        Certifications = await service.CertificationsAsync(ct);
+        Roles = await service.RolesAsync(ct);
+        Unmapped = await service.UnmappedAsync(await scopes.ForAsync(User, ct), ct);
     }
 }

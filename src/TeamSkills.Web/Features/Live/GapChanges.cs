@@ -21,7 +21,20 @@ public sealed class GapChanges
 {
     private readonly Channel<DataChange> _channel = Channel.CreateUnbounded<DataChange>(new UnboundedChannelOptions { SingleReader = true });
 
-    public void Publish(DataChange change) => _channel.Writer.TryWrite(change);
+    private long _count;
+
+    /// <summary>Raised on the writer's thread for every change, before it is queued (observers must be quick).</summary>
+    public event Action<DataChange>? Published;
+
+    /// <summary>How many changes were ever published; the publisher's processed count catches up with it.</summary>
+    public long Count => Interlocked.Read(ref _count);
+
+    public void Publish(DataChange change)
+    {
+        Published?.Invoke(change);
+        Interlocked.Increment(ref _count);
+        _channel.Writer.TryWrite(change);
+    }
 
     internal ChannelReader<DataChange> Reader => _channel.Reader;
 }

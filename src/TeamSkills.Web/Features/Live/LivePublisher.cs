@@ -16,6 +16,10 @@ public sealed class LivePublisher(
     OrgClock clock, ILogger<LivePublisher> log) : BackgroundService
 {
     private readonly Dictionary<int, GapSummaryUpdated> _lastSent = new();
+    private long _processed;
+
+    /// <summary>True when every published change has been pushed (or failed): tests wait for it before listening.</summary>
+    public bool IsIdle => Interlocked.Read(ref _processed) == changes.Count;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -34,6 +38,7 @@ public sealed class LivePublisher(
                 // A failed push must not stop later ones; dashboards resync on their next change or reconnect.
                 log.LogError(ex, "Live update for {Count} change(s) failed", batch.Count);
             }
+            Interlocked.Add(ref _processed, batch.Count);
         }
     }
 

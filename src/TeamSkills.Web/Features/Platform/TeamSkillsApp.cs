@@ -21,6 +21,7 @@ public static class TeamSkillsApp
         builder.AddAccess();
         builder.AddAudit();
         builder.AddGaps();
+        builder.AddCatalog();
         builder.AddImports();
         builder.AddLive();
         builder.AddPages();
