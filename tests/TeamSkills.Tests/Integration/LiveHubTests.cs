@@ -154,6 +154,32 @@ public sealed class LiveHubTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ImportProgress_ReachesTheImportingUserOnly_EndingWithDone()
+    {
+        await using var importer = await ConnectAsync(headerKey: AppFactory.ApiKey);
+        var ann = await KeyFor("ann@example.com", "LearningAdmin");
+        await using var bystander = await ConnectAsync(headerKey: ann);
+        var phases = Channel.CreateUnbounded<JsonElement>();
+        var seenByBystander = 0;
+        importer.Connection.On<JsonElement>("importProgress", p => phases.Writer.TryWrite(p));
+        bystander.Connection.On<JsonElement>("importProgress", _ => Interlocked.Increment(ref seenByBystander));
+
+        Assert.Equal(HttpStatusCode.OK, (await _admin.UploadCsv("/api/imports/roster", Data.Roster("E9,Zed Zane,zed@example.com,Data,max@example.com,Data Engineer"))).StatusCode);
+
+        var seen = new List<string>();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!seen.Contains("done"))
+        {
+            var p = await phases.Reader.ReadAsync(cts.Token);
+            Assert.Equal("roster", p.GetProperty("kind").GetString());
+            seen.Add(p.GetProperty("phase").GetString()!);
+        }
+        Assert.Equal("reading", seen[0]);
+        Assert.Contains("writing", seen);
+        Assert.Equal(0, Volatile.Read(ref seenByBystander));
+    }
+
+    [Fact]
     public async Task GetSummaries_ReturnsOnlyTheCallersTeams()
     {
         var mia = await KeyFor("mia@example.com", "Manager");

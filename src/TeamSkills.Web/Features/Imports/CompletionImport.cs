@@ -14,7 +14,8 @@ namespace TeamSkills.Web.Features.Imports;
 /// dates; then all rows are applied in one transaction, or none. Records are history: a new completion date adds
 /// a record, the same engineer, certification and date again is unchanged (or updated when its expiry differs).
 /// </summary>
-public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, Audit.AuditLog audit, IOptions<ImportOptions> options, ILogger<CompletionImport> log,
+public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, Audit.AuditLog audit, IOptions<ImportOptions> options,
+    IImportProgress progressSink, ILogger<CompletionImport> log,
     Live.GapChanges live)
 {
     public static readonly ColumnSpec[] Columns =
@@ -30,7 +31,10 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, Aud
 
     private sealed record Key(int EngineerId, string CertificationId, DateOnly EarnedOn);
 
-    public async Task<ImportOutcomeResult> ExecuteAsync(ImportRequest req, CancellationToken ct)
+    public Task<ImportOutcomeResult> ExecuteAsync(ImportRequest req, CancellationToken ct) =>
+        ImportProgressReporter.TrackAsync(progressSink, log, req, "completions", progress => ImportAsync(req, progress, ct));
+
+    private async Task<ImportOutcomeResult> ImportAsync(ImportRequest req, ImportProgressReporter progress, CancellationToken ct)
     {
         var now = clock.Now;
         var file = ImportSupport.CompressInBackground(req);
@@ -57,7 +61,7 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, Aud
             var byEmail = engineers.GroupBy(e => e.Email, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key,
                 g => g.Count(e => e.Active) switch { 1 => g.Single(e => e.Active).Id, 0 when g.Count() == 1 => g.Single().Id, _ => -1 },
                 StringComparer.OrdinalIgnoreCase);
-            rows = Validate(table, map, clock.Today, matcher, byEmployeeId, byEmail, errors);
+            rows = Validate(table, map, clock.Today, matcher, byEmployeeId, byEmail, errors, progress);
             if (errors.Count == 0 && rows.Count == 0)
                 errors.Add(new ImportError(table.HeaderLine, "", "The file has a header but no data rows."));
         }
@@ -123,6 +127,7 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, Aud
             return new(200, summary with { ImportId = await ImportSupport.RecordOnlyAsync(db, record, audit, ct) });
         }
 
+        progress.Writing();
         ImportSupport.Fill(record, ImportOutcome.Applied, summary);
         db.Imports.Add(record);
         await db.SaveChangesAsync(ct);
@@ -163,12 +168,19 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, Aud
     // Runs once per import over every row: optimise at first call instead of starting in tier-0 code.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static List<Row> Validate(TabularTable table, ColumnMap map, DateOnly today, CertificationNameMatcher matcher,
-        Dictionary<string, int> byEmployeeId, Dictionary<string, int> byEmail, List<ImportError> errors)
+        Dictionary<string, int> byEmployeeId, Dictionary<string, int> byEmail, List<ImportError> errors, ImportProgressReporter progress)
     {
         var rows = new List<Row>(table.Rows.Count);
         var seen = new Dictionary<Key, int>();
+        var step = progress.StartValidating(table.Rows.Count);
+        int done = 0, nextReport = step;
         foreach (var raw in table.Rows)
         {
+            if (++done == nextReport)
+            {
+                progress.Validating(done);
+                nextReport += step;
+            }
             var before = errors.Count;
             var line = raw.Line;
             var employeeId = map.Get(raw.Cells, "employee_id");

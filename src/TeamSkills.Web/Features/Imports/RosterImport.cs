@@ -13,7 +13,8 @@ namespace TeamSkills.Web.Features.Imports;
 /// Roster import: validate every row, diff against the database, then apply all of it in one transaction or
 /// nothing. Key: employee_id. mode=full deactivates engineers missing from the file; mode=partial only upserts.
 /// </summary>
-public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.AuditLog audit, IOptions<ImportOptions> options, ILogger<RosterImport> log,
+public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.AuditLog audit, IOptions<ImportOptions> options,
+    IImportProgress progressSink, ILogger<RosterImport> log,
     Live.GapChanges live)
 {
     public static readonly ColumnSpec[] Columns =
@@ -30,7 +31,10 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
 
     private sealed record Existing(int Id, string EmployeeId, string Name, string Email, string Title, int TeamId, string? ManagerEmail, bool Active);
 
-    public async Task<ImportOutcomeResult> ExecuteAsync(ImportRequest req, CancellationToken ct)
+    public Task<ImportOutcomeResult> ExecuteAsync(ImportRequest req, CancellationToken ct) =>
+        ImportProgressReporter.TrackAsync(progressSink, log, req, "roster", progress => ImportAsync(req, progress, ct));
+
+    private async Task<ImportOutcomeResult> ImportAsync(ImportRequest req, ImportProgressReporter progress, CancellationToken ct)
     {
         var now = clock.Now;
         var file = ImportSupport.CompressInBackground(req);
@@ -41,7 +45,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
 
         var errors = new List<ImportError>();
         var map = ColumnMap.Resolve(table!.Header, table.HeaderLine, Columns, errors);
-        var rows = errors.Count == 0 ? Validate(table, map, errors) : [];
+        var rows = errors.Count == 0 ? Validate(table, map, errors, progress) : [];
         if (errors.Count == 0 && rows.Count == 0)
             errors.Add(new ImportError(table.HeaderLine, "", "The file has a header but no data rows."));
 
@@ -103,6 +107,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         }
 
 
+        progress.Writing();
         // Teams first: new names get rows, so engineers can point at them.
         var managers = ManagersAfterImport(rows, existing, inFile, teamById, full);
         var newTeams = rows.Select(r => r.Team).Distinct(StringComparer.OrdinalIgnoreCase).Where(n => !teamByName.ContainsKey(n)).ToList();
@@ -186,15 +191,22 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
 
     // Runs once per import over every row: optimise at first call instead of starting in tier-0 code.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private List<Row> Validate(TabularTable table, ColumnMap map, List<ImportError> errors)
+    private static List<Row> Validate(TabularTable table, ColumnMap map, List<ImportError> errors, ImportProgressReporter progress)
     {
         var rows = new List<Row>(table.Rows.Count);
         // Sized up front: growing 100k-entry tables reallocates on the large-object heap, which costs full GCs.
         var seenIds = new Dictionary<string, int>(table.Rows.Count, StringComparer.Ordinal);
         var seenEmails = new Dictionary<string, int>(table.Rows.Count, StringComparer.OrdinalIgnoreCase);
         var normalized = new Dictionary<string, string>(StringComparer.Ordinal);
+        var step = progress.StartValidating(table.Rows.Count);
+        int done = 0, nextReport = step;
         foreach (var raw in table.Rows)
         {
+            if (++done == nextReport)
+            {
+                progress.Validating(done);
+                nextReport += step;
+            }
             var before = errors.Count;
             var line = raw.Line;
             string Required(string column, int max)

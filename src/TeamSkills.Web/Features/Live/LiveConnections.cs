@@ -20,33 +20,39 @@ public sealed class LiveConnections(IServiceScopeFactory services, IHubContext<G
     private sealed record Membership(ClaimsPrincipal User, HashSet<string> Groups);
 
     private readonly ConcurrentDictionary<string, Membership> _connections = new();
+    private long _generation;
 
     public int Count => _connections.Count;
 
     public async Task AddAsync(string connectionId, ClaimsPrincipal user, CancellationToken ct)
     {
+        var generation = Volatile.Read(ref _generation);
         var groups = await GroupsForAsync(user, ct);
         foreach (var g in groups) await hub.Groups.AddToGroupAsync(connectionId, g, ct);
         _connections[connectionId] = new Membership(user, groups);
+        // A rescope that ran while this connection was joining did not see it: catch up now.
+        if (Volatile.Read(ref _generation) != generation) await RescopeOneAsync(connectionId, ct);
     }
 
     public void Remove(string connectionId) => _connections.TryRemove(connectionId, out _);
 
     public async Task RescopeAsync(CancellationToken ct)
     {
-        foreach (var (id, membership) in _connections)
-        {
-            if (membership.Groups.Contains(OrgGroup)) continue; // org-wide callers see every team whatever changes
-            var wanted = await GroupsForAsync(membership.User, ct);
-            foreach (var g in wanted.Except(membership.Groups)) await hub.Groups.AddToGroupAsync(id, g, ct);
-            foreach (var g in membership.Groups.Except(wanted)) await hub.Groups.RemoveFromGroupAsync(id, g, ct);
-            if (!wanted.SetEquals(membership.Groups))
-            {
-                log.LogInformation("Live connection of {User} rescoped: {Before} → {After} groups", membership.User.Identity?.Name,
-                    membership.Groups.Count, wanted.Count);
-                _connections[id] = membership with { Groups = wanted };
-            }
-        }
+        Interlocked.Increment(ref _generation);
+        foreach (var id in _connections.Keys) await RescopeOneAsync(id, ct);
+    }
+
+    private async Task RescopeOneAsync(string id, CancellationToken ct)
+    {
+        if (!_connections.TryGetValue(id, out var membership)) return;
+        if (membership.Groups.Contains(OrgGroup)) return; // org-wide callers see every team whatever changes
+        var wanted = await GroupsForAsync(membership.User, ct);
+        if (wanted.SetEquals(membership.Groups)) return;
+        foreach (var g in wanted.Except(membership.Groups)) await hub.Groups.AddToGroupAsync(id, g, ct);
+        foreach (var g in membership.Groups.Except(wanted)) await hub.Groups.RemoveFromGroupAsync(id, g, ct);
+        log.LogInformation("Live connection of {User} rescoped: {Before} → {After} groups", membership.User.Identity?.Name,
+            membership.Groups.Count, wanted.Count);
+        _connections.TryUpdate(id, membership with { Groups = wanted }, membership);
     }
 
     private async Task<HashSet<string>> GroupsForAsync(ClaimsPrincipal user, CancellationToken ct)

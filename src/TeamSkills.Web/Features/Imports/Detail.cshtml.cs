@@ -1,0 +1,78 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+using TeamSkills.Core.Data;
+using TeamSkills.Core.Imports;
+using TeamSkills.Web.Features.Access;
+
+namespace TeamSkills.Web.Features.Imports;
+
+/// <summary>
+/// One import: a preview (dry run) with its Apply button for the person who made it, or the result of an applied,
+/// unchanged or rejected import with its row errors. Also serves the original file.
+/// </summary>
+[Authorize(Policy = AccessSetup.PagePolicy)]
+[ImportsPageAccess]
+public sealed class ImportDetailPageModel(TeamSkillsDbContext db) : PageModel
+{
+    public ImportSummary Import { get; private set; } = null!;
+    public IReadOnlyList<ImportError> Errors { get; private set; } = [];
+    /// <summary>A preview the caller made, without errors, that would change something.</summary>
+    public bool CanApply { get; private set; }
+    /// <summary>The data version the preview was computed against (when known), posted back with Apply.</summary>
+    public long PreviewVersion { get; private set; }
+    /// <summary>Something was written since the preview: applying re-validates, and the numbers may differ.</summary>
+    public bool DataMovedSincePreview { get; private set; }
+    public long? AppliedFrom { get; private set; }
+    public bool DataMovedBeforeApply { get; private set; }
+
+    public bool IsPreview => Import.Outcome == nameof(ImportOutcome.DryRun);
+    public bool IsRoster => Import.Kind == nameof(ImportKind.Roster);
+
+    public async Task<IActionResult> OnGetAsync(long id, long? v, long? from, bool? moved, CancellationToken ct)
+    {
+        var import = await db.Imports.AsNoTracking().Where(i => i.Id == id)
+            .Select(i => new { Summary = new ImportSummary(i.Id, i.Kind.ToString(), i.Mode, i.DryRun, i.Outcome.ToString(), i.FileName,
+                i.FileSize, i.Format, i.ImportedBy, i.ImportedAt, i.Rows, i.Created, i.Updated, i.Deactivated, i.Unchanged, i.ErrorCount), i.ErrorsJson })
+            .FirstOrDefaultAsync(ct);
+        if (import is null) return NotFound();
+        Import = import.Summary;
+        Errors = JsonSerializer.Deserialize<List<ImportError>>(import.ErrorsJson, JsonSerializerOptions.Web) ?? [];
+
+        var current = await db.DataVersionAsync(ct);
+        PreviewVersion = v ?? current;
+        DataMovedSincePreview = IsPreview && v is not null && v != current;
+        CanApply = IsPreview && Import.ImportedBy == CallerScope.From(User).Actor
+            && Import.Created + Import.Updated + Import.Deactivated > 0;
+        AppliedFrom = from;
+        DataMovedBeforeApply = moved == true;
+        return Page();
+    }
+
+    /// <summary>The original upload, byte for byte.</summary>
+    public async Task<IActionResult> OnGetFileAsync(long id, CancellationToken ct)
+    {
+        var import = await db.Imports.AsNoTracking().Where(i => i.Id == id)
+            .Select(i => new { i.FileName, i.Format, i.File!.Gzip }).FirstOrDefaultAsync(ct);
+        if (import is null) return NotFound();
+        return File(ImportFile.Inflate(import.Gzip), ImportUpload.ContentTypeOf(import.Format), ImportEndpoints.DownloadName(id, import.FileName));
+    }
+
+    public string Message => Import.Outcome switch
+    {
+        nameof(ImportOutcome.DryRun) when Import.Created + Import.Updated + Import.Deactivated == 0 =>
+            "Preview: this file changes nothing; the data already matches it.",
+        nameof(ImportOutcome.DryRun) => IsRoster
+            ? $"Preview: nothing has been applied yet. Applying would create {Import.Created}, update {Import.Updated} and deactivate {Import.Deactivated} engineers; {Import.Unchanged} unchanged."
+            : $"Preview: nothing has been applied yet. Applying would add {Import.Created} completions and update {Import.Updated}; {Import.Unchanged} already recorded.",
+        nameof(ImportOutcome.Applied) => IsRoster
+            ? $"Applied: {Import.Created} created, {Import.Updated} updated, {Import.Deactivated} deactivated; {Import.Unchanged} unchanged."
+            : $"Applied: {Import.Created} completions added, {Import.Updated} updated; {Import.Unchanged} already recorded.",
+        nameof(ImportOutcome.Unchanged) => "No changes: the data already matched this file.",
+        _ => Errors is [var only] ? $"Refused, nothing was applied: {only.Message}" : ImportSupport.RejectedMessage(Import.ErrorCount),
+    };
+
+    public string KindLabel => IsRoster ? $"Roster ({Import.Mode})" : "Completions";
+}
