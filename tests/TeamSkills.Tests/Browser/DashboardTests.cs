@@ -136,6 +136,33 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
     }
 
     [SkippableFact]
+    public async Task ImportsPage_PreviewsThenApplies_AndAnOpenOverviewHearsOfIt()
+    {
+        fx.SkipUnlessReady();
+        var overview = await fx.NewPageAsync();
+        await SignInWithPasswordAsync(overview);
+        await Assertions.Expect(overview.Locator("#live-status")).ToHaveTextAsync("live");
+        await Assertions.Expect(overview.Locator("#new-teams")).ToBeHiddenAsync();
+
+        var imports = await overview.Context.NewPageAsync();
+        await imports.GotoAsync("/imports");
+        var csv = Data.Lines(Data.RosterHeader, "R1,Rita Ruiz,rita@example.com,Research,rex@example.com,Data Engineer");
+        await imports.SetInputFilesAsync("#roster-file", new FilePayload { Name = "research.csv", MimeType = "text/csv", Buffer = Data.Utf8(csv) });
+        await imports.CheckAsync("input[name=mode][value=partial]");
+        await imports.ClickAsync("text=Preview roster");
+        await imports.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/imports/\\d+"));
+        await Assertions.Expect(imports.Locator(".tile:has-text('created') .num")).ToHaveTextAsync("1");
+        Assert.DoesNotContain(await TeamsAsync(), t => t.GetProperty("name").GetString() == "Research"); // a preview applies nothing
+        await ShotAsync(imports, "import-preview.png");
+
+        await imports.ClickAsync("text=Apply this roster");
+        await imports.WaitForURLAsync(new System.Text.RegularExpressions.Regex("from="));
+        Assert.Contains(await TeamsAsync(), t => t.GetProperty("name").GetString() == "Research");
+        await Assertions.Expect(overview.Locator("#new-teams")).ToBeVisibleAsync();
+        await overview.Context.CloseAsync();
+    }
+
+    [SkippableFact]
     public async Task TabletWidth_HasNoSidewaysScrollingPage()
     {
         fx.SkipUnlessReady();

@@ -23,6 +23,29 @@ public sealed class GapApiTests : IAsyncLifetime
         teams.EnumerateArray().Single(t => t.GetProperty("name").GetString() == name);
 
     [Fact]
+    public async Task Forecast_CountsHeldRecommendedCertificationsByExpiryMonth_ForTheOrgOrOneTeam()
+    {
+        var org = await (await _api.GetAsync("/api/forecast")).JsonOf();
+        var months = org.GetProperty("months").EnumerateArray().ToArray();
+        Assert.Equal(12, months.Length);
+        Assert.Equal("2026-06-01", months[0].GetProperty("month").GetString());
+        // E1's architect expires 2026-07-01, E2's professional 2027-02-01, E4's MLOps Foundation 2027-05-05;
+        // E1's professional (2028) is beyond the horizon and expired ones never count.
+        var counts = months.ToDictionary(m => m.GetProperty("month").GetString()!, m => m.GetProperty("count").GetInt32());
+        Assert.Equal(1, counts["2026-07-01"]);
+        Assert.Equal(1, counts["2027-02-01"]);
+        Assert.Equal(1, counts["2027-05-01"]);
+        Assert.Equal(3, counts.Values.Sum());
+
+        var teams = await (await _api.GetAsync("/api/teams")).JsonOf();
+        var platform = Team(teams, "Platform").GetProperty("id").GetInt32();
+        var team = await (await _api.GetAsync($"/api/forecast?teamId={platform}")).JsonOf();
+        Assert.Equal(2, team.GetProperty("months").EnumerateArray().Sum(m => m.GetProperty("count").GetInt32()));
+        Assert.Equal(HttpStatusCode.NotFound, (await _api.GetAsync("/api/forecast?teamId=99999")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _api.GetAsync("/api/forecast?asOf=tomorrow")).StatusCode);
+    }
+
+    [Fact]
     public async Task Teams_ReturnsEveryAggregateField_AsOfToday()
     {
         var teams = await (await _api.GetAsync("/api/teams")).JsonOf();

@@ -54,6 +54,8 @@ public sealed class ScopeTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await max.GetAsync("/api/engineers/E4")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await max.GetAsync($"/api/teams/{await TeamId("Leadership")}/gaps")).StatusCode);
         Assert.Empty((await (await max.GetAsync("/api/roles/unmapped")).JsonOf()).EnumerateArray()); // Cat (unmapped) is in Platform
+        Assert.Equal(HttpStatusCode.NotFound, (await max.GetAsync($"/api/forecast?teamId={platform}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await max.GetAsync($"/api/forecast?teamId={await TeamId("Data")}")).StatusCode);
     }
 
     [Fact]

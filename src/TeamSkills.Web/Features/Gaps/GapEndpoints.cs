@@ -32,6 +32,20 @@ public static class GapEndpoints
             return gaps is null ? Results.Problem(statusCode: 404, title: "Team not found", detail: $"No team {id} in your scope.") : Results.Ok(gaps);
         }).WithTags("Gaps");
 
+        // The expiry forecast ("compliance cliff") behind the overview chart: the caller's teams, or one of them.
+        api.MapGet("/forecast", async (string? asOf, int? teamId, GapQueries q, ScopeService scopes, HttpContext http, CancellationToken ct) =>
+        {
+            if (AsOf.Parse(asOf, q.Today) is not { } date) return AsOf.Invalid(asOf);
+            var scope = await scopes.ForAsync(http.User, ct);
+            if (teamId is { } id)
+            {
+                if (!scope.CanSeeTeam(id) || await q.TeamGapsAsync(scope, id, date, ct) is null)
+                    return Results.Problem(statusCode: 404, title: "Team not found", detail: $"No team {id} in your scope.");
+                scope = scope with { AllTeams = false, TeamIds = new HashSet<int> { id } };
+            }
+            return Results.Ok(await q.ForecastAsync(scope, date, ct));
+        }).WithTags("Gaps");
+
         api.MapGet("/engineers/{employeeId}", async (string employeeId, string? asOf, GapQueries q, ScopeService scopes, HttpContext http, CancellationToken ct) =>
         {
             if (AsOf.Parse(asOf, q.Today) is not { } date) return AsOf.Invalid(asOf);
