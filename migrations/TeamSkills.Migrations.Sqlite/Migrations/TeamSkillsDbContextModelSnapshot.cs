@@ -609,6 +609,10 @@ namespace TeamSkills.Migrations.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("id");
 
+                    b.Property<long?>("AppliedImportId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("applied_import_id");
+
                     b.Property<string>("ContentType")
                         .IsRequired()
                         .HasMaxLength(128)
@@ -618,6 +622,10 @@ namespace TeamSkills.Migrations.Sqlite.Migrations
                     b.Property<int>("Created")
                         .HasColumnType("INTEGER")
                         .HasColumnName("created");
+
+                    b.Property<long?>("DataVersion")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("data_version");
 
                     b.Property<int>("Deactivated")
                         .HasColumnType("INTEGER")

@@ -23,6 +23,10 @@ public sealed class ImportRecord
     public int Deactivated { get; set; }
     public int Unchanged { get; set; }
     public int ErrorCount { get; set; }
+    /// <summary>The data version the import was validated against (set for previews made on the imports page).</summary>
+    public long? DataVersion { get; set; }
+    /// <summary>On a preview: the import that applied it. A preview is applied at most once.</summary>
+    public long? AppliedImportId { get; set; }
     /// <summary>The first errors as JSON, for the history page; the full list went back in the response.</summary>
     public string ErrorsJson { get; set; } = "[]";
     public ImportFile? File { get; set; }

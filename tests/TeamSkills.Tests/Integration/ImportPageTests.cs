@@ -102,6 +102,15 @@ public sealed class ImportPageTests : IAsyncLifetime
 
         // The applied import stores the same original bytes as its preview.
         Assert.Equal(await Download(browser, previewId), await Download(browser, appliedId));
+
+        // A preview applies once: a second submit (double click, Back then Apply) is refused and imports nothing.
+        var again = await PostApply(browser, previewId, "roster", "full");
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Contains("already been applied", await again.Content.ReadAsStringAsync());
+        Assert.Equal(1, _app.Scalar("SELECT COUNT(*) FROM imports WHERE dry_run = 0"));
+        var reopened = await browser.GetStringAsync($"/imports/{previewId}");
+        Assert.DoesNotContain("handler=Apply", reopened);
+        Assert.Contains($"import #{appliedId}", reopened);
     }
 
     [Fact]

@@ -20,7 +20,9 @@ public sealed class LiveHubTests : IAsyncLifetime
     {
         _app = new AppFactory { TestServices = s => s.AddSingleton<ILoggerProvider>(_logs) }
             // Everything logged, so the access_token test sees what an operator turning logs up would see.
-            .With("Logging:LogLevel:Default", "Trace").With("Logging:LogLevel:Microsoft.AspNetCore", "Trace");
+            .With("Logging:LogLevel:Default", "Trace").With("Logging:LogLevel:Microsoft.AspNetCore", "Trace")
+            // A level for one provider outranks rules for all providers: the redaction must hold against it too.
+            .With($"Logging:{typeof(CapturedLogs).FullName}:LogLevel:Default", "Trace");
     }
 
     public async Task InitializeAsync()
@@ -120,6 +122,53 @@ public sealed class LiveHubTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Created, (await Record("E2", "aiops-architect")).StatusCode);
         Assert.Equal("Platform", (await listener.NextAsync()).GetProperty("teamName").GetString());
+    }
+
+    [Fact]
+    public async Task RosterImportMovingATeamAway_StopsPushesToTheOldManager_BeforeTheNewNumbersGoOut()
+    {
+        var mia = await KeyFor("mia@example.com", "Manager");
+        await using var listener = await ConnectAsync(headerKey: mia);
+        // Platform moves to Max and gains an engineer: its numbers change with the same import.
+        var moved = Data.Roster("E6,Fay Fox,fay@example.com,Platform,max@example.com,Platform Engineer")
+            .Replace("Platform,mia@example.com", "Platform,max@example.com");
+        Assert.Equal(HttpStatusCode.OK, (await _admin.UploadCsv("/api/imports/roster", moved)).StatusCode);
+        await _app.LiveIdleAsync();
+        Assert.Equal(HttpStatusCode.Created, (await Record("E2", "aiops-architect")).StatusCode);
+        await _app.LiveIdleAsync();
+        Assert.False(listener.Summaries.Reader.TryRead(out var leaked), $"Mia heard about a team no longer hers: {leaked}");
+    }
+
+    [Fact]
+    public async Task RevokingAKey_ClosesTheLiveConnectionsOfItsUser()
+    {
+        var mia = await KeyFor("mia@example.com", "Manager");
+        await using var listener = await ConnectAsync(headerKey: mia);
+        var closed = new TaskCompletionSource();
+        listener.Connection.Closed += _ => { closed.TrySetResult(); return Task.CompletedTask; };
+        var keys = await (await _admin.GetAsync("/api/users")).JsonOf();
+        var keyId = keys.EnumerateArray().Single(u => u.GetProperty("email").GetString() == "mia@example.com")
+            .GetProperty("apiKeys").EnumerateArray().Single().GetProperty("id").GetInt64();
+
+        Assert.Equal(HttpStatusCode.NoContent, (await _admin.DeleteAsync($"/api/users/mia@example.com/api-keys/{keyId}")).StatusCode);
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(HubConnectionState.Disconnected, listener.Connection.State);
+        // And it cannot come back with the revoked key.
+        var again = new HubConnectionBuilder().WithUrl(Hub, o => o.Headers["X-Api-Key"] = mia).Build();
+        var ex = await Assert.ThrowsAsync<HttpRequestException>(() => again.StartAsync());
+        Assert.Equal(HttpStatusCode.Unauthorized, ex.StatusCode);
+    }
+
+    [Fact]
+    public async Task Midnight_PushesTheNewDaysSummaries_WithoutAnyWrite()
+    {
+        await using var listener = await ConnectAsync(headerKey: AppFactory.ApiKey);
+        _app.Clock.Advance(TimeSpan.FromDays(1)); // 2026-06-02 09:00
+        var message = await listener.NextAsync();
+        Assert.Equal("2026-06-02", message.GetProperty("asOf").GetString());
+        var team = message.GetProperty("teamName").GetString()!;
+        var api = (await (await _admin.GetAsync("/api/teams")).JsonOf()).EnumerateArray().Single(t => t.GetProperty("name").GetString() == team);
+        Assert.Equal(api.GetProperty("expiredCount").GetInt32(), message.GetProperty("expiredCount").GetInt32());
     }
 
     [Fact]

@@ -62,12 +62,14 @@ public static class UserEndpoints
                 keys[u.Id].OrderBy(k => k.Id).Select(k => new ApiKeyView(k.Id, k.Prefix, k.CreatedAt, k.RevokedAt)).ToList())).ToList();
         });
 
-        users.MapDelete("/{email}", async (string email, UserManager<AppUser> manager, AuditLog audit, HttpContext http, CancellationToken ct) =>
+        users.MapDelete("/{email}", async (string email, UserManager<AppUser> manager, AuditLog audit, Live.LiveConnections live,
+            HttpContext http, CancellationToken ct) =>
         {
             var user = await manager.FindByEmailAsync(email.Trim().ToLowerInvariant());
             if (user is null) return Results.Problem(statusCode: 404, title: "User not found", detail: $"No user {email}.");
             await manager.DeleteAsync(user); // its API keys go with it (cascade)
             await audit.AddAndSaveAsync(CallerScope.From(http.User).Actor, "user.deleted", user.Email!, "Applied", null, ct);
+            live.DisconnectUser(user.Email!); // open live connections end too, like the next API call would
             return Results.NoContent();
         });
 
@@ -86,7 +88,7 @@ public static class UserEndpoints
         });
 
         users.MapDelete("/{email}/api-keys/{id:long}", async (string email, long id, UserManager<AppUser> manager, TeamSkillsDbContext db,
-            AuditLog audit, OrgClock clock, HttpContext http, CancellationToken ct) =>
+            AuditLog audit, OrgClock clock, Live.LiveConnections live, HttpContext http, CancellationToken ct) =>
         {
             var user = await manager.FindByEmailAsync(email.Trim().ToLowerInvariant());
             var key = user is null ? null : await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == id && k.UserId == user.Id, ct);
@@ -94,6 +96,9 @@ public static class UserEndpoints
             key.RevokedAt ??= clock.Now;
             await db.SaveChangesAsync(ct);
             await audit.AddAndSaveAsync(CallerScope.From(http.User).Actor, "apikey.revoked", $"{user!.Email} key {id}", "Applied", null, ct);
+            // Which key a live connection used is not kept: the user's connections close and reconnect with what is
+            // still valid (their cookie or another key).
+            live.DisconnectUser(user.Email!);
             return Results.NoContent();
         });
         return api;

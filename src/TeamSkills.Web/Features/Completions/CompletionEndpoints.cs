@@ -77,7 +77,8 @@ public static class CompletionEndpoints
                 await db.SaveChangesAsync(ct);
                 var version = await db.BumpDataVersionAsync(ct);
                 await tx.CommitAsync(ct);
-                await index.ApplyEngineersAsync(db, version, [engineer.Id], ct);
+                // Committed: the index update and the push must happen even if the caller has gone.
+                await index.ApplyEngineersAsync(db, version, [engineer.Id], CancellationToken.None);
                 changes.Publish(DataChange.Engineers("completion", engineer.Id));
             }
             var record = new CompletionRecord(existing.Id, cert.Id, cert.Name, existing.EarnedOn, existing.ExpiresOn, existing.ExpiryDerived,
@@ -102,7 +103,7 @@ public static class CompletionEndpoints
             await db.SaveChangesAsync(ct);
             var version = await db.BumpDataVersionAsync(ct);
             await tx.CommitAsync(ct);
-            await index.ApplyEngineersAsync(db, version, [completion.EngineerId], ct);
+            await index.ApplyEngineersAsync(db, version, [completion.EngineerId], CancellationToken.None);
             changes.Publish(DataChange.Engineers("completion", completion.EngineerId));
             return Results.NoContent();
         });

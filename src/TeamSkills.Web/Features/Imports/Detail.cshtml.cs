@@ -21,8 +21,6 @@ public sealed class ImportDetailPageModel(TeamSkillsDbContext db) : PageModel
     public IReadOnlyList<ImportError> Errors { get; private set; } = [];
     /// <summary>A preview the caller made, without errors, that would change something.</summary>
     public bool CanApply { get; private set; }
-    /// <summary>The data version the preview was computed against (when known), posted back with Apply.</summary>
-    public long PreviewVersion { get; private set; }
     /// <summary>Something was written since the preview: applying re-validates, and the numbers may differ.</summary>
     public bool DataMovedSincePreview { get; private set; }
     public long? AppliedFrom { get; private set; }
@@ -31,20 +29,23 @@ public sealed class ImportDetailPageModel(TeamSkillsDbContext db) : PageModel
     public bool IsPreview => Import.Outcome == nameof(ImportOutcome.DryRun);
     public bool IsRoster => Import.Kind == nameof(ImportKind.Roster);
 
-    public async Task<IActionResult> OnGetAsync(long id, long? v, long? from, bool? moved, CancellationToken ct)
+    public long? AppliedAs { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(long id, long? from, bool? moved, CancellationToken ct)
     {
         var import = await db.Imports.AsNoTracking().Where(i => i.Id == id)
             .Select(i => new { Summary = new ImportSummary(i.Id, i.Kind.ToString(), i.Mode, i.DryRun, i.Outcome.ToString(), i.FileName,
-                i.FileSize, i.Format, i.ImportedBy, i.ImportedAt, i.Rows, i.Created, i.Updated, i.Deactivated, i.Unchanged, i.ErrorCount), i.ErrorsJson })
+                i.FileSize, i.Format, i.ImportedBy, i.ImportedAt, i.Rows, i.Created, i.Updated, i.Deactivated, i.Unchanged, i.ErrorCount), i.ErrorsJson,
+                i.DataVersion, i.AppliedImportId })
             .FirstOrDefaultAsync(ct);
         if (import is null) return NotFound();
         Import = import.Summary;
         Errors = JsonSerializer.Deserialize<List<ImportError>>(import.ErrorsJson, JsonSerializerOptions.Web) ?? [];
 
         var current = await db.DataVersionAsync(ct);
-        PreviewVersion = v ?? current;
-        DataMovedSincePreview = IsPreview && v is not null && v != current;
-        CanApply = IsPreview && Import.ImportedBy == CallerScope.From(User).Actor
+        DataMovedSincePreview = IsPreview && import.DataVersion is not null && import.DataVersion != current;
+        AppliedAs = import.AppliedImportId;
+        CanApply = IsPreview && AppliedAs is null && Import.ImportedBy == CallerScope.From(User).Actor
             && Import.Created + Import.Updated + Import.Deactivated > 0;
         AppliedFrom = from;
         DataMovedBeforeApply = moved == true;

@@ -50,15 +50,17 @@ public sealed class ImportsPageModel(TeamSkillsDbContext db, RosterImport roster
 
         var (version, outcome) = await ImportUpload.RunGatedAsync(async c =>
             (await db.DataVersionAsync(c), await HandlerFor(importKind.Value)(request!, c)), ct);
-        return RedirectToPage("/Imports/Detail", new { id = outcome.Response.ImportId, v = version });
+        // Remember what the preview was computed against, so its page can say when the data has moved since.
+        await db.Imports.Where(i => i.Id == outcome.Response.ImportId).ExecuteUpdateAsync(s => s.SetProperty(i => i.DataVersion, version), ct);
+        return RedirectToPage("/Imports/Detail", new { id = outcome.Response.ImportId });
     }
 
     /// <summary>Step 2: import the file stored with the caller's own successful preview, for real.</summary>
-    public async Task<IActionResult> OnPostApplyAsync(long? previewId, string? kind, string? mode, long? version, CancellationToken ct)
+    public async Task<IActionResult> OnPostApplyAsync(long? previewId, string? kind, string? mode, CancellationToken ct)
     {
         if (previewId is null) return await RefuseAsync(400, "There is no preview to apply: upload the file and preview it first.", ct);
         var preview = await db.Imports.AsNoTracking().Where(i => i.Id == previewId)
-            .Select(i => new { i.Kind, i.Mode, i.DryRun, i.Outcome, i.ImportedBy, i.FileName, i.ContentType })
+            .Select(i => new { i.Kind, i.Mode, i.DryRun, i.Outcome, i.ImportedBy, i.FileName, i.ContentType, i.DataVersion })
             .FirstOrDefaultAsync(ct);
         if (preview is null) return await RefuseAsync(404, $"There is no import {previewId}.", ct);
         if (preview.ImportedBy != Actor)
@@ -74,13 +76,25 @@ public sealed class ImportsPageModel(TeamSkillsDbContext db, RosterImport roster
 
         var request = new ImportRequest(content, preview.FileName, preview.ContentType, preview.Mode, DryRun: false, Actor);
         // The import re-validates against the data as it is now; the version only tells the person that it moved.
+        // Checked and marked inside the import gate, so a double submit applies the preview once.
         var (current, outcome) = await ImportUpload.RunGatedAsync(async c =>
-            (await db.DataVersionAsync(c), await HandlerFor(preview.Kind)(request, c)), ct);
+        {
+            var applied = await db.Imports.Where(i => i.Id == previewId).Select(i => i.AppliedImportId).FirstAsync(c);
+            if (applied is not null) return (0L, (ImportOutcomeResult?)null);
+            var version = await db.DataVersionAsync(c);
+            var result = await HandlerFor(preview.Kind)(request, c);
+            if (result.Response.Applied)
+                await db.Imports.Where(i => i.Id == previewId)
+                    .ExecuteUpdateAsync(s => s.SetProperty(i => i.AppliedImportId, result.Response.ImportId), CancellationToken.None);
+            return (version, (ImportOutcomeResult?)result);
+        }, ct);
+        if (outcome is null)
+            return await RefuseAsync(409, $"Preview {previewId} has already been applied. Preview the file again to import it again.", ct);
         return RedirectToPage("/Imports/Detail", new
         {
             id = outcome.Response.ImportId,
             from = previewId,
-            moved = version is not null && version != current ? true : (bool?)null,
+            moved = preview.DataVersion is not null && preview.DataVersion != current ? true : (bool?)null,
         });
     }
 

@@ -183,7 +183,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         await tx.CommitAsync(ct);
         phases.Mark("commit");
         db.ChangeTracker.Clear();
-        live.Publish(Live.DataChange.Everything("roster-import"));
+        live.Publish(Live.DataChange.Everything(Live.DataChange.RosterImport));
         log.LogInformation("Roster import {ImportId} by {User}: {Created} created, {Updated} updated, {Deactivated} deactivated, {Unchanged} unchanged ({Phases})",
             record.Id, req.ImportedBy, created.Count, updated.Count, deactivate.Count, unchanged, phases);
         return new(200, summary with { ImportId = record.Id });

@@ -9,6 +9,9 @@ namespace TeamSkills.Web.Features.Live;
 /// </summary>
 public sealed record DataChange(string Kind, IReadOnlyCollection<int>? EngineerIds = null)
 {
+    public const string RosterImport = "roster-import";
+    public const string DayChanged = "day-changed";
+
     public static DataChange Everything(string kind) => new(kind);
     public static DataChange Engineers(string kind, params int[] engineerIds) => new(kind, engineerIds);
 }

@@ -27,7 +27,7 @@ public sealed class GapHub(LiveConnections connections, GapQueries queries, Scop
 
     public override async Task OnConnectedAsync()
     {
-        await connections.AddAsync(Context.ConnectionId, Context.User!, Context.ConnectionAborted);
+        await connections.AddAsync(Context, Context.ConnectionAborted);
         await base.OnConnectedAsync();
     }
 

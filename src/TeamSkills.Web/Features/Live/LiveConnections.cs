@@ -8,8 +8,9 @@ namespace TeamSkills.Web.Features.Live;
 /// <summary>
 /// Which groups each live connection belongs to. Groups are decided here, server-side, from the caller's scope:
 /// <c>org</c> for whoever sees the whole org, <c>team:{id}</c> for each team a manager may see, and
-/// <c>user:{name}</c> for messages meant for one person (import progress). After a change that can move scope
-/// (a roster import), <see cref="RescopeAsync"/> recomputes every manager's groups.
+/// <c>user:{name}</c> for messages meant for one person (import progress). After a roster import (the only change
+/// that moves scope) <see cref="RescopeAsync"/> recomputes every manager's groups; when a user is deleted or loses a
+/// key, <see cref="DisconnectUser"/> closes their live connections, as the API refuses them on the next request.
 /// </summary>
 public sealed class LiveConnections(IServiceScopeFactory services, IHubContext<GapHub> hub, ILogger<LiveConnections> log)
 {
@@ -17,42 +18,72 @@ public sealed class LiveConnections(IServiceScopeFactory services, IHubContext<G
     public static string TeamGroup(int teamId) => $"team:{teamId}";
     public static string UserGroup(string name) => $"user:{name}";
 
-    private sealed record Membership(ClaimsPrincipal User, HashSet<string> Groups);
+    private sealed record Membership(HubCallerContext Context, HashSet<string> Groups)
+    {
+        public ClaimsPrincipal User => Context.User!;
+    }
 
     private readonly ConcurrentDictionary<string, Membership> _connections = new();
+    // Rescopes of one connection must not interleave (the publisher's and a joining connection's catch-up).
+    private readonly SemaphoreSlim _rescope = new(1, 1);
     private long _generation;
 
     public int Count => _connections.Count;
 
-    public async Task AddAsync(string connectionId, ClaimsPrincipal user, CancellationToken ct)
+    public async Task AddAsync(HubCallerContext context, CancellationToken ct)
     {
         var generation = Volatile.Read(ref _generation);
-        var groups = await GroupsForAsync(user, ct);
-        foreach (var g in groups) await hub.Groups.AddToGroupAsync(connectionId, g, ct);
-        _connections[connectionId] = new Membership(user, groups);
+        var groups = await GroupsForAsync(context.User!, ct);
+        foreach (var g in groups) await hub.Groups.AddToGroupAsync(context.ConnectionId, g, ct);
+        _connections[context.ConnectionId] = new Membership(context, groups);
         // A rescope that ran while this connection was joining did not see it: catch up now.
-        if (Volatile.Read(ref _generation) != generation) await RescopeOneAsync(connectionId, ct);
+        if (Volatile.Read(ref _generation) != generation) await RescopeOneAsync(context.ConnectionId, ct);
     }
 
     public void Remove(string connectionId) => _connections.TryRemove(connectionId, out _);
 
-    public async Task RescopeAsync(CancellationToken ct)
+    /// <summary>Recomputes every scoped connection's groups; true when any connection gained or lost a team.</summary>
+    public async Task<bool> RescopeAsync(CancellationToken ct)
     {
         Interlocked.Increment(ref _generation);
-        foreach (var id in _connections.Keys) await RescopeOneAsync(id, ct);
+        var changed = false;
+        foreach (var id in _connections.Keys) changed |= await RescopeOneAsync(id, ct);
+        return changed;
     }
 
-    private async Task RescopeOneAsync(string id, CancellationToken ct)
+    public int DisconnectUser(string name)
     {
-        if (!_connections.TryGetValue(id, out var membership)) return;
-        if (membership.Groups.Contains(OrgGroup)) return; // org-wide callers see every team whatever changes
-        var wanted = await GroupsForAsync(membership.User, ct);
-        if (wanted.SetEquals(membership.Groups)) return;
-        foreach (var g in wanted.Except(membership.Groups)) await hub.Groups.AddToGroupAsync(id, g, ct);
-        foreach (var g in membership.Groups.Except(wanted)) await hub.Groups.RemoveFromGroupAsync(id, g, ct);
-        log.LogInformation("Live connection of {User} rescoped: {Before} → {After} groups", membership.User.Identity?.Name,
-            membership.Groups.Count, wanted.Count);
-        _connections.TryUpdate(id, membership with { Groups = wanted }, membership);
+        var closed = 0;
+        foreach (var (_, membership) in _connections)
+        {
+            if (!string.Equals(membership.User.Identity?.Name, name, StringComparison.OrdinalIgnoreCase)) continue;
+            membership.Context.Abort();
+            closed++;
+        }
+        if (closed > 0) log.LogInformation("Closed {Count} live connection(s) of {User}", closed, name);
+        return closed;
+    }
+
+    private async Task<bool> RescopeOneAsync(string id, CancellationToken ct)
+    {
+        await _rescope.WaitAsync(ct);
+        try
+        {
+            if (!_connections.TryGetValue(id, out var membership)) return false;
+            if (membership.Groups.Contains(OrgGroup)) return false; // org-wide callers see every team whatever changes
+            var wanted = await GroupsForAsync(membership.User, ct);
+            if (wanted.SetEquals(membership.Groups)) return false;
+            foreach (var g in wanted.Except(membership.Groups)) await hub.Groups.AddToGroupAsync(id, g, ct);
+            foreach (var g in membership.Groups.Except(wanted)) await hub.Groups.RemoveFromGroupAsync(id, g, ct);
+            log.LogInformation("Live connection of {User} rescoped: {Before} → {After} groups", membership.User.Identity?.Name,
+                membership.Groups.Count, wanted.Count);
+            _connections[id] = membership with { Groups = wanted };
+            return true;
+        }
+        finally
+        {
+            _rescope.Release();
+        }
     }
 
     private async Task<HashSet<string>> GroupsForAsync(ClaimsPrincipal user, CancellationToken ct)

@@ -8,14 +8,13 @@ namespace TeamSkills.Web.Features.Live;
 
 /// <summary>
 /// Turns committed changes into pushes: drains whatever changes queued up (a burst becomes one pass), brings the gap
-/// index up to date, recomputes the affected teams' summaries for today and sends them to each team's group and to
-/// the org group.
+/// index up to date, rescopes live connections after a roster import, recomputes the affected teams' summaries for
+/// today and sends them to each team's group and to the org group.
 /// </summary>
 public sealed class LivePublisher(
     GapChanges changes, IServiceScopeFactory services, GapIndex index, IHubContext<GapHub> hub, LiveConnections connections,
     OrgClock clock, ILogger<LivePublisher> log) : BackgroundService
 {
-    private readonly Dictionary<int, GapSummaryUpdated> _lastSent = new();
     private long _processed;
 
     /// <summary>True when every published change has been pushed (or failed): tests wait for it before listening.</summary>
@@ -60,6 +59,8 @@ public sealed class LivePublisher(
         var db = scope.ServiceProvider.GetRequiredService<TeamSkillsDbContext>();
         var snapshot = await index.GetAsync(db, ct);
         var everything = batch.Any(c => c.EngineerIds is null);
+        // Scope first: a team that moved to another manager is pushed to its new audience only.
+        if (batch.Any(c => c.Kind == DataChange.RosterImport)) await connections.RescopeAsync(ct);
         var teamIds = everything
             ? snapshot.Teams.Select(t => t.Id).ToHashSet()
             : batch.SelectMany(c => c.EngineerIds!).Select(snapshot.TeamOf).OfType<int>().ToHashSet();
@@ -68,15 +69,13 @@ public sealed class LivePublisher(
         foreach (var team in snapshot.Teams)
         {
             if (!teamIds.Contains(team.Id)) continue;
+            // Every affected team is sent, changed numbers or not: a team page refreshes its cells (names, next steps,
+            // expiry dates) on it, and a connection that just gained the team learns its numbers.
             var summary = GapSummaryUpdated.From(TeamSummary.From(team, snapshot.Tally(team.Id, today)), today);
-            // After a broad change, teams whose numbers did not move are not re-sent (an import touches a few of many).
-            if (everything && _lastSent.TryGetValue(team.Id, out var last) && last == summary) continue;
-            _lastSent[team.Id] = summary;
             await hub.Clients.Groups(LiveConnections.TeamGroup(team.Id), LiveConnections.OrgGroup)
                 .SendAsync(GapHub.SummaryMessage, summary, ct);
             sent++;
         }
-        if (everything) await connections.RescopeAsync(ct);
         log.LogDebug("Live: {Changes} change(s) → {Sent} team summaries pushed (data v{Version})", batch.Count, sent, snapshot.Version);
     }
 }

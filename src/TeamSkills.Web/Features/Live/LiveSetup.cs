@@ -10,6 +10,10 @@ public static class LiveSetup
     public const string LivePolicy = "Live";
     public const string HubPath = "/hubs/gaps";
 
+    /// <summary>Log categories that write request URLs, query string included.</summary>
+    private static readonly string[] RedactedCategories =
+        ["Microsoft.AspNetCore.Hosting.Diagnostics", "Microsoft.AspNetCore.Routing.EndpointMiddleware", "Microsoft.AspNetCore.HttpLogging"];
+
     public static WebApplicationBuilder AddLive(this WebApplicationBuilder builder)
     {
         builder.Services.AddSignalR(o =>
@@ -21,19 +25,26 @@ public static class LiveSetup
         builder.Services.AddSingleton<LivePublisher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LivePublisher>());
         builder.Services.AddSingleton<IImportProgress, LiveImportProgress>();
+        builder.Services.AddHostedService<DayRollover>();
         builder.Services.AddAuthorizationBuilder().AddPolicy(LivePolicy, p => p
             .AddAuthenticationSchemes(CookieAuthenticationDefaults.AuthenticationScheme, ApiKeyHandler.SchemeName)
             .RequireAuthenticatedUser());
-        // The hosting request log would print access_token (a credential) with the query string; request lines stay
-        // out of the logs at Information, whatever the configuration says.
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Routing.EndpointMiddleware", LogLevel.Warning);
+        // The hosting request log would print access_token (a credential) with the query string: request lines stay
+        // out of the logs whatever the configuration says. A provider-specific level (Logging:Console:LogLevel:...)
+        // outranks a rule for all providers, so the rule is repeated for every provider the configuration names.
+        builder.Services.PostConfigure<LoggerFilterOptions>(o =>
+        {
+            foreach (var provider in o.Rules.Select(r => r.ProviderName).Append(null).Distinct().ToList())
+                foreach (var category in RedactedCategories)
+                    o.Rules.Add(new LoggerFilterRule(provider, category, LogLevel.Warning, null));
+        });
         return builder;
     }
 
     public static WebApplication MapLive(this WebApplication app)
     {
-        app.MapHub<GapHub>(HubPath);
+        // A browser whose sign-in cookie expires is disconnected rather than kept listening.
+        app.MapHub<GapHub>(HubPath, o => o.CloseOnAuthenticationExpiration = true);
         return app;
     }
 }

@@ -104,9 +104,18 @@
     if (el && el.textContent !== text) { el.textContent = text; flash(el); }
   }
 
+  // A push for another day (midnight passed) makes the whole page stale: say so rather than mix two days.
+  function sameDay(container, s) {
+    if (s.asOf === container.dataset.asof) return true;
+    const notice = document.getElementById('stale');
+    if (notice) notice.hidden = false;
+    return false;
+  }
+
   const overview = document.getElementById('overview');
   if (overview && overview.dataset.live === 'on') {
     live.on('gapSummaryUpdated', s => {
+      if (!sameDay(overview, s)) return;
       const row = overview.querySelector(`tr[data-team-id="${s.teamId}"]`);
       if (!row) { document.getElementById('new-teams').hidden = false; return; }
       let changed = false;
@@ -138,7 +147,7 @@
     const teamId = Number(team.dataset.teamId);
     let pending = null;
     live.on('gapSummaryUpdated', s => {
-      if (s.teamId !== teamId) return;
+      if (s.teamId !== teamId || !sameDay(team, s)) return;
       for (const f of ['gapCount', 'expiringSoonCount', 'expiredCount', 'engineerCount']) {
         setText(team.querySelector(`[data-tile="${f}"]`), String(s[f]));
       }
@@ -151,21 +160,26 @@
     async function refreshCells() {
       const response = await fetch(`/teams/${teamId}?handler=Cells`, { headers: { Accept: 'application/json' } });
       if (!response.ok) return;
-      for (const e of await response.json()) {
+      const engineers = await response.json();
+      let unknown = engineers.length !== team.querySelectorAll('tbody tr[data-employee]').length;
+      for (const e of engineers) {
         const row = team.querySelector(`tr[data-employee="${CSS.escape(e.employeeId)}"]`);
-        if (!row) continue;
+        if (!row) { unknown = true; continue; }
         row.dataset.statuses = e.statuses;
         for (const c of e.cells) {
           const td = row.querySelector(`td[data-cert="${CSS.escape(c.id)}"]`);
-          if (!td || td.classList.contains(c.status)) continue;
+          if (!td) { unknown = true; continue; }
+          td.title = c.title; // expiry dates move on renewal even when the status stays
+          if (td.classList.contains(c.status)) continue;
           td.className = `cell ${c.status}`;
           td.dataset.value = String(c.rank);
-          td.title = c.title;
           td.textContent = `${c.symbol} ${c.status}`;
           flash(td);
         }
         setText(row.querySelector('[data-field="next"]'), e.next);
       }
+      // New engineers or newly recommended certifications need new rows or columns: offer a reload.
+      if (unknown) document.getElementById('stale').hidden = false;
     }
   }
 })();

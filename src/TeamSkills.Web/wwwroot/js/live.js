@@ -33,13 +33,13 @@
   connection.on('gapSummaryUpdated', s => dispatch('gapSummaryUpdated', s));
   connection.on('importProgress', p => dispatch('importProgress', p));
   connection.onreconnecting(() => setState('reconnecting'));
-  connection.onreconnected(async () => {
-    setState('live');
-    // Messages sent while we were away are lost: catch up from the server's current numbers.
+  // Messages sent before we joined, or while we were away, are lost: catch up from the server's current numbers.
+  async function resync() {
     try {
       for (const s of await connection.invoke('GetSummaries')) dispatch('gapSummaryUpdated', s);
     } catch (e) { console.warn('resync failed', e); }
-  });
+  }
+  connection.onreconnected(async () => { setState('live'); await resync(); });
   connection.onclose(() => { setState('offline'); retry(); });
 
   let delay = 1000;
@@ -49,6 +49,7 @@
       await connection.start();
       delay = 1000;
       setState('live');
+      await resync();
     } catch (e) {
       setState('offline');
       retry();

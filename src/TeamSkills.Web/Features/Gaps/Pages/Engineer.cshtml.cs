@@ -11,6 +11,10 @@ public sealed class EngineerModel(GapQueries queries, ScopeService scopes) : Pag
 {
     public EngineerDetail Detail { get; private set; } = null!;
 
+    public string NameOf(string certificationId) =>
+        Detail.Certifications.FirstOrDefault(c => c.Id == certificationId)?.Name
+        ?? Detail.Plan.FirstOrDefault(p => p.Id == certificationId)?.Name ?? certificationId;
+
     public async Task<IActionResult> OnGetAsync(string employeeId, string? asOf, CancellationToken ct)
     {
         var date = AsOf.Parse(asOf, queries.Today) ?? queries.Today;
