@@ -105,7 +105,8 @@ public sealed class LiveHubTests : IAsyncLifetime
         // Pushes keep their order on one connection: had Data's been sent to Mia, it would come first.
         var first = await listener.NextAsync();
         Assert.Equal("Platform", first.GetProperty("teamName").GetString());
-        await Task.Delay(300);
+        await _app.LiveIdleAsync();
+        await Task.Delay(200);
         Assert.False(listener.Summaries.Reader.TryRead(out var extra), $"unexpected message {extra}");
     }
 
@@ -177,7 +178,8 @@ public sealed class LiveHubTests : IAsyncLifetime
         var ann = await KeyFor("ann@example.com", "Engineer");
         await using var listener = await ConnectAsync(headerKey: ann);
         Assert.Equal(HttpStatusCode.Created, (await Record("E1", "aiops-specialist")).StatusCode);
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => listener.NextAsync(TimeSpan.FromMilliseconds(800)));
+        await _app.LiveIdleAsync(); // the push has been handed to every connection it was meant for
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => listener.NextAsync(TimeSpan.FromMilliseconds(500)));
     }
 
     [Fact]
