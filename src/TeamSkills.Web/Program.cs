@@ -1,5 +1,6 @@
 using TeamSkills.Web.Features.Access;
 using TeamSkills.Web.Features.Home;
+using TeamSkills.Web.Features.Jobs;
 using TeamSkills.Web.Features.Platform;
 
 var builder = WebApplication.CreateBuilder(PlatformSetup.NormalizeArgs(args));
@@ -9,6 +10,7 @@ var app = builder.Build();
 await app.PrepareDatabaseAsync();
 await app.PrepareAccessAsync();
 await app.StartDemoAsync();
+await app.ScheduleJobsAsync();
 app.MapTeamSkills();
 app.Run();
 

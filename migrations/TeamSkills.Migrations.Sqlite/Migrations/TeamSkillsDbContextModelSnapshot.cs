@@ -806,6 +806,208 @@ namespace TeamSkills.Migrations.Sqlite.Migrations
                     b.ToTable("teams", (string)null);
                 });
 
+            modelBuilder.Entity("TeamSkills.Core.Tracking.CoverageSnapshot", b =>
+                {
+                    b.Property<DateOnly>("Date")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("date");
+
+                    b.Property<int>("TeamId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("team_id");
+
+                    b.Property<double>("CoveragePercent")
+                        .HasColumnType("REAL")
+                        .HasColumnName("coverage_percent");
+
+                    b.Property<int>("EngineerCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("engineer_count");
+
+                    b.Property<int>("ExpiredCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("expired_count");
+
+                    b.Property<int>("ExpiringSoonCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("expiring_soon_count");
+
+                    b.Property<int>("GapCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("gap_count");
+
+                    b.Property<int>("HeldCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("held_count");
+
+                    b.Property<int>("RecommendedCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("recommended_count");
+
+                    b.Property<int>("UnmappedCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("unmapped_count");
+
+                    b.HasKey("Date", "TeamId");
+
+                    b.ToTable("coverage_snapshots", (string)null);
+                });
+
+            modelBuilder.Entity("TeamSkills.Core.Tracking.DigestPreference", b =>
+                {
+                    b.Property<string>("ManagerEmail")
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("manager_email");
+
+                    b.Property<string>("Frequency")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("frequency");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("ManagerEmail");
+
+                    b.ToTable("digest_preferences", (string)null);
+                });
+
+            modelBuilder.Entity("TeamSkills.Core.Tracking.JobSchedule", b =>
+                {
+                    b.Property<string>("JobId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("job_id");
+
+                    b.Property<string>("Cron")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("cron");
+
+                    b.Property<string>("TimeZone")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("time_zone");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_by");
+
+                    b.HasKey("JobId");
+
+                    b.ToTable("job_schedules", (string)null);
+                });
+
+            modelBuilder.Entity("TeamSkills.Core.Tracking.SentMessage", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Detail")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("detail");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("outcome");
+
+                    b.Property<string>("Period")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("period");
+
+                    b.Property<string>("Recipient")
+                        .IsRequired()
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("recipient");
+
+                    b.Property<long>("SentAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sent_at");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Recipient", "Kind", "Period")
+                        .IsUnique();
+
+                    b.ToTable("sent_messages", (string)null);
+                });
+
+            modelBuilder.Entity("TeamSkills.Core.Tracking.StatusEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("CertificationId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("certification_id");
+
+                    b.Property<int>("EngineerId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("engineer_id");
+
+                    b.Property<DateOnly>("ExpiresOn")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("expires_on");
+
+                    b.Property<string>("FromStatus")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("from_status");
+
+                    b.Property<DateOnly>("OnDate")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("on_date");
+
+                    b.Property<long>("RecordedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("recorded_at");
+
+                    b.Property<string>("ToStatus")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("to_status");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OnDate");
+
+                    b.HasIndex("EngineerId", "CertificationId", "ExpiresOn", "ToStatus")
+                        .IsUnique();
+
+                    b.ToTable("status_events", (string)null);
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>
                 {
                     b.HasOne("Microsoft.AspNetCore.Identity.IdentityRole", null)

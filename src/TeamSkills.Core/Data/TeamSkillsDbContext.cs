@@ -21,6 +21,11 @@ public sealed class TeamSkillsDbContext(DbContextOptions<TeamSkillsDbContext> op
     public DbSet<AppState> AppState => Set<AppState>();
     public DbSet<Audit.AuditEntry> AuditEntries => Set<Audit.AuditEntry>();
     public DbSet<Access.ApiKey> ApiKeys => Set<Access.ApiKey>();
+    public DbSet<Tracking.StatusEvent> StatusEvents => Set<Tracking.StatusEvent>();
+    public DbSet<Tracking.SentMessage> SentMessages => Set<Tracking.SentMessage>();
+    public DbSet<Tracking.CoverageSnapshot> CoverageSnapshots => Set<Tracking.CoverageSnapshot>();
+    public DbSet<Tracking.DigestPreference> DigestPreferences => Set<Tracking.DigestPreference>();
+    public DbSet<Tracking.JobSchedule> JobSchedules => Set<Tracking.JobSchedule>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -39,6 +39,8 @@ public sealed class AppFactory : WebApplicationFactory<Program>
         builder.UseEnvironment("Testing");
         builder.UseSetting("TeamSkills:DataDirectory", DataDirectory);
         builder.UseSetting("TeamSkills:Auth:BootstrapApiKey", ApiKey);
+        // No Hangfire server unless a test asks for one: schedules run on the real clock, not the fake one.
+        builder.UseSetting("TeamSkills:Jobs:RunServer", "false");
         foreach (var (k, v) in _settings) builder.UseSetting(k, v);
         builder.ConfigureTestServices(services =>
         {

@@ -13,6 +13,8 @@ public static class AccessSetup
     public const string WritePolicy = "ApiWrite";
     public const string PagePolicy = "Pages";
     public const string AdminPolicy = "ApiAdmin";
+    /// <summary>Admin pages outside Razor Pages (the Hangfire dashboard): cookie sign-in, Admin role.</summary>
+    public const string AdminPagePolicy = "AdminPages";
 
     public static WebApplicationBuilder AddAccess(this WebApplicationBuilder builder)
     {
@@ -47,6 +49,8 @@ public static class AccessSetup
             .AddPolicy(WritePolicy, p => p.AddAuthenticationSchemes(ApiKeyHandler.SchemeName)
                 .RequireRole(AppRoles.Admin, AppRoles.LearningAdmin))
             .AddPolicy(AdminPolicy, p => p.AddAuthenticationSchemes(ApiKeyHandler.SchemeName).RequireRole(AppRoles.Admin))
+            .AddPolicy(AdminPagePolicy, p => p.AddAuthenticationSchemes(CookieAuthenticationDefaults.AuthenticationScheme)
+                .RequireRole(AppRoles.Admin))
             .AddPolicy(PagePolicy, p => p.AddAuthenticationSchemes(CookieAuthenticationDefaults.AuthenticationScheme)
                 .RequireAuthenticatedUser());
         builder.Services.AddAntiforgery();

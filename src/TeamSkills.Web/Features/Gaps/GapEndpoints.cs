@@ -90,6 +90,17 @@ public sealed class GapQueries(TeamSkillsDbContext db, GapIndex index, OrgClock 
         return snapshot.Forecast(snapshot.Teams.Where(t => scope.CanSeeTeam(t.Id)).Select(t => t.Id), asOf);
     }
 
+    /// <summary>Coverage per snapshot date over the caller's teams (held / recommended, summed), oldest first.</summary>
+    public async Task<IReadOnlyList<TrendPoint>> TrendAsync(CallerScope scope, DateOnly until, int days, CancellationToken ct)
+    {
+        var from = until.AddDays(-days);
+        var rows = await db.CoverageSnapshots.AsNoTracking().Where(s => s.Date > from && s.Date <= until)
+            .Select(s => new { s.Date, s.TeamId, s.HeldCount, s.RecommendedCount }).ToListAsync(ct);
+        return rows.Where(r => scope.CanSeeTeam(r.TeamId)).GroupBy(r => r.Date).OrderBy(g => g.Key)
+            .Select(g => new TrendPoint(g.Key, TeamTally.CoverageOf(g.Sum(r => r.HeldCount), g.Sum(r => r.RecommendedCount))))
+            .ToList();
+    }
+
     public async Task<TeamGaps?> TeamGapsAsync(CallerScope scope, int teamId, DateOnly asOf, CancellationToken ct)
     {
         var s = await index.GetAsync(db, ct);

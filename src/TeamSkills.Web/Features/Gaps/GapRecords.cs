@@ -35,3 +35,5 @@ public sealed record EngineerDetail(
     TeamRef Team, string? ManagerEmail, DateOnly AsOf,
     IReadOnlyList<EngineerCertification> Certifications, CertRef? Next, IReadOnlyList<PlanStep> Plan,
     int RemainingPreparationDays, IReadOnlyList<CompletionRecord> History);
+
+public sealed record TrendPoint(DateOnly Date, double CoveragePercent);

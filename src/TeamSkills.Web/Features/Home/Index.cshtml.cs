@@ -11,6 +11,7 @@ public sealed class IndexModel(GapQueries queries, ScopeService scopes) : PageMo
 {
     public IReadOnlyList<TeamSummary> Teams { get; private set; } = [];
     public ExpiryForecast Forecast { get; private set; } = null!;
+    public IReadOnlyList<TrendPoint> Trend { get; private set; } = [];
     public DateOnly AsOf { get; private set; }
     public DateOnly Today => queries.Today;
     public bool IsToday => AsOf == Today;
@@ -22,6 +23,7 @@ public sealed class IndexModel(GapQueries queries, ScopeService scopes) : PageMo
         var scope = await scopes.ForAsync(User, ct);
         Teams = await queries.TeamsAsync(scope, AsOf, ct);
         Forecast = await queries.ForecastAsync(scope, AsOf, ct);
+        Trend = await queries.TrendAsync(scope, AsOf, 90, ct);
         Coverage = Core.Gaps.TeamTally.CoverageOf(Teams.Sum(t => t.HeldCount), Teams.Sum(t => t.RecommendedCount));
     }
 }

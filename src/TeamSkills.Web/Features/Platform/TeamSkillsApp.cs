@@ -5,6 +5,7 @@ using TeamSkills.Web.Features.Completions;
 using TeamSkills.Web.Features.Gaps;
 using TeamSkills.Web.Features.Home;
 using TeamSkills.Web.Features.Imports;
+using TeamSkills.Web.Features.Jobs;
 using TeamSkills.Web.Features.Live;
 
 namespace TeamSkills.Web.Features.Platform;
@@ -24,6 +25,7 @@ public static class TeamSkillsApp
         builder.AddCatalog();
         builder.AddImports();
         builder.AddLive();
+        builder.AddJobs();
         builder.AddPages();
         return builder;
     }
@@ -45,6 +47,7 @@ public static class TeamSkillsApp
         api.MapGaps();
         api.MapAudit();
         api.MapUsers();
+        app.MapJobs(api);
         app.MapPages();
         app.MapLive();
         app.MapSingleSignOn();

@@ -1,0 +1,181 @@
+using Cronos;
+using Hangfire;
+using Hangfire.Common;
+using Hangfire.Storage;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using TeamSkills.Core.Data;
+using TeamSkills.Core.Tracking;
+using TeamSkills.Web.Features.Access;
+using TeamSkills.Web.Features.Audit;
+using TeamSkills.Web.Features.Platform;
+
+namespace TeamSkills.Web.Features.Jobs;
+
+/// <summary>A job Hangfire runs on a schedule. Returns how much it did (messages sent, rows written), for logs and tests.</summary>
+public interface IRecurringJob
+{
+    Task<int> RunAsync(CancellationToken ct);
+}
+
+public sealed record JobDefinition(string Id, string DefaultCron, string Description, Func<Job> Create);
+
+public sealed class JobOptions
+{
+    public const string Section = "TeamSkills:Jobs";
+
+    /// <summary>Run a Hangfire server in this process (off for an instance that only serves pages).</summary>
+    public bool RunServer { get; set; } = true;
+    public int WorkerCount { get; set; } = 2;
+    /// <summary>Per job id: <c>Cron</c> and <c>TimeZone</c> (defaults: see <see cref="JobsSetup.Definitions"/>, the org's zone).</summary>
+    public Dictionary<string, JobScheduleOptions> Schedules { get; set; } = new(StringComparer.Ordinal);
+}
+
+public sealed class JobScheduleOptions
+{
+    public string? Cron { get; set; }
+    public string? TimeZone { get; set; }
+}
+
+public sealed record JobView(string Id, string Description, string Cron, string TimeZone, DateTime? NextRun, DateTime? LastRun, string? LastState, bool Overridden);
+
+public sealed record EditJobSchedule(string? Cron, string? TimeZone);
+
+public static class JobsSetup
+{
+    public static readonly JobDefinition[] Definitions =
+    [
+        new("expiry-sweep", "15 0 * * *", "Records each status transition (valid → expiring → expired) once and pushes live updates.",
+            () => Job.FromExpression<ExpirySweepJob>(j => j.RunAsync(CancellationToken.None))),
+        new("coverage-snapshot", "30 0 * * *", "Stores every team's numbers for the day, for trend charts.",
+            () => Job.FromExpression<CoverageSnapshotJob>(j => j.RunAsync(CancellationToken.None))),
+    ];
+
+    public static WebApplicationBuilder AddJobs(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<JobOptions>().BindConfiguration(JobOptions.Section)
+            .Validate(o => o.WorkerCount is >= 1 and <= 32, "TeamSkills:Jobs:WorkerCount must be between 1 and 32.")
+            .Validate(o => o.Schedules.All(s => s.Value.Cron is null || TryCron(s.Value.Cron, out _)), "A TeamSkills:Jobs:Schedules cron is not valid.")
+            .Validate(o => o.Schedules.Keys.All(k => Definitions.Any(d => d.Id == k)), "TeamSkills:Jobs:Schedules names an unknown job id.")
+            .ValidateOnStart();
+        builder.Services.AddScoped<ExpirySweepJob>();
+        builder.Services.AddScoped<CoverageSnapshotJob>();
+        // Embedded default: in-memory storage (jobs and their history live as long as the process; schedules are
+        // re-registered at every start). The scale-out issue swaps in PostgreSQL/SQL Server storage.
+        builder.Services.AddHangfire(c => c
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UseInMemoryStorage());
+        var options = builder.Configuration.GetSection(JobOptions.Section).Get<JobOptions>() ?? new JobOptions();
+        if (options.RunServer)
+            builder.Services.AddHangfireServer(o => o.WorkerCount = Math.Clamp(options.WorkerCount, 1, 32));
+        return builder;
+    }
+
+    public static WebApplication MapJobs(this WebApplication app, RouteGroupBuilder api)
+    {
+        // Admin only, through the app's own policy (cookie sign-in); Hangfire's local-only default filter is replaced.
+        app.MapHangfireDashboardWithAuthorizationPolicy(AccessSetup.AdminPagePolicy, "/hangfire",
+            new DashboardOptions { Authorization = [], DashboardTitle = "TeamSkills jobs", AppPath = "/" });
+
+        var jobs = api.MapGroup("/jobs").WithTags("Jobs").RequireAuthorization(AccessSetup.AdminPolicy);
+        jobs.MapGet("", (JobStorage storage) => Results.Ok(List(storage)));
+        jobs.MapPost("/{jobId}/trigger", async (string jobId, IRecurringJobManager manager, AuditLog audit, HttpContext http, CancellationToken ct) =>
+        {
+            if (Definitions.All(d => d.Id != jobId))
+                return Results.Problem(statusCode: 404, title: "Job not found", detail: $"No recurring job '{jobId}'. Known: {string.Join(", ", Definitions.Select(d => d.Id))}.");
+            string? started = null;
+            if (manager is IRecurringJobManagerV2 v2) started = v2.TriggerJob(jobId);
+            else manager.Trigger(jobId);
+            await audit.AddAndSaveAsync(CallerScope.From(http.User).Actor, "job.triggered", jobId, "Applied", new { backgroundJobId = started }, ct);
+            return Results.Accepted($"/api/jobs", new { jobId, backgroundJobId = started });
+        });
+        jobs.MapPut("/{jobId}", async (string jobId, EditJobSchedule body, TeamSkillsDbContext db, IRecurringJobManager manager,
+            AuditLog audit, OrgClock clock, HttpContext http, CancellationToken ct) =>
+        {
+            var definition = Definitions.FirstOrDefault(d => d.Id == jobId);
+            if (definition is null) return Results.Problem(statusCode: 404, title: "Job not found", detail: $"No recurring job '{jobId}'.");
+            var errors = new Dictionary<string, string[]>();
+            if (string.IsNullOrWhiteSpace(body.Cron) || !TryCron(body.Cron, out _)) errors["cron"] = [$"'{body.Cron}' is not a cron expression (5 fields, e.g. \"0 8 * * 1\")."];
+            if (string.IsNullOrWhiteSpace(body.TimeZone) || !TryZone(body.TimeZone, out _)) errors["timeZone"] = [$"'{body.TimeZone}' is not a known time zone id (e.g. \"Europe/Berlin\")."];
+            if (errors.Count > 0) return Results.ValidationProblem(errors, statusCode: 422, title: "Schedule rejected");
+            var row = await db.JobSchedules.FirstOrDefaultAsync(s => s.JobId == jobId, ct);
+            if (row is null) db.JobSchedules.Add(row = new JobSchedule { JobId = jobId });
+            row.Cron = body.Cron!.Trim();
+            row.TimeZone = body.TimeZone!.Trim();
+            row.UpdatedBy = CallerScope.From(http.User).Actor;
+            row.UpdatedAt = clock.Now;
+            audit.Add(row.UpdatedBy, "job.rescheduled", jobId, "Applied", new { row.Cron, row.TimeZone });
+            await db.SaveChangesAsync(ct);
+            Register(manager, definition, row.Cron, row.TimeZone);
+            return Results.Ok(new { jobId, row.Cron, row.TimeZone });
+        });
+        return app;
+    }
+
+    /// <summary>Registers every recurring job: configuration first, an Admin's saved schedule over it.</summary>
+    public static async Task ScheduleJobsAsync(this WebApplication app)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TeamSkillsDbContext>();
+        var manager = scope.ServiceProvider.GetRequiredService<IRecurringJobManager>();
+        var options = scope.ServiceProvider.GetRequiredService<IOptions<JobOptions>>().Value;
+        var orgZone = scope.ServiceProvider.GetRequiredService<IOptions<TeamSkillsOptions>>().Value.TimeZone;
+        var saved = await db.JobSchedules.AsNoTracking().ToDictionaryAsync(s => s.JobId);
+        foreach (var d in Definitions)
+        {
+            var configured = options.Schedules.GetValueOrDefault(d.Id);
+            var cron = saved.GetValueOrDefault(d.Id)?.Cron ?? configured?.Cron ?? d.DefaultCron;
+            var zone = saved.GetValueOrDefault(d.Id)?.TimeZone ?? configured?.TimeZone ?? orgZone;
+            Register(manager, d, cron, zone);
+        }
+    }
+
+    private static void Register(IRecurringJobManager manager, JobDefinition d, string cron, string zone) =>
+        manager.AddOrUpdate(d.Id, d.Create(), cron, new RecurringJobOptions
+        {
+            TimeZone = TryZone(zone, out var tz) ? tz : TimeZoneInfo.Utc,
+        });
+
+    private static List<JobView> List(JobStorage storage)
+    {
+        using var connection = storage.GetConnection();
+        var recurring = connection.GetRecurringJobs().ToDictionary(r => r.Id);
+        return Definitions.Select(d =>
+        {
+            var r = recurring.GetValueOrDefault(d.Id);
+            return new JobView(d.Id, d.Description, r?.Cron ?? d.DefaultCron, r?.TimeZoneId ?? "UTC", r?.NextExecution, r?.LastExecution, r?.LastJobState,
+                r is not null && r.Cron != d.DefaultCron);
+        }).ToList();
+    }
+
+    private static bool TryCron(string text, out CronExpression? cron)
+    {
+        try
+        {
+            cron = CronExpression.Parse(text.Trim());
+            return true;
+        }
+        catch (CronFormatException)
+        {
+            cron = null;
+            return false;
+        }
+    }
+
+    private static bool TryZone(string id, out TimeZoneInfo zone)
+    {
+        try
+        {
+            zone = TimeZoneInfo.FindSystemTimeZoneById(id.Trim());
+            return true;
+        }
+        catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            zone = TimeZoneInfo.Utc;
+            return false;
+        }
+    }
+}

@@ -1,0 +1,150 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using TeamSkills.Web.Features.Jobs;
+using TeamSkills.Web.Features.Live;
+
+namespace TeamSkills.Tests.Integration;
+
+/// <summary>Recurring jobs: the job classes directly (time from FakeTimeProvider), then through a real Hangfire server.</summary>
+public sealed class JobTests : IAsyncLifetime
+{
+    private readonly AppFactory _app = new();
+    private HttpClient _api = null!;
+
+    public async Task InitializeAsync()
+    {
+        _api = _app.Api();
+        Assert.Equal(HttpStatusCode.OK, (await _api.UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _api.UploadCsv("/api/imports/completions", Data.Completions(), "c.csv")).StatusCode);
+    }
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    private async Task<int> Run<TJob>() where TJob : notnull
+    {
+        await using var scope = _app.Services.CreateAsyncScope();
+        return await ((dynamic)scope.ServiceProvider.GetRequiredService<TJob>()).RunAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task ExpirySweep_RecordsEachTransitionOnce_AndPushesLiveUpdates()
+    {
+        var published = new List<DataChange>();
+        _app.Services.GetRequiredService<GapChanges>().Published += published.Add;
+
+        // 2026-06-01: E1's architect (expires 2026-07-01) is expiring; E1's MLOps Professional expired 2025-01-01
+        // (expiring then expired); E4's DataOps Specialist expired 2026-05-31 (expiring then expired).
+        Assert.Equal(5, await Run<ExpirySweepJob>());
+        Assert.Equal(0, await Run<ExpirySweepJob>()); // a retry or a second run records nothing new
+        Assert.Equal(1, _app.Scalar("SELECT COUNT(*) FROM status_events WHERE certification_id = 'aiops-architect' AND to_status = 'Expiring' AND on_date = '2026-04-02'"));
+        Assert.Equal(1, _app.Scalar("SELECT COUNT(*) FROM status_events WHERE certification_id = 'dataops-specialist' AND to_status = 'Expired' AND from_status = 'Expiring' AND on_date = '2026-05-31'"));
+        Assert.Single(published, c => c.Kind == "expiry-sweep");
+
+        _app.Clock.Advance(TimeSpan.FromDays(30)); // 2026-07-01: the architect certification expires
+        Assert.Equal(1, await Run<ExpirySweepJob>());
+        Assert.Equal(1, _app.Scalar("SELECT COUNT(*) FROM status_events WHERE certification_id = 'aiops-architect' AND to_status = 'Expired' AND on_date = '2026-07-01'"));
+    }
+
+    [Fact]
+    public async Task CoverageSnapshot_StoresTheApisNumbers_OncePerDay_AndTheOverviewDrawsTheTrend()
+    {
+        Assert.Equal(2, await Run<CoverageSnapshotJob>());
+        Assert.Equal(2, await Run<CoverageSnapshotJob>()); // the same day again replaces, never duplicates
+        Assert.Equal(2, _app.Scalar("SELECT COUNT(*) FROM coverage_snapshots"));
+        var teams = await (await _api.GetAsync("/api/teams")).JsonOf();
+        foreach (var t in teams.EnumerateArray())
+            Assert.Equal(t.GetProperty("heldCount").GetInt32(),
+                _app.Scalar($"SELECT held_count FROM coverage_snapshots WHERE team_id = {t.GetProperty("id").GetInt32()}"));
+
+        var browser = await AdminBrowser();
+        Assert.Contains("The trend appears once daily coverage snapshots are recorded", await browser.GetStringAsync("/"));
+        _app.Clock.Advance(TimeSpan.FromDays(1));
+        Assert.Equal(HttpStatusCode.Created, (await _api.PostAsJsonAsync("/api/completions",
+            new { employeeId = "E5", certification = "aiops-foundation", earnedOn = "2026-06-02" })).StatusCode);
+        await Run<CoverageSnapshotJob>();
+        browser = await AdminBrowser(); // a day later the 8-hour sign-in cookie has expired
+        var html = await browser.GetStringAsync("/");
+        Assert.Contains("class=\"trend\"", html);
+        Assert.Matches("Coverage went from [0-9.]+% on 2026-06-01 to [0-9.]+% on 2026-06-02", html);
+    }
+
+    [Fact]
+    public async Task JobsApi_ListsEveryJob_ReschedulesWithValidation_AndIsAdminOnly()
+    {
+        var jobs = await (await _api.GetAsync("/api/jobs")).JsonOf();
+        var ids = jobs.EnumerateArray().Select(j => j.GetProperty("id").GetString()).ToHashSet();
+        Assert.Contains("expiry-sweep", ids);
+        Assert.Contains("coverage-snapshot", ids);
+
+        var bad = await _api.PutAsJsonAsync("/api/jobs/expiry-sweep", new { cron = "every day", timeZone = "Mars/Olympus" });
+        Assert.Equal((HttpStatusCode)422, bad.StatusCode);
+        var errors = (await bad.JsonOf()).GetProperty("errors");
+        Assert.True(errors.TryGetProperty("cron", out _));
+        Assert.True(errors.TryGetProperty("timeZone", out _));
+
+        Assert.Equal(HttpStatusCode.OK, (await _api.PutAsJsonAsync("/api/jobs/expiry-sweep", new { cron = "0 2 * * *", timeZone = "Europe/Berlin" })).StatusCode);
+        var sweep = (await (await _api.GetAsync("/api/jobs")).JsonOf()).EnumerateArray().Single(j => j.GetProperty("id").GetString() == "expiry-sweep");
+        Assert.Equal("0 2 * * *", sweep.GetProperty("cron").GetString());
+        Assert.Equal("Europe/Berlin", sweep.GetProperty("timeZone").GetString());
+        Assert.Equal(1, _app.Scalar("SELECT COUNT(*) FROM job_schedules WHERE job_id = 'expiry-sweep' AND cron = '0 2 * * *'"));
+        Assert.Equal(HttpStatusCode.NotFound, (await _api.PostAsync("/api/jobs/no-such-job/trigger", null)).StatusCode);
+
+        await _api.PostAsJsonAsync("/api/users", new { email = "lnd@example.com", role = "LearningAdmin" });
+        var key = (await (await _api.PostAsync("/api/users/lnd@example.com/api-keys", null)).JsonOf()).GetProperty("key").GetString()!;
+        var lnd = _app.CreateClient();
+        lnd.DefaultRequestHeaders.Add("X-Api-Key", key);
+        Assert.Equal(HttpStatusCode.Forbidden, (await lnd.GetAsync("/api/jobs")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await lnd.PostAsync("/api/jobs/expiry-sweep/trigger", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task HangfireDashboard_IsForSignedInAdminsOnly()
+    {
+        var anonymous = _app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var response = await anonymous.GetAsync("/hangfire");
+        Assert.NotEqual(HttpStatusCode.OK, response.StatusCode);
+        var browser = await AdminBrowser();
+        response = await browser.GetAsync("/hangfire");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("TeamSkills jobs", await response.Content.ReadAsStringAsync());
+    }
+
+    private async Task<HttpClient> AdminBrowser()
+    {
+        var browser = _app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        var form = await browser.GetStringAsync("/signin");
+        var token = Regex.Match(form, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        var signedIn = await browser.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["key"] = AppFactory.ApiKey, ["__RequestVerificationToken"] = token, ["returnUrl"] = "/",
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        return browser;
+    }
+}
+
+/// <summary>Through a real Hangfire server on InMemory storage: a triggered recurring job runs and does its work.</summary>
+public sealed class HangfireServerTests : IAsyncLifetime
+{
+    private readonly AppFactory _app = new AppFactory().With("TeamSkills:Jobs:RunServer", "true");
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Fact]
+    public async Task TriggeredRecurringJob_RunsOnTheServer()
+    {
+        var api = _app.Api();
+        Assert.Equal(HttpStatusCode.OK, (await api.UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
+        var trigger = await api.PostAsync("/api/jobs/coverage-snapshot/trigger", null);
+        Assert.Equal(HttpStatusCode.Accepted, trigger.StatusCode);
+        Assert.False(string.IsNullOrEmpty((await trigger.JsonOf()).GetProperty("backgroundJobId").GetString()));
+        for (var i = 0; i < 200 && _app.Scalar("SELECT COUNT(*) FROM coverage_snapshots") == 0; i++) await Task.Delay(50);
+        Assert.Equal(2, _app.Scalar("SELECT COUNT(*) FROM coverage_snapshots"));
+        Assert.Equal(1, _app.Scalar("SELECT COUNT(*) FROM audit_entries WHERE action = 'job.triggered' AND target = 'coverage-snapshot'"));
+    }
+}
