@@ -11,7 +11,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 # Debian packages the suites and benchmarks use. Only missing ones are installed, and only as root.
 # chromium: the browser suite (Playwright drives /usr/bin/chromium; no browser is ever downloaded).
-PACKAGES=(sqlite3 chromium fonts-dejavu-core)
+# python3-aiosmtpd: the SMTP tests' real server (tests/smtp/capture.py; each test class starts its own).
+PACKAGES=(sqlite3 chromium fonts-dejavu-core python3-aiosmtpd)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -32,7 +33,8 @@ echo "== build"
 dotnet build TeamSkills.sln -c Release -nologo -v quiet
 
 # Services: each integration test makes its own SQLite file in a temp folder; browser tests start the app on a free
-# loopback port and drive Debian's Chromium. PostgreSQL, Redis and SMTP arrive with the issues that need them.
+# loopback port and drive Debian's Chromium; SMTP test classes start tests/smtp/capture.py on a free loopback port.
+# PostgreSQL and Redis arrive with the issues that need them.
 
 echo "== test"
 set +e

@@ -22,7 +22,6 @@ public static class AccessSetup
         builder.Services.AddSingleton<OneTimeSignIn>();
         builder.Services.AddScoped<ScopeService>();
         builder.Services.AddSingleton<FirstAdmin.SetupToken>();
-        builder.Services.AddSingleton<Email.IMailer, Email.OutboxMailer>();
         var authentication = builder.Services
             .AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme);
         authentication

@@ -8,7 +8,7 @@ using TeamSkills.Web.Features.Email;
 namespace TeamSkills.Web.Features.Home;
 
 /// <summary>Password reset by emailed link. The answer is the same whether or not the account exists.</summary>
-public sealed class ForgotModel(UserManager<AppUser> users, IMailer mailer, AuditLog audit) : PageModel
+public sealed class ForgotModel(UserManager<AppUser> users, IMailer mailer, EmailTemplates templates, AuditLog audit) : PageModel
 {
     public bool Sent { get; private set; }
 
@@ -21,9 +21,12 @@ public sealed class ForgotModel(UserManager<AppUser> users, IMailer mailer, Audi
         if (user is null) return Page();
         var token = await users.GeneratePasswordResetTokenAsync(user);
         var link = $"{Request.Scheme}://{Request.Host}/reset?email={Uri.EscapeDataString(user.Email!)}&token={Uri.EscapeDataString(token)}";
-        await mailer.SendAsync(new OutgoingMail(user.Email!, "Reset your TeamSkills password",
-            $"Someone asked to reset the TeamSkills password for {user.Email}.\n\nSet a new password here:\n{link}\n\nIf it was not you, ignore this message."), ct);
+        var mail = await templates.RenderAsync("password-reset", new PasswordResetMail(user.Email!, link), ct);
+        await mailer.SendAsync(new OutgoingMail(user.Email!, mail.Subject, mail.Text, mail.Html), ct);
         await audit.AddAndSaveAsync(user.Email!, "password.reset-requested", user.Email!, "Applied", null, ct);
         return Page();
     }
 }
+
+/// <summary>The model of reports/templates/email/password-reset.*.liquid: <c>{{ email }}</c>, <c>{{ link }}</c>.</summary>
+public sealed record PasswordResetMail(string Email, string Link);

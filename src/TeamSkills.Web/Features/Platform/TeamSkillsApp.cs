@@ -20,6 +20,7 @@ public static class TeamSkillsApp
     {
         builder.AddPlatform();
         builder.AddAccess();
+        builder.AddEmail();
         builder.AddAudit();
         builder.AddGaps();
         builder.AddCatalog();
