@@ -32,12 +32,24 @@ public sealed partial class EmailTemplates(IOptions<EmailOptions> options, IWebH
     private static readonly FluidParser Parser = new();
     private readonly ConcurrentDictionary<string, (DateTime Written, IFluidTemplate Template)> _cache = new();
 
-    private readonly TemplateOptions _templateOptions = new()
+    private readonly TemplateOptions _templateOptions = WithConverters(new()
     {
         MemberAccessStrategy = new UnsafeMemberAccessStrategy { MemberNameStrategy = MemberNameStrategies.CamelCase },
         CultureInfo = CultureInfo.InvariantCulture,
         Now = time.GetUtcNow,
-    };
+    });
+
+    /// <summary>Dates print as ISO dates (2026-06-01) and enums in lower case, whatever the server's culture.</summary>
+    private static TemplateOptions WithConverters(TemplateOptions o)
+    {
+        o.ValueConverters.Add(v => v switch
+        {
+            DateOnly d => new Fluid.Values.StringValue(d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
+            Enum e => new Fluid.Values.StringValue(e.ToString().ToLowerInvariant()),
+            _ => null,
+        });
+        return o;
+    }
 
     public string Folder { get; } = ResolveFolder(options.Value.TemplatesPath, env.ContentRootPath);
 

@@ -50,6 +50,12 @@ public static class JobsSetup
             () => Job.FromExpression<ExpirySweepJob>(j => j.RunAsync(CancellationToken.None))),
         new("coverage-snapshot", "30 0 * * *", "Stores every team's numbers for the day, for trend charts.",
             () => Job.FromExpression<CoverageSnapshotJob>(j => j.RunAsync(CancellationToken.None))),
+        new("renewal-reminders", "0 7 * * *", "Reminds engineers (manager in copy) 90, 30 and 7 days before expiry and on the day.",
+            () => Job.FromExpression<Digests.RenewalRemindersJob>(j => j.RunAsync(CancellationToken.None))),
+        new("manager-digest", "0 8 * * 1", "One email per manager about their teams: numbers, what changed, what expires soon.",
+            () => Job.FromExpression<Digests.ManagerDigestJob>(j => j.RunAsync(CancellationToken.None))),
+        new("lnd-report", "0 7 1 * *", "The org report to the L&D recipients, monthly.",
+            () => Job.FromExpression<Digests.LndReportJob>(j => j.RunAsync(CancellationToken.None))),
     ];
 
     public static WebApplicationBuilder AddJobs(this WebApplicationBuilder builder)

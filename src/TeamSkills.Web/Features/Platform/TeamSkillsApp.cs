@@ -6,6 +6,7 @@ using TeamSkills.Web.Features.Gaps;
 using TeamSkills.Web.Features.Home;
 using TeamSkills.Web.Features.Imports;
 using TeamSkills.Web.Features.Jobs;
+using TeamSkills.Web.Features.Digests;
 using TeamSkills.Web.Features.Live;
 
 namespace TeamSkills.Web.Features.Platform;
@@ -27,6 +28,7 @@ public static class TeamSkillsApp
         builder.AddImports();
         builder.AddLive();
         builder.AddJobs();
+        builder.AddDigests();
         builder.AddPages();
         return builder;
     }
@@ -49,6 +51,7 @@ public static class TeamSkillsApp
         api.MapAudit();
         api.MapUsers();
         app.MapJobs(api);
+        api.MapDigests();
         app.MapPages();
         app.MapLive();
         app.MapSingleSignOn();

@@ -1,0 +1,130 @@
+using Microsoft.Extensions.Options;
+using TeamSkills.Core.Data;
+using TeamSkills.Core.Gaps;
+using TeamSkills.Core.Tracking;
+using TeamSkills.Web.Features.Email;
+using TeamSkills.Web.Features.Gaps;
+using TeamSkills.Web.Features.Jobs;
+using TeamSkills.Web.Features.Platform;
+
+namespace TeamSkills.Web.Features.Digests;
+
+/// <summary>
+/// manager-digest: one email per manager (every distinct manager_email of the active roster) about only their teams,
+/// once per period (ISO week, or month for those who chose monthly), skipped when nothing changed (configurable).
+/// </summary>
+public sealed class ManagerDigestJob(
+    DigestBuilder builder, SendLog sendLog, EmailTemplates templates, IOptions<DigestOptions> options, ILogger<ManagerDigestJob> log)
+    : IRecurringJob
+{
+    public async Task<int> RunAsync(CancellationToken ct)
+    {
+        var sent = 0;
+        foreach (var manager in await builder.ManagersAsync(ct))
+        {
+            var frequency = await builder.FrequencyAsync(manager, ct);
+            if (frequency == DigestFrequency.Off) continue;
+            var digest = await builder.BuildAsync(manager, ct);
+            if (await sendLog.AlreadyAsync(manager, DigestBuilder.DigestKind, digest.Period, ct)) continue;
+            if (digest.Teams.Count == 0) continue; // a manager_email that manages no team (their reports are teamless)
+            if (!digest.HasChanges && options.Value.SkipWhenUnchanged)
+            {
+                await sendLog.RecordAsync(manager, DigestBuilder.DigestKind, digest.Period, SendOutcome.Skipped, "nothing changed", ct);
+                continue;
+            }
+            var mail = await templates.RenderAsync("digest", digest, ct);
+            if (await sendLog.SendOnceAsync(manager, DigestBuilder.DigestKind, digest.Period,
+                    new OutgoingMail(manager, mail.Subject, mail.Text, mail.Html), ct) == SendOutcome.Sent) sent++;
+        }
+        log.LogInformation("Manager digests: {Sent} sent", sent);
+        return sent;
+    }
+}
+
+/// <summary>
+/// renewal-reminders: to the engineer (manager in copy, configurable) at 90, 30 and 7 days before expiry and on the
+/// day it expires; never twice for the same engineer, certification, expiry and threshold. After a gap in runs only
+/// the most urgent threshold crossed is sent (the earlier ones are recorded as skipped).
+/// </summary>
+public sealed class RenewalRemindersJob(
+    TeamSkillsDbContext db, GapIndex index, OrgClock clock, SendLog sendLog, EmailTemplates templates, IOptions<DigestOptions> options,
+    ILogger<RenewalRemindersJob> log) : IRecurringJob
+{
+    public const string Kind = "reminder";
+
+    public async Task<int> RunAsync(CancellationToken ct)
+    {
+        var today = clock.Today;
+        var thresholds = options.Value.ReminderThresholds.Distinct().OrderBy(t => t).ToArray();
+        var snapshot = await index.GetAsync(db, ct);
+        var baseUrl = options.Value.PublicUrl.TrimEnd('/');
+        var sent = 0;
+        foreach (var e in snapshot.Engineers)
+        {
+            if (e.RoleIndex < 0) continue;
+            foreach (var ci in snapshot.Roles[e.RoleIndex].Recommended)
+            {
+                if (snapshot.Best(e, ci, today) is not { } best) continue;
+                var daysLeft = best.ExpiresOn.DayNumber - today.DayNumber;
+                // The most urgent threshold reached: 30 when 25 days are left; the day itself (0) until a week after.
+                var due = thresholds.Where(t => daysLeft <= t && daysLeft > -7).DefaultIfEmpty(-1).Min();
+                if (due < 0 || (due > 0 && daysLeft < 0)) continue;
+                var rule = snapshot.Certs[ci].Rule;
+                var period = $"{rule.Id}/{best.ExpiresOn:yyyy-MM-dd}/{due}";
+                if (await sendLog.AlreadyAsync(e.Email, Kind, period, ct)) continue;
+                var reminder = new Reminder(e.Name, rule.Name, best.ExpiresOn, daysLeft, due, e.ManagerEmail,
+                    $"{baseUrl}/engineers/{Uri.EscapeDataString(e.EmployeeId)}");
+                var mail = await templates.RenderAsync("reminder", reminder, ct);
+                var cc = options.Value.CcManagerOnReminders && e.ManagerEmail is { Length: > 0 } m ? new[] { m } : null;
+                if (await sendLog.SendOnceAsync(e.Email, Kind, period, new OutgoingMail(e.Email, mail.Subject, mail.Text, mail.Html, cc), ct)
+                    == SendOutcome.Sent) sent++;
+                // Larger thresholds not sent before are now moot: record them so a later run never sends them late.
+                foreach (var earlier in thresholds.Where(t => t > due))
+                {
+                    var p = $"{rule.Id}/{best.ExpiresOn:yyyy-MM-dd}/{earlier}";
+                    if (!await sendLog.AlreadyAsync(e.Email, Kind, p, ct))
+                        await sendLog.RecordAsync(e.Email, Kind, p, SendOutcome.Skipped, $"superseded by the {due}-day reminder", ct);
+                }
+            }
+        }
+        log.LogInformation("Renewal reminders for {Today}: {Sent} sent", today, sent);
+        return sent;
+    }
+}
+
+/// <summary>lnd-report: the org picture to the configured L&amp;D recipients, once per month.</summary>
+public sealed class LndReportJob(
+    TeamSkillsDbContext db, GapIndex index, OrgClock clock, SendLog sendLog, EmailTemplates templates, IOptions<DigestOptions> options,
+    ILogger<LndReportJob> log) : IRecurringJob
+{
+    public const string Kind = "lnd-report";
+
+    public async Task<int> RunAsync(CancellationToken ct)
+    {
+        var recipients = options.Value.LndRecipients.Select(r => r.Trim().ToLowerInvariant()).Where(r => r.Length > 0).Distinct().ToList();
+        if (recipients.Count == 0)
+        {
+            log.LogInformation("L&D report: no recipients configured (TeamSkills:Digests:LndRecipients)");
+            return 0;
+        }
+        var today = clock.Today;
+        var snapshot = await index.GetAsync(db, ct);
+        var tallies = snapshot.Tallies(today);
+        var baseUrl = options.Value.PublicUrl.TrimEnd('/');
+        var teams = snapshot.Teams.Where(t => tallies.ContainsKey(t.Id)).Select(t => (t, x: tallies[t.Id]))
+            .Select(p => new DigestTeam(p.t.Id, p.t.Name, p.x.EngineerCount, p.x.RecommendedCount, p.x.HeldCount, p.x.GapCount,
+                p.x.ExpiringSoonCount, p.x.ExpiredCount, p.x.UnmappedCount, p.x.CoveragePercent, $"{baseUrl}/teams/{p.t.Id}"))
+            .OrderBy(t => t.CoveragePercent).ThenBy(t => t.Name).ToList();
+        var report = new LndReport(today.ToString("yyyy-MM"), today, teams, teams.Sum(t => t.EngineerCount), teams.Sum(t => t.GapCount),
+            teams.Sum(t => t.ExpiredCount), TeamTally.CoverageOf(teams.Sum(t => t.HeldCount), teams.Sum(t => t.RecommendedCount)), baseUrl + "/");
+        var mail = await templates.RenderAsync("lnd-report", report, ct);
+        var sent = 0;
+        foreach (var to in recipients)
+        {
+            if (await sendLog.SendOnceAsync(to, Kind, report.Period, new OutgoingMail(to, mail.Subject, mail.Text, mail.Html), ct) == SendOutcome.Sent)
+                sent++;
+        }
+        log.LogInformation("L&D report {Period}: {Sent} sent", report.Period, sent);
+        return sent;
+    }
+}

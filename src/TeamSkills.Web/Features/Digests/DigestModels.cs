@@ -1,0 +1,49 @@
+using System.ComponentModel.DataAnnotations;
+using TeamSkills.Core.Tracking;
+
+namespace TeamSkills.Web.Features.Digests;
+
+public sealed class DigestOptions
+{
+    public const string Section = "TeamSkills:Digests";
+
+    /// <summary>The dashboard's public address, for links in emails.</summary>
+    [Required, Url] public string PublicUrl { get; set; } = "http://localhost:5080";
+    /// <summary>A manager's digest with nothing new since the last one is skipped (recorded, not sent).</summary>
+    public bool SkipWhenUnchanged { get; set; } = true;
+    public DigestFrequency DefaultFrequency { get; set; } = DigestFrequency.Weekly;
+    /// <summary>Days before expiry at which an engineer is reminded; 0 is the day it expires.</summary>
+    public int[] ReminderThresholds { get; set; } = [90, 30, 7, 0];
+    public bool CcManagerOnReminders { get; set; } = true;
+    /// <summary>Who receives the monthly L&amp;D report.</summary>
+    public string[] LndRecipients { get; set; } = [];
+}
+
+public sealed record DigestTeam(int Id, string Name, int EngineerCount, int RecommendedCount, int HeldCount, int GapCount,
+    int ExpiringSoonCount, int ExpiredCount, int UnmappedCount, double CoveragePercent, string Url);
+
+public sealed record DigestCompletion(string Engineer, string Team, string Certification, DateOnly EarnedOn);
+
+public sealed record DigestGap(string Engineer, string Team, string Certification, DateOnly Since);
+
+public sealed record DigestExpiry(string Engineer, string Team, string Certification, DateOnly ExpiresOn, int DaysLeft);
+
+/// <summary>Everything one manager's digest says; also the body of GET /api/digests/preview.</summary>
+public sealed record Digest(
+    string Manager, string Period, DigestFrequency Frequency, DateOnly AsOf, DateTimeOffset? Since,
+    IReadOnlyList<DigestTeam> Teams, int EngineerCount, int GapCount, int ExpiringSoonCount, int ExpiredCount, double CoveragePercent,
+    IReadOnlyList<DigestCompletion> NewCompletions, IReadOnlyList<DigestGap> NewGaps, IReadOnlyList<DigestExpiry> UpcomingExpiries,
+    string DashboardUrl, string PreferencesUrl)
+{
+    public bool HasChanges => Since is null || NewCompletions.Count > 0 || NewGaps.Count > 0;
+}
+
+public sealed record Reminder(string Engineer, string Certification, DateOnly ExpiresOn, int DaysLeft, int Threshold,
+    string? Manager, string EngineerUrl);
+
+public sealed record LndReport(string Period, DateOnly AsOf, IReadOnlyList<DigestTeam> Teams, int EngineerCount, int GapCount,
+    int ExpiredCount, double CoveragePercent, string DashboardUrl);
+
+public sealed record DigestPreview(Digest Digest, string Subject, string Text, string Html, bool WouldSend, string? Reason);
+
+public sealed record SetDigestPreference(string? Frequency);

@@ -1,0 +1,180 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using TeamSkills.Web.Features.Digests;
+
+namespace TeamSkills.Tests.Integration;
+
+/// <summary>Digests and reminders against a real SMTP server (aiosmtpd on loopback), time from FakeTimeProvider.</summary>
+public sealed class DigestTests : IAsyncLifetime
+{
+    // A server per test: each test counts exactly the messages it caused.
+    private readonly SmtpServer smtp = new();
+    private AppFactory _app = null!;
+    private HttpClient _api = null!;
+
+    public async Task InitializeAsync()
+    {
+        await smtp.InitializeAsync();
+        if (smtp.Unavailable is not null) return;
+        _app = new AppFactory().WithSmtp(smtp);
+        _api = _app.Api();
+        Assert.Equal(HttpStatusCode.OK, (await _api.UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _api.UploadCsv("/api/imports/completions", Data.Completions(), "c.csv")).StatusCode);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null) await _app.DisposeAsync();
+        await smtp.DisposeAsync();
+    }
+
+    private async Task<int> Run<TJob>() where TJob : notnull
+    {
+        await using var scope = _app.Services.CreateAsyncScope();
+        return await ((dynamic)scope.ServiceProvider.GetRequiredService<TJob>()).RunAsync(CancellationToken.None);
+    }
+
+    private void Ready() => smtp.SkipIfUnavailable();
+
+    private static string Body(CapturedMail m) => m.Message.TextBody ?? "";
+
+    [SkippableFact]
+    public async Task ManagerDigest_OnePerManager_OnlyTheirTeams_AndASecondRunSendsNothing()
+    {
+        Ready();
+        var before = smtp.Messages().Count;
+        Assert.Equal(2, await Run<ManagerDigestJob>());
+        var mia = Assert.Single(smtp.MessagesTo("mia@example.com"), m => (m.Message.Subject ?? "").Contains("digest"));
+        var max = Assert.Single(smtp.MessagesTo("max@example.com"), m => (m.Message.Subject ?? "").Contains("digest"));
+        Assert.Contains("Platform: 37.5% coverage, 5 gaps", Body(mia));
+        Assert.DoesNotContain("Data:", Body(mia));
+        Assert.Contains("Data:", Body(max));
+        Assert.DoesNotContain("Platform:", Body(max));
+        Assert.NotNull(mia.Message.HtmlBody);
+        Assert.Contains("/digest?token=", Body(mia));
+
+        Assert.Equal(0, await Run<ManagerDigestJob>());
+        Assert.Equal(before + 2, smtp.Messages().Count);
+        Assert.Equal(2, _app.Scalar("SELECT COUNT(*) FROM sent_messages WHERE kind = 'digest' AND outcome = 'Sent'"));
+    }
+
+    [SkippableFact]
+    public async Task DigestPreview_ShowsTheManagersTeamsAndWhetherItWouldSend_WithoutSending()
+    {
+        Ready();
+        var before = smtp.Messages().Count;
+        var preview = await (await _api.GetAsync("/api/digests/preview?manager=mia@example.com")).JsonOf();
+        Assert.True(preview.GetProperty("wouldSend").GetBoolean());
+        Assert.Equal(new[] { "Platform" }, preview.GetProperty("digest").GetProperty("teams").EnumerateArray().Select(t => t.GetProperty("name").GetString()!).ToArray());
+        Assert.Contains("Platform", preview.GetProperty("html").GetString());
+        Assert.Equal(before, smtp.Messages().Count);
+        Assert.Equal(HttpStatusCode.NotFound, (await _api.GetAsync("/api/digests/preview?manager=nobody@example.com")).StatusCode);
+
+        await Run<ManagerDigestJob>();
+        preview = await (await _api.GetAsync("/api/digests/preview?manager=mia@example.com")).JsonOf();
+        Assert.False(preview.GetProperty("wouldSend").GetBoolean());
+        Assert.StartsWith("already sent", preview.GetProperty("reason").GetString());
+    }
+
+    [SkippableFact]
+    public async Task Reminders_AtEachThreshold_ExactlyOnce_WithTheManagerInCopy()
+    {
+        Ready();
+        // 2026-06-01: Ann's AIOps Architect expires 2026-07-01 (30 days: the 30-day reminder, the 90-day one is moot);
+        // Dan's DataOps Specialist expired 2026-05-31 (the day-of reminder, a day late).
+        Assert.Equal(2, await Run<RenewalRemindersJob>());
+        Assert.Equal(0, await Run<RenewalRemindersJob>());
+        var ann = smtp.MessagesTo("ann@example.com");
+        var first = Assert.Single(ann);
+        Assert.Contains("expires in 30 days", first.Message.Subject ?? "");
+        Assert.Contains("mia@example.com", first.Message.Cc.Mailboxes.Select(m => m.Address));
+        Assert.Single(smtp.MessagesTo("dan@example.com"));
+
+        _app.Clock.Advance(TimeSpan.FromDays(23)); // 2026-06-24: 7 days left
+        Assert.Equal(1, await Run<RenewalRemindersJob>());
+        _app.Clock.Advance(TimeSpan.FromDays(3));
+        Assert.Equal(0, await Run<RenewalRemindersJob>());
+        _app.Clock.Advance(TimeSpan.FromDays(4)); // 2026-07-01: the day it expires
+        Assert.Equal(1, await Run<RenewalRemindersJob>());
+        Assert.Equal(0, await Run<RenewalRemindersJob>());
+        var subjects = smtp.MessagesTo("ann@example.com").Select(m => m.Message.Subject ?? "").ToList();
+        Assert.Equal(3, subjects.Count);
+        Assert.Contains(subjects, s => s.Contains("in 7 days"));
+        Assert.Contains(subjects, s => s.Contains("expires today"));
+    }
+
+    [SkippableFact]
+    public async Task SmtpDown_TheJobFails_ThenAfterRecoveryEachMessageGoesOnce()
+    {
+        Ready();
+        smtp.Stop();
+        try
+        {
+            await Assert.ThrowsAnyAsync<Exception>(() => Run<ManagerDigestJob>());
+            Assert.Equal(0, _app.Scalar("SELECT COUNT(*) FROM sent_messages WHERE kind = 'digest'"));
+        }
+        finally
+        {
+            await smtp.StartAsync();
+        }
+        var before = smtp.Messages().Count;
+        Assert.Equal(2, await Run<ManagerDigestJob>()); // what Hangfire's retry does
+        Assert.Equal(0, await Run<ManagerDigestJob>());
+        Assert.Equal(before + 2, smtp.Messages().Count);
+    }
+
+    [SkippableFact]
+    public async Task ARefusedRecipient_DoesNotBlockTheOthers()
+    {
+        Ready();
+        Assert.Equal(HttpStatusCode.OK, (await _api.UploadCsv("/api/imports/roster?mode=partial", Data.Lines(Data.RosterHeader,
+            "E9,Rex Ray,rex@example.com,Research,reject.me@example.com,Data Engineer"))).StatusCode);
+        Assert.Equal(2, await Run<ManagerDigestJob>());
+        Assert.Equal(1, _app.Scalar("SELECT COUNT(*) FROM sent_messages WHERE recipient = 'reject.me@example.com' AND outcome = 'Rejected'"));
+        Assert.Single(smtp.MessagesTo("mia@example.com"));
+        Assert.Single(smtp.MessagesTo("max@example.com"));
+        Assert.Equal(0, await Run<ManagerDigestJob>()); // the refused one is not retried forever
+    }
+
+    [SkippableFact]
+    public async Task AManagerOptsOutFromTheDigestLink_AndGetsNoMore()
+    {
+        Ready();
+        var preview = await (await _api.GetAsync("/api/digests/preview?manager=mia@example.com")).JsonOf();
+        var link = new Uri(preview.GetProperty("digest").GetProperty("preferencesUrl").GetString()!).PathAndQuery;
+        var browser = _app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        var page = await browser.GetStringAsync(link);
+        Assert.Contains("mia@example.com", page);
+        var token = Regex.Match(page, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        var digestToken = Regex.Match(page, "name=\"token\" value=\"([^\"]+)\"").Groups[1].Value;
+        var saved = await browser.PostAsync("/digest", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = token, ["token"] = digestToken, ["frequency"] = "off",
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, saved.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await browser.GetAsync("/digest?token=forged")).StatusCode);
+
+        Assert.Equal(1, await Run<ManagerDigestJob>());
+        Assert.Empty(smtp.MessagesTo("mia@example.com"));
+        Assert.Single(smtp.MessagesTo("max@example.com"));
+    }
+}
+
+/// <summary>The digest through a real Hangfire server on InMemory storage, delivered to the real SMTP server.</summary>
+public sealed class DigestThroughHangfireTests(SmtpServer smtp) : IClassFixture<SmtpServer>
+{
+    [SkippableFact]
+    public async Task TriggeredDigest_RunsOnTheServer_AndArrives()
+    {
+        smtp.SkipIfUnavailable();
+        await using var app = new AppFactory().WithSmtp(smtp).With("TeamSkills:Jobs:RunServer", "true");
+        var api = app.Api();
+        Assert.Equal(HttpStatusCode.OK, (await api.UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await api.PostAsync("/api/jobs/manager-digest/trigger", null)).StatusCode);
+        for (var i = 0; i < 200 && smtp.MessagesTo("max@example.com").Count + smtp.MessagesTo("mia@example.com").Count < 2; i++) await Task.Delay(50);
+        Assert.Single(smtp.MessagesTo("mia@example.com"));
+        Assert.Single(smtp.MessagesTo("max@example.com"));
+    }
+}
