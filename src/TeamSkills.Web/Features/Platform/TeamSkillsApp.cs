@@ -2,6 +2,7 @@ using TeamSkills.Web.Features.Access;
 using TeamSkills.Web.Features.Audit;
 using TeamSkills.Web.Features.Catalog;
 using TeamSkills.Web.Features.Completions;
+using TeamSkills.Web.Features.Exports;
 using TeamSkills.Web.Features.Gaps;
 using TeamSkills.Web.Features.Home;
 using TeamSkills.Web.Features.Imports;
@@ -24,6 +25,7 @@ public static class TeamSkillsApp
         builder.AddCatalog();
         builder.AddImports();
         builder.AddLive();
+        builder.AddExports();
         builder.AddPages();
         return builder;
     }
@@ -43,6 +45,7 @@ public static class TeamSkillsApp
         api.MapCompletions();
         api.MapCatalog();
         api.MapGaps();
+        api.MapExports();
         api.MapAudit();
         api.MapUsers();
         app.MapPages();
