@@ -11,7 +11,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 # Debian packages the suites and benchmarks use. Only missing ones are installed, and only as root.
 # chromium: the browser suite (Playwright drives /usr/bin/chromium; no browser is ever downloaded).
-PACKAGES=(sqlite3 chromium fonts-dejavu-core)
+# poppler-utils: pdftoppm turns exported PDF pages into PNG artifacts.
+PACKAGES=(sqlite3 chromium fonts-dejavu-core poppler-utils)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

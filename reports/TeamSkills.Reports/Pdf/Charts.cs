@@ -43,6 +43,7 @@ public static class Charts
             months.Select(m => m.Month.ToString("MMM yy", System.Globalization.CultureInfo.InvariantCulture)).ToArray());
         plot.Axes.SetLimitsY(0, Math.Max(1, peak) * 1.2);
         plot.YLabel("certifications expiring");
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         Render(plot, canvas, rect);
     }
 

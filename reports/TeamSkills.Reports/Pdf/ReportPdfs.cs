@@ -27,6 +27,12 @@ public static class ReportPdfs
         new(N(t.Expired), "expired", Bad), new(N(t.Engineers), "engineers", Good),
     ];
 
+    /// <summary>The tiles' numbers as one sentence: what a screen reader or a text extractor reads in order.</summary>
+    private static string Sentence(ReportTotals t) =>
+        $"{N(t.Held)} of {N(t.Recommended)} recommended certifications held ({Pct(t.CoveragePercent)} coverage); {N(t.Gaps)} gaps " +
+        $"(missing or expired), {N(t.ExpiringSoon)} expiring soon, {N(t.Expired)} expired; {N(t.Engineers)} engineers, " +
+        $"{N(t.Unmapped)} with a title that maps to no role.";
+
     private static string Line(ReportHeader h) =>
         $"As of {h.AsOf:yyyy-MM-dd}. Exported by {h.ExportedBy} ({h.Scope}) at {h.GeneratedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC.";
 
@@ -36,8 +42,7 @@ public static class ReportPdfs
         pdf.Heading(r.TeamName, 20);
         pdf.Paragraph(Line(r.Header) + (r.ManagerEmail is null ? "" : $" Manager: {r.ManagerEmail}."), 9, PdfLayout.Muted);
         pdf.Tiles(Tiles(r.Totals));
-        pdf.Paragraph($"{N(r.Totals.Held)} of {N(r.Totals.Recommended)} recommended certifications held; " +
-            $"{N(r.Totals.Unmapped)} engineer(s) with a title that maps to no role.", 9);
+        pdf.Paragraph(Sentence(r.Totals), 9);
         var chartHeight = pdf.Height - pdf.Y - PdfLayout.Margin - PdfLayout.FooterSpace - 8;
         pdf.Drawing(Math.Max(200, chartHeight), (canvas, rect) =>
         {
@@ -74,6 +79,7 @@ public static class ReportPdfs
         pdf.Heading("Certification coverage: organisation", 20);
         pdf.Paragraph(Line(r.Header) + $" {N(r.Teams.Count)} teams.", 9, PdfLayout.Muted);
         pdf.Tiles(Tiles(r.Totals));
+        pdf.Paragraph(Sentence(r.Totals), 9);
         var chartHeight = pdf.Height - pdf.Y - PdfLayout.Margin - PdfLayout.FooterSpace - 8;
         pdf.Drawing(Math.Max(200, chartHeight), (canvas, rect) =>
         {
