@@ -109,6 +109,10 @@ public static class TeamWorkbook
         for (var c = 0; c < widths.Count; c++) ws.Column(c + 1).Width = c < fixedHeaders.Length ? widths.Width(c) : 16;
         ws.SheetView.FreezeRows(1);
         ws.SheetView.FreezeColumns(2);
+        // Printed (or converted to PDF): landscape, one page wide, the header row on every page.
+        ws.PageSetup.PageOrientation = XLPageOrientation.Landscape;
+        ws.PageSetup.FitToPages(1, 0);
+        ws.PageSetup.SetRowsToRepeatAtTop(1, 1);
         ws.Range(1, 1, Math.Max(1, row - 1), widths.Count).SetAutoFilter();
     }
 

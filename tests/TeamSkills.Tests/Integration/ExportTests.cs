@@ -58,6 +58,8 @@ public sealed class ExportTests : IAsyncLifetime
         var id = await TeamId("Platform");
         var api = await (await _api.GetAsync($"/api/teams/{id}/gaps?asOf=2026-06-01")).JsonOf();
         var response = await _api.GetAsync($"/api/teams/{id}/report.xlsx?asOf=2026-06-01");
+        await response.Content.LoadIntoBufferAsync();
+        File.WriteAllBytes(Path.Combine(TeamSkills.Tests.Browser.BrowserFixture.ArtifactsDirectory, "team-report.xlsx"), await response.Content.ReadAsByteArrayAsync());
         using var wb = await Workbook(response);
         var disposition = response.Content.Headers.ContentDisposition!;
         Assert.Equal("attachment", disposition.DispositionType);
