@@ -12,7 +12,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 # Debian packages the suites and benchmarks use. Only missing ones are installed, and only as root.
 # chromium: the browser suite (Playwright drives /usr/bin/chromium; no browser is ever downloaded).
 # python3-aiosmtpd: the SMTP tests' real server (tests/smtp/capture.py; each test class starts its own).
-PACKAGES=(sqlite3 chromium fonts-dejavu-core python3-aiosmtpd)
+# poppler-utils: pdftoppm turns exported PDF pages into PNG artifacts.
+PACKAGES=(sqlite3 chromium fonts-dejavu-core python3-aiosmtpd poppler-utils)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -27,6 +27,14 @@ internal static class Benchmark
 
     public static async Task<int> Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "--exports-measure")
+            return await ExportBenchmark.MeasureAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture),
+                int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture));
+        if (args.Length > 0 && args[0] == "--exports")
+        {
+            var i = Array.IndexOf(args, "--engineers");
+            return await ExportBenchmark.RunAsync(i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : 100_000);
+        }
         if (args.Length > 0 && args[0] == "--live")
         {
             int Arg(string name, int fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length

@@ -109,34 +109,38 @@ public sealed class GapQueries(TeamSkillsDbContext db, GapIndex index, OrgClock 
 
         var tally = new TeamTally();
         var engineers = new List<EngineerGaps>();
-        foreach (var e in s.TeamEngineers(teamId))
-        {
-            tally.AddEngineer(e.RoleIndex >= 0);
-            var certs = new List<CertificationStatus>();
-            CertRef? next = null;
-            if (e.RoleIndex >= 0)
-            {
-                var role = s.Roles[e.RoleIndex];
-                var statuses = new Dictionary<string, CertStatus>(StringComparer.Ordinal);
-                foreach (var ci in role.Recommended)
-                {
-                    var best = s.Best(e, ci, asOf);
-                    var rule = s.Certs[ci].Rule;
-                    var status = GapEngine.Classify(best?.ExpiresOn, asOf, rule.RenewalWindowDays);
-                    tally.AddStatus(status);
-                    statuses[rule.Id] = status;
-                    certs.Add(new CertificationStatus(rule.Id, rule.Name, status, best?.EarnedOn, best?.ExpiresOn));
-                }
-                var step = GapEngine.NextStep(role.Recommended.Select(ci => s.Certs[ci].Rule.Id),
-                    id => IsHeld(s, e, id, asOf, statuses), s.Rules);
-                next = step is null ? null : new CertRef(step.Id, step.Name);
-            }
-            var roleName = e.RoleIndex >= 0 ? s.Roles[e.RoleIndex].Name : null;
-            var roleId = e.RoleIndex >= 0 ? s.Roles[e.RoleIndex].Id : null;
-            engineers.Add(new EngineerGaps(e.EmployeeId, e.Name, e.Email, e.Title, roleName, roleId, certs, next));
-        }
+        foreach (var e in s.TeamEngineers(teamId)) engineers.Add(EngineerOf(s, e, asOf, tally));
         return new TeamGaps(team.Id, team.Name, team.ManagerEmail, asOf, tally.EngineerCount, tally.RecommendedCount, tally.HeldCount,
             tally.GapCount, tally.ExpiringSoonCount, tally.ExpiredCount, tally.UnmappedCount, tally.CoveragePercent, engineers);
+    }
+
+    /// <summary>One engineer's heat-map row and next step on <paramref name="asOf"/>, added to <paramref name="tally"/>
+    /// (the API and the exports share it, so their numbers cannot differ).</summary>
+    public static EngineerGaps EngineerOf(GapSnapshot s, EngineerRow e, DateOnly asOf, TeamTally tally)
+    {
+        tally.AddEngineer(e.RoleIndex >= 0);
+        var certs = new List<CertificationStatus>();
+        CertRef? next = null;
+        if (e.RoleIndex >= 0)
+        {
+            var role = s.Roles[e.RoleIndex];
+            var statuses = new Dictionary<string, CertStatus>(StringComparer.Ordinal);
+            foreach (var ci in role.Recommended)
+            {
+                var best = s.Best(e, ci, asOf);
+                var rule = s.Certs[ci].Rule;
+                var status = GapEngine.Classify(best?.ExpiresOn, asOf, rule.RenewalWindowDays);
+                tally.AddStatus(status);
+                statuses[rule.Id] = status;
+                certs.Add(new CertificationStatus(rule.Id, rule.Name, status, best?.EarnedOn, best?.ExpiresOn));
+            }
+            var step = GapEngine.NextStep(role.Recommended.Select(ci => s.Certs[ci].Rule.Id),
+                id => IsHeld(s, e, id, asOf, statuses), s.Rules);
+            next = step is null ? null : new CertRef(step.Id, step.Name);
+        }
+        var roleName = e.RoleIndex >= 0 ? s.Roles[e.RoleIndex].Name : null;
+        var roleId = e.RoleIndex >= 0 ? s.Roles[e.RoleIndex].Id : null;
+        return new EngineerGaps(e.EmployeeId, e.Name, e.Email, e.Title, roleName, roleId, certs, next);
     }
 
     private static bool IsHeld(GapSnapshot s, EngineerRow e, string certId, DateOnly asOf, Dictionary<string, CertStatus> known)

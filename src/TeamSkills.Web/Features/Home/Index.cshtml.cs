@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using TeamSkills.Web.Features.Access;
 using TeamSkills.Web.Features.Gaps;
@@ -7,7 +8,7 @@ namespace TeamSkills.Web.Features.Home;
 
 /// <summary>The overview: the teams in the caller's scope on any date, with tiles, the expiry forecast and live rows.</summary>
 [Authorize(Policy = AccessSetup.PagePolicy)]
-public sealed class IndexModel(GapQueries queries, ScopeService scopes) : PageModel
+public sealed class IndexModel(GapQueries queries, ScopeService scopes, Exports.ExportReports reports) : PageModel
 {
     public IReadOnlyList<TeamSummary> Teams { get; private set; } = [];
     public ExpiryForecast Forecast { get; private set; } = null!;
@@ -16,6 +17,7 @@ public sealed class IndexModel(GapQueries queries, ScopeService scopes) : PageMo
     public DateOnly Today => queries.Today;
     public bool IsToday => AsOf == Today;
     public double Coverage { get; private set; }
+    public bool CanExportOrg => User.IsInRole(AppRoles.Admin) || User.IsInRole(AppRoles.LearningAdmin);
 
     public async Task OnGetAsync(string? asOf, CancellationToken ct)
     {
@@ -25,5 +27,20 @@ public sealed class IndexModel(GapQueries queries, ScopeService scopes) : PageMo
         Forecast = await queries.ForecastAsync(scope, AsOf, ct);
         Trend = await queries.TrendAsync(scope, AsOf, 90, ct);
         Coverage = Core.Gaps.TeamTally.CoverageOf(Teams.Sum(t => t.HeldCount), Teams.Sum(t => t.RecommendedCount));
+    }
+
+    /// <summary>Org exports for L&amp;D and Admin signed in on the pages: the same code and role rule as the API.</summary>
+    public async Task<IActionResult> OnGetOrgXlsxAsync(string? asOf, CancellationToken ct)
+    {
+        if (!CanExportOrg) return Forbid();
+        var report = await reports.OrgAsync(await scopes.ForAsync(User, ct), Gaps.AsOf.Parse(asOf, queries.Today) ?? queries.Today, ct);
+        return new Exports.ExportActionResult(Exports.ExportFiles.OrgXlsx(report, Exports.ExportEndpoints.Folder(HttpContext.RequestServices)));
+    }
+
+    public async Task<IActionResult> OnGetOrgPdfAsync(string? asOf, CancellationToken ct)
+    {
+        if (!CanExportOrg) return Forbid();
+        var report = await reports.OrgAsync(await scopes.ForAsync(User, ct), Gaps.AsOf.Parse(asOf, queries.Today) ?? queries.Today, ct);
+        return new Exports.ExportActionResult(Exports.ExportFiles.OrgPdf(report));
     }
 }

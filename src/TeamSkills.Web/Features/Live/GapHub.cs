@@ -24,6 +24,7 @@ public sealed class GapHub(LiveConnections connections, GapQueries queries, Scop
 {
     public const string SummaryMessage = "gapSummaryUpdated";
     public const string ImportProgressMessage = "importProgress";
+    public const string ExportProgressMessage = "exportProgress";
 
     public override async Task OnConnectedAsync()
     {

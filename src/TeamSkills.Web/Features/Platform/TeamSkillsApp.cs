@@ -2,6 +2,7 @@ using TeamSkills.Web.Features.Access;
 using TeamSkills.Web.Features.Audit;
 using TeamSkills.Web.Features.Catalog;
 using TeamSkills.Web.Features.Completions;
+using TeamSkills.Web.Features.Exports;
 using TeamSkills.Web.Features.Gaps;
 using TeamSkills.Web.Features.Home;
 using TeamSkills.Web.Features.Imports;
@@ -29,6 +30,7 @@ public static class TeamSkillsApp
         builder.AddLive();
         builder.AddJobs();
         builder.AddDigests();
+        builder.AddExports();
         builder.AddPages();
         return builder;
     }
@@ -48,6 +50,7 @@ public static class TeamSkillsApp
         api.MapCompletions();
         api.MapCatalog();
         api.MapGaps();
+        api.MapExports();
         api.MapAudit();
         api.MapUsers();
         app.MapJobs(api);

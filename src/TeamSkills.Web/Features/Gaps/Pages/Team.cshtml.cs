@@ -8,7 +8,7 @@ namespace TeamSkills.Web.Features.Gaps.Pages;
 
 /// <summary>A team's heat map: engineers × the certifications recommended to anyone in the team, scoped like the API.</summary>
 [Authorize(Policy = AccessSetup.PagePolicy)]
-public sealed class TeamModel(GapQueries queries, ScopeService scopes) : PageModel
+public sealed class TeamModel(GapQueries queries, ScopeService scopes, Exports.ExportReports reports) : PageModel
 {
     public TeamGaps Gaps { get; private set; } = null!;
     public ExpiryForecast Forecast { get; private set; } = null!;
@@ -49,6 +49,15 @@ public sealed class TeamModel(GapQueries queries, ScopeService scopes) : PageMod
             }),
         }));
     }
+
+    /// <summary>The team workbook for a signed-in browser (the API is key-only): same scope check, same export code.</summary>
+    public async Task<IActionResult> OnGetXlsxAsync(int id, string? asOf, CancellationToken ct) =>
+        await reports.TeamAsync(await scopes.ForAsync(User, ct), id, AsOf.Parse(asOf, queries.Today) ?? queries.Today, ct) is { } r
+            ? new Exports.ExportActionResult(Exports.ExportFiles.TeamXlsx(r)) : NotFound();
+
+    public async Task<IActionResult> OnGetPdfAsync(int id, string? asOf, CancellationToken ct) =>
+        await reports.TeamAsync(await scopes.ForAsync(User, ct), id, AsOf.Parse(asOf, queries.Today) ?? queries.Today, ct) is { } r
+            ? new Exports.ExportActionResult(Exports.ExportFiles.TeamPdf(r)) : NotFound();
 
     public string Symbol(CertStatus status) => status switch
     {

@@ -1,0 +1,78 @@
+using SkiaSharp;
+
+namespace TeamSkills.Reports.Pdf;
+
+/// <summary>ScottPlot charts drawn straight onto the PDF page's canvas: vector shapes and real (extractable) text.</summary>
+public static class Charts
+{
+    private static readonly object Gate = new(); // ScottPlot's font cache is process-wide
+
+    public static void CoverageByCertification(SKCanvas canvas, SKRect rect, IReadOnlyList<CertCoverage> coverage, string title)
+    {
+        var plot = NewPlot(title);
+        var items = coverage.Where(c => c.Recommended > 0).ToList();
+        var bars = items.Select((c, i) => new ScottPlot.Bar
+        {
+            Position = items.Count - i, Value = c.CoveragePercent,
+            FillColor = ScottPlot.Color.FromHex(c.CoveragePercent >= 80 ? "#2E7D32" : c.CoveragePercent >= 50 ? "#F9A825" : "#C62828"),
+            Label = $"{c.CoveragePercent:0.0}% ({c.Held}/{c.Recommended})", Orientation = ScottPlot.Orientation.Horizontal,
+        }).ToList();
+        var barPlot = plot.Add.Bars(bars);
+        barPlot.ValueLabelStyle.FontName = ReportFonts.Family;
+        barPlot.ValueLabelStyle.FontSize = 9;
+        plot.Axes.Left.SetTicks(items.Select((_, i) => (double)(items.Count - i)).ToArray(), items.Select(c => c.Name).ToArray());
+        plot.Axes.SetLimitsX(0, 125);
+        plot.Axes.SetLimitsY(0.3, items.Count + 0.7);
+        plot.XLabel("coverage % (held / recommended)");
+        Render(plot, canvas, rect);
+    }
+
+    public static void Forecast(SKCanvas canvas, SKRect rect, IReadOnlyList<ReportMonth> months, string title)
+    {
+        var plot = NewPlot(title);
+        var peak = months.Count == 0 ? 0 : months.Max(m => m.Count);
+        var bars = months.Select((m, i) => new ScottPlot.Bar
+        {
+            Position = i, Value = m.Count, Label = m.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            FillColor = ScottPlot.Color.FromHex(m.Count == peak && peak > 0 ? "#C62828" : "#4F6D8F"),
+        }).ToList();
+        var barPlot = plot.Add.Bars(bars);
+        barPlot.ValueLabelStyle.FontName = ReportFonts.Family;
+        barPlot.ValueLabelStyle.FontSize = 9;
+        plot.Axes.Bottom.SetTicks(months.Select((_, i) => (double)i).ToArray(),
+            months.Select(m => m.Month.ToString("MMM yy", System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+        plot.Axes.SetLimitsY(0, Math.Max(1, peak) * 1.2);
+        plot.YLabel("certifications expiring");
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        Render(plot, canvas, rect);
+    }
+
+    private static ScottPlot.Plot NewPlot(string title)
+    {
+        ReportFonts.EnsureScottPlot();
+        var plot = new ScottPlot.Plot();
+        plot.Font.Set(ReportFonts.Family);
+        plot.Title(title, size: 12);
+        plot.Axes.Title.Label.FontName = ReportFonts.Family;
+        plot.Axes.Title.Label.Bold = true;
+        plot.Grid.MajorLineColor = ScottPlot.Color.FromHex("#E0E0E0");
+        foreach (var axis in plot.Axes.GetAxes())
+        {
+            axis.TickLabelStyle.FontSize = 9;
+            axis.Label.FontSize = 10;
+        }
+        return plot;
+    }
+
+    private static void Render(ScottPlot.Plot plot, SKCanvas canvas, SKRect rect)
+    {
+        lock (Gate)
+        {
+            canvas.Save();
+            canvas.Translate(rect.Left, rect.Top);
+            canvas.ClipRect(new SKRect(0, 0, rect.Width, rect.Height));
+            plot.Render(canvas, (int)rect.Width, (int)rect.Height);
+            canvas.Restore();
+        }
+    }
+}

@@ -1,0 +1,108 @@
+using System.Globalization;
+using SkiaSharp;
+
+namespace TeamSkills.Reports.Pdf;
+
+/// <summary>The team report and the org report for L&amp;D.</summary>
+public static class ReportPdfs
+{
+    public static readonly IReadOnlyDictionary<ReportStatus, SKColor> Fills = new Dictionary<ReportStatus, SKColor>
+    {
+        [ReportStatus.Valid] = SKColor.Parse("#C6EFCE"),
+        [ReportStatus.Expiring] = SKColor.Parse("#FFEB9C"),
+        [ReportStatus.Expired] = SKColor.Parse("#FFC7CE"),
+        [ReportStatus.Missing] = SKColor.Parse("#E7E6E6"),
+    };
+
+    private static readonly SKColor Good = SKColor.Parse("#2E7D32"), Warn = SKColor.Parse("#F9A825"), Bad = SKColor.Parse("#C62828"),
+        Neutral = SKColor.Parse("#4F6D8F");
+
+    private static string N(int n) => n.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string Pct(double p) => p.ToString("0.0", CultureInfo.InvariantCulture) + "%";
+
+    private static IReadOnlyList<KpiTile> Tiles(ReportTotals t) =>
+    [
+        new(Pct(t.CoveragePercent), "coverage", Neutral), new(N(t.Gaps), "gaps", Bad), new(N(t.ExpiringSoon), "expiring soon", Warn),
+        new(N(t.Expired), "expired", Bad), new(N(t.Engineers), "engineers", Good),
+    ];
+
+    /// <summary>The tiles' numbers as one sentence: what a screen reader or a text extractor reads in order.</summary>
+    private static string Sentence(ReportTotals t) =>
+        $"{N(t.Held)} of {N(t.Recommended)} recommended certifications held ({Pct(t.CoveragePercent)} coverage); {N(t.Gaps)} gaps " +
+        $"(missing or expired), {N(t.ExpiringSoon)} expiring soon, {N(t.Expired)} expired; {N(t.Engineers)} engineers, " +
+        $"{N(t.Unmapped)} with a title that maps to no role.";
+
+    private static string Line(ReportHeader h) =>
+        $"As of {h.AsOf:yyyy-MM-dd}. Exported by {h.ExportedBy} ({h.Scope}) at {h.GeneratedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC.";
+
+    public static void Team(TeamReport r, Stream output)
+    {
+        using var pdf = new PdfLayout($"Team report: {r.TeamName}", $"as of {r.Header.AsOf:yyyy-MM-dd}");
+        pdf.Heading(r.TeamName, 20);
+        pdf.Paragraph(Line(r.Header) + (r.ManagerEmail is null ? "" : $" Manager: {r.ManagerEmail}."), 9, PdfLayout.Muted);
+        pdf.Tiles(Tiles(r.Totals));
+        pdf.Paragraph(Sentence(r.Totals), 9);
+        var chartHeight = pdf.Height - pdf.Y - PdfLayout.Margin - PdfLayout.FooterSpace - 8;
+        pdf.Drawing(Math.Max(200, chartHeight), (canvas, rect) =>
+        {
+            var half = (rect.Width - 12) / 2;
+            Charts.CoverageByCertification(canvas, new SKRect(rect.Left, rect.Top, rect.Left + half, rect.Bottom), r.Coverage, "Coverage by certification");
+            Charts.Forecast(canvas, new SKRect(rect.Left + half + 12, rect.Top, rect.Right, rect.Bottom), r.Forecast, "Expiry forecast, next 12 months");
+        });
+
+        pdf.NewPage();
+        pdf.Heading("Heat map");
+        pdf.Paragraph("Each cell says its status in words: valid, expiring (inside the renewal window), expired, missing; n/a where the role does not recommend the certification.", 8.5f, PdfLayout.Muted);
+        var columns = new List<PdfColumn> { new("Engineer", 2.2f), new("Role", 1.6f) };
+        columns.AddRange(r.Columns.Select(c => new PdfColumn(c.Name, 1.1f)));
+        pdf.Table(columns, r.Engineers.Select(e =>
+        {
+            var row = new List<PdfCell> { $"{e.Name} ({e.EmployeeId})", e.Role ?? "title not mapped" };
+            foreach (var c in r.Columns)
+            {
+                var cell = e.Cells.FirstOrDefault(x => x.CertId == c.Id);
+                row.Add(cell is null ? new PdfCell("n/a") : new PdfCell(ReportText.Status(cell.Status), Fills[cell.Status]));
+            }
+            return (IReadOnlyList<PdfCell>)row;
+        }), size: 7.5f, headerSize: 7f);
+
+        pdf.Heading("Next step per engineer");
+        pdf.Table([new("Engineer", 2), new("Employee ID", 1), new("Title", 2), new("Next step", 3)],
+            r.Engineers.Select(e => (IReadOnlyList<PdfCell>)[e.Name, e.EmployeeId, e.Title, ReportText.Next(e)]));
+        pdf.Save(output, r.Header.GeneratedAt);
+    }
+
+    public static void Org(OrgReport r, Stream output, int topGaps = 10)
+    {
+        using var pdf = new PdfLayout("Organisation report", $"as of {r.Header.AsOf:yyyy-MM-dd}");
+        pdf.Heading("Certification coverage: organisation", 20);
+        pdf.Paragraph(Line(r.Header) + $" {N(r.Teams.Count)} teams.", 9, PdfLayout.Muted);
+        pdf.Tiles(Tiles(r.Totals));
+        pdf.Paragraph(Sentence(r.Totals), 9);
+        var chartHeight = pdf.Height - pdf.Y - PdfLayout.Margin - PdfLayout.FooterSpace - 8;
+        pdf.Drawing(Math.Max(200, chartHeight), (canvas, rect) =>
+        {
+            var half = (rect.Width - 12) / 2;
+            Charts.CoverageByCertification(canvas, new SKRect(rect.Left, rect.Top, rect.Left + half, rect.Bottom), r.Coverage, "Coverage by certification");
+            Charts.Forecast(canvas, new SKRect(rect.Left + half + 12, rect.Top, rect.Right, rect.Bottom), r.Forecast, "Expiry forecast, next 12 months");
+        });
+
+        pdf.NewPage();
+        pdf.Heading("Top gaps");
+        pdf.Paragraph("Certifications with the most gaps (missing or expired where recommended).", 8.5f, PdfLayout.Muted);
+        pdf.Table([new("Certification", 3), new("Recommended", 1, true), new("Held", 1, true), new("Missing", 1, true),
+                new("Expired", 1, true), new("Gaps", 1, true), new("Coverage", 1, true)],
+            r.Coverage.Where(c => c.Gaps > 0).OrderByDescending(c => c.Gaps).ThenBy(c => c.Name, StringComparer.Ordinal).Take(topGaps)
+                .Select(c => (IReadOnlyList<PdfCell>)[c.Name, N(c.Recommended), N(c.Held), N(c.Missing), N(c.Expired), N(c.Gaps), Pct(c.CoveragePercent)]));
+
+        pdf.Heading("Teams");
+        pdf.Table([new("Team", 3), new("Manager", 3), new("Engineers", 1, true), new("Recommended", 1, true), new("Held", 1, true),
+                new("Gaps", 1, true), new("Expiring", 1, true), new("Expired", 1, true), new("Coverage", 1, true)],
+            r.Teams.Select(t => (IReadOnlyList<PdfCell>)[t.Name, t.ManagerEmail ?? "", N(t.Totals.Engineers), N(t.Totals.Recommended),
+                N(t.Totals.Held), N(t.Totals.Gaps), N(t.Totals.ExpiringSoon), N(t.Totals.Expired),
+                new PdfCell(Pct(t.Totals.CoveragePercent), t.Totals.CoveragePercent >= 80 ? Fills[ReportStatus.Valid]
+                    : t.Totals.CoveragePercent >= 50 ? Fills[ReportStatus.Expiring] : Fills[ReportStatus.Expired])]));
+        pdf.Save(output, r.Header.GeneratedAt);
+    }
+}

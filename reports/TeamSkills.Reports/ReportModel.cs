@@ -1,0 +1,66 @@
+namespace TeamSkills.Reports;
+
+// Plain input records: the web project builds them from its gap queries, so this library needs nothing of the host.
+
+public enum ReportStatus { Valid, Expiring, Expired, Missing }
+
+/// <summary>Who exported what, when: printed on every report's summary.</summary>
+public sealed record ReportHeader(string Title, DateOnly AsOf, string ExportedBy, string Scope, DateTimeOffset GeneratedAt);
+
+public sealed record ReportTotals(
+    int Engineers, int Recommended, int Held, int Gaps, int ExpiringSoon, int Expired, int Unmapped, double CoveragePercent);
+
+public sealed record ReportCert(string Id, string Name, string Level, int ValidityMonths, int RenewalWindowDays, string? Prerequisite);
+
+public sealed record ReportCell(string CertId, string CertName, ReportStatus Status, DateOnly? EarnedOn, DateOnly? ExpiresOn);
+
+public sealed record ReportEngineer(
+    string EmployeeId, string Name, string Email, string Title, string? Role, IReadOnlyList<ReportCell> Cells, string? NextStep);
+
+public sealed record ReportMonth(DateOnly Month, int Count);
+
+/// <summary>One certification across a population: the coverage chart and the "top gaps" list.</summary>
+public sealed record CertCoverage(string CertId, string Name, int Recommended, int Held, int Expiring, int Expired, int Missing)
+{
+    public int Gaps => Expired + Missing;
+    public double CoveragePercent => Recommended == 0 ? 0 : Math.Round(100.0 * Held / Recommended, 1, MidpointRounding.AwayFromZero);
+}
+
+public sealed record TeamReport(
+    ReportHeader Header, int TeamId, string TeamName, string? ManagerEmail, ReportTotals Totals,
+    IReadOnlyList<ReportCert> Columns, IReadOnlyList<ReportEngineer> Engineers, IReadOnlyList<ReportMonth> Forecast,
+    IReadOnlyList<CertCoverage> Coverage, IReadOnlyList<ReportCert> Catalog);
+
+public sealed record TeamRow(int Id, string Name, string? ManagerEmail, ReportTotals Totals);
+
+public sealed record OrgEngineer(string Team, ReportEngineer Engineer);
+
+/// <summary>
+/// The org report. <see cref="Engineers"/> is enumerated once, row by row, while the workbook is written: at 100,000
+/// engineers nothing holds them all as report rows.
+/// </summary>
+public sealed record OrgReport(
+    ReportHeader Header, ReportTotals Totals, IReadOnlyList<TeamRow> Teams, IReadOnlyList<ReportMonth> Forecast,
+    IReadOnlyList<CertCoverage> Coverage, IReadOnlyList<ReportCert> Catalog, int EngineerCount, IEnumerable<OrgEngineer> Engineers);
+
+public static class ReportText
+{
+    public static string Status(ReportStatus s) => s switch
+    {
+        ReportStatus.Valid => "valid",
+        ReportStatus.Expiring => "expiring",
+        ReportStatus.Expired => "expired",
+        _ => "missing",
+    };
+
+    public static string Date(DateOnly? d) => d is { } x ? x.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : "";
+
+    public static string Next(ReportEngineer e) => e.Role is null ? "title not mapped" : e.NextStep ?? "all held";
+
+    /// <summary>Held certifications expiring after <paramref name="asOf"/> and within <paramref name="days"/> days.</summary>
+    public static IEnumerable<(ReportEngineer Engineer, ReportCell Cell)> ExpiringWithin(IEnumerable<ReportEngineer> engineers, DateOnly asOf, int days) =>
+        engineers.SelectMany(e => e.Cells.Select(c => (e, c)))
+            .Where(x => x.c.Status is ReportStatus.Valid or ReportStatus.Expiring && x.c.ExpiresOn is { } exp
+                && exp > asOf && exp <= asOf.AddDays(days))
+            .OrderBy(x => x.c.ExpiresOn).ThenBy(x => x.e.Name, StringComparer.Ordinal);
+}

@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Globalization;
+using DocumentFormat.OpenXml;
+using DocumentFormat.OpenXml.Packaging;
+using DocumentFormat.OpenXml.Spreadsheet;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using TeamSkills.Reports;
+using TeamSkills.Reports.Excel;
+using TeamSkills.Reports.Pdf;
+using TeamSkills.Web.Features.Access;
+using TeamSkills.Web.Features.Exports;
+using TeamSkills.Web.Features.Imports;
+
+namespace TeamSkills.Benchmarks;
+
+/// <summary>
+/// tests/bench.sh --exports [--engineers N]: imports a generated org, then in a fresh process (so the import's memory
+/// peak is not counted) loads the gap index, times the streamed org workbook to a file with its peak RSS, a bare
+/// OpenXmlWriter loop writing the same cells, and the team PDF of a 500-engineer team.
+/// </summary>
+internal static class ExportBenchmark
+{
+    public static async Task<int> RunAsync(int engineers)
+    {
+        var tmp = Directory.CreateTempSubdirectory("teamskills-exports-bench-").FullName;
+        try
+        {
+            var today = DateOnly.FromDateTime(DateTime.UtcNow);
+            var data = DataGenerator.Write(tmp, engineers, 4, today);
+            await using (var app = await BenchHost.BuildAsync(Path.Combine(tmp, "app")))
+            {
+                await ImportAsync<RosterImport>(app, data.RosterPath, "full", (h, r, ct) => h.ExecuteAsync(r, ct));
+                await ImportAsync<CompletionImport>(app, data.CompletionsPath, "partial", (h, r, ct) => h.ExecuteAsync(r, ct));
+            }
+            var child = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, ["--exports-measure", Path.Combine(tmp, "app"),
+                data.Engineers.ToString(CultureInfo.InvariantCulture), data.Teams.ToString(CultureInfo.InvariantCulture), data.Completions.ToString(CultureInfo.InvariantCulture)]))!;
+            await child.WaitForExitAsync();
+            return child.ExitCode;
+        }
+        finally
+        {
+            try { Directory.Delete(tmp, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private static async Task ImportAsync<THandler>(WebApplication app, string path, string mode,
+        Func<THandler, ImportRequest, CancellationToken, Task<ImportOutcomeResult>> execute) where THandler : notnull
+    {
+        var request = new ImportRequest(await File.ReadAllBytesAsync(path), Path.GetFileName(path), "text/csv", mode, false, "bench");
+        await using var scope = app.Services.CreateAsyncScope();
+        var outcome = await execute(scope.ServiceProvider.GetRequiredService<THandler>(), request, CancellationToken.None);
+        if (outcome.StatusCode != 200) throw new InvalidOperationException($"{path}: {outcome.StatusCode} {outcome.Response.Message}");
+    }
+
+    public static async Task<int> MeasureAsync(string dataDirectory, int engineers, int teams, int completions)
+    {
+        const double TimeTarget = 15, PdfTarget = 2;
+        const long RssTarget = 300_000_000;
+        await using var app = await BenchHost.BuildAsync(dataDirectory);
+        await using var scope = app.Services.CreateAsyncScope();
+        var reports = scope.ServiceProvider.GetRequiredService<ExportReports>();
+        var caller = CallerScope.From(AccessSetup.BootstrapPrincipal());
+        var asOf = reports.Today;
+
+        // Warm-up on a small org report (JIT, fonts), then the measured run.
+        var warm = Stopwatch.StartNew();
+        var report = await reports.OrgAsync(caller, asOf, CancellationToken.None); // loads the gap index
+        var loadMs = warm.Elapsed.TotalMilliseconds;
+        OrgWorkbook.Write(report with { Engineers = report.Engineers.Take(2_000) }, Stream.Null);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        var rssBefore = Memory.CurrentRss();
+        var peakBefore = Memory.PeakRss();
+
+        var file = Path.Combine(dataDirectory, "org.xlsx");
+        report = await reports.OrgAsync(caller, asOf, CancellationToken.None);
+        var sw = Stopwatch.StartNew();
+        using (var fs = new FileStream(file, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16))
+            OrgWorkbook.Write(report, fs);
+        sw.Stop();
+        var exportTime = sw.Elapsed;
+        var peakAfter = Memory.PeakRss();
+        var size = new FileInfo(file).Length;
+
+        // Baseline: the same engineer cells (materialised first, not timed) through a bare OpenXmlWriter loop.
+        var rows = report.Engineers.Select(e => OrgWorkbook.EngineerRow(e, report.Catalog)).ToList();
+        var teamRows = report.Teams.Select(OrgWorkbook.TeamRow).ToList();
+        var baselineFile = Path.Combine(dataDirectory, "baseline.xlsx");
+        sw.Restart();
+        using (var fs = new FileStream(baselineFile, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16))
+            BareWrite(fs, [teamRows, rows]);
+        sw.Stop();
+        var baselineTime = sw.Elapsed;
+        var cells = rows.Sum(r => r.Count(v => v is not null)) + teamRows.Sum(r => r.Length);
+        rows = null;
+
+        // Team PDF of 500 engineers: the first 500 of the org (with their statuses), as one team.
+        var five = report.Engineers.Take(500).Select(e => e.Engineer).ToList();
+        var team = new TeamReport(report.Header, 1, "Bench team", "boss@example.com", report.Totals,
+            report.Catalog.Where(c => five.Any(e => e.Cells.Any(x => x.CertId == c.Id))).ToList(), five, report.Forecast, report.Coverage, report.Catalog);
+        ReportPdfs.Team(team with { Engineers = five.Take(20).ToList() }, Stream.Null); // warm-up
+        sw.Restart();
+        var pdf = new MemoryStream();
+        ReportPdfs.Team(team, pdf);
+        sw.Stop();
+        var pdfTime = sw.Elapsed;
+        var pages = PdfPages(pdf.ToArray());
+
+        Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {TotalGb():0.0} GB RAM, {Os()}, .NET {Environment.Version} (workstation GC), {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
+        Console.WriteLine($"{engineers:N0} engineers, {teams:N0} teams, {completions:N0} completions; gap index loaded in {loadMs:N0} ms (not counted).");
+        Console.WriteLine();
+        Console.WriteLine("| Measure | TeamSkills | Baseline | Ratio | Target | Result |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        Console.WriteLine($"| Org workbook to a file, {engineers:N0} engineers ({cells:N0} cells in Teams + Engineers; {size / 1e6:N1} MB) | {exportTime.TotalSeconds:N2} s | bare OpenXmlWriter loop, same cells: {baselineTime.TotalSeconds:N2} s | {exportTime / baselineTime:N1}x | ≤ {TimeTarget} s | {(exportTime.TotalSeconds <= TimeTarget ? "PASS" : "FAIL")} |");
+        Console.WriteLine($"| Peak RSS of the process during the export (VmHWM; fresh process, gap index loaded) | {Memory.Mb(peakAfter)} | before the export: RSS {Memory.Mb(rssBefore)}, peak {Memory.Mb(peakBefore)} | | ≤ 300 MB | {(peakAfter <= RssTarget ? "PASS" : "FAIL")} |");
+        Console.WriteLine($"| Team PDF, 500 engineers ({pages} pages, {pdf.Length / 1e3:N0} kB) | {pdfTime.TotalMilliseconds:N0} ms | | | ≤ {PdfTarget} s | {(pdfTime.TotalSeconds <= PdfTarget ? "PASS" : "FAIL")} |");
+        return 0;
+    }
+
+    private static void BareWrite(Stream output, List<object?[]>[] sheets)
+    {
+        using var doc = SpreadsheetDocument.Create(output, SpreadsheetDocumentType.Workbook);
+        var wbPart = doc.AddWorkbookPart();
+        var list = new Sheets();
+        for (var s = 0; s < sheets.Length; s++)
+        {
+            var part = wbPart.AddNewPart<WorksheetPart>();
+            using (var w = OpenXmlWriter.Create(part))
+            {
+                w.WriteStartElement(new Worksheet());
+                w.WriteStartElement(new SheetData());
+                var r = 0;
+                foreach (var values in sheets[s])
+                {
+                    r++;
+                    w.WriteStartElement(new Row { RowIndex = (uint)r });
+                    for (var c = 0; c < values.Length; c++)
+                    {
+                        var v = values[c];
+                        if (v is null) continue;
+                        var reference = StreamingWorkbook.Letters(c) + r.ToString(CultureInfo.InvariantCulture);
+                        if (v is int or double)
+                            w.WriteElement(new Cell { CellReference = reference, CellValue = new CellValue(Convert.ToString(v, CultureInfo.InvariantCulture)!) });
+                        else
+                            w.WriteElement(new Cell(new InlineString(new Text(v is StreamingWorkbook.Styled st ? st.Text : v.ToString()!)))
+                                { CellReference = reference, DataType = CellValues.InlineString });
+                    }
+                    w.WriteEndElement();
+                }
+                w.WriteEndElement();
+                w.WriteEndElement();
+            }
+            list.Append(new Sheet { Name = $"S{s + 1}", SheetId = (uint)s + 1, Id = wbPart.GetIdOfPart(part) });
+        }
+        wbPart.Workbook = new Workbook(list);
+    }
+
+    /// <summary>"/Type /Page" objects (not /Pages): the page count, without a PDF reader in the benchmark.</summary>
+    private static int PdfPages(byte[] pdf) =>
+        System.Text.RegularExpressions.Regex.Matches(System.Text.Encoding.Latin1.GetString(pdf), @"/Type\s*/Page(?!s)").Count;
+
+    private static double TotalGb() =>
+        long.Parse(File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:", StringComparison.Ordinal))["MemTotal:".Length..].Trim().Split(' ')[0]) * 1024 / 1e9;
+
+    private static string Os() =>
+        File.ReadLines("/etc/os-release").FirstOrDefault(l => l.StartsWith("PRETTY_NAME=", StringComparison.Ordinal))?["PRETTY_NAME=".Length..].Trim('"') ?? "Linux";
+}

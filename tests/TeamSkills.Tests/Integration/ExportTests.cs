@@ -1,0 +1,299 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ClosedXML.Excel;
+using UglyToad.PdfPig;
+
+namespace TeamSkills.Tests.Integration;
+
+/// <summary>Every export read back (ClosedXML, PdfPig) and compared with the API's numbers; access rules; file names.</summary>
+public sealed class ExportTests : IAsyncLifetime
+{
+    public const string Payload = "=HYPERLINK(\"http://x\",\"y\")";
+    public const string OddTeam = "../We/st \"Ops\"";
+    private readonly AppFactory _app = new();
+    private HttpClient _api = null!;
+
+    public async Task InitializeAsync()
+    {
+        _api = _app.Api();
+        var roster = Data.Roster(
+            "E6,\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",x@example.com,Platform,mia@example.com,Platform Engineer",
+            $"E9,Pat Path,pat@example.com,\"../We/st \"\"Ops\"\"\",pat.boss@example.com,Platform Engineer");
+        Assert.Equal(HttpStatusCode.OK, (await _api.UploadCsv("/api/imports/roster", roster)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _api.UploadCsv("/api/imports/completions", Data.Completions(), "completions.csv")).StatusCode);
+    }
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    private async Task<int> TeamId(string name) =>
+        (await (await _api.GetAsync("/api/teams")).JsonOf()).EnumerateArray().Single(t => t.GetProperty("name").GetString() == name).GetProperty("id").GetInt32();
+
+    private async Task<HttpClient> As(string email, string role)
+    {
+        await _api.PostAsJsonAsync("/api/users", new { email, role });
+        var key = (await (await _api.PostAsync($"/api/users/{email}/api-keys", null)).JsonOf()).GetProperty("key").GetString()!;
+        var client = _app.CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", key);
+        return client;
+    }
+
+    private static async Task<XLWorkbook> Workbook(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", response.Content.Headers.ContentType?.MediaType);
+        return new XLWorkbook(new MemoryStream(await response.Content.ReadAsByteArrayAsync()));
+    }
+
+    private static Dictionary<string, IXLCell> SummaryOf(IXLWorksheet ws) =>
+        ws.RowsUsed().ToDictionary(r => r.Cell(1).GetString(), r => r.Cell(2));
+
+    private static string Status(JsonElement c) => c.GetProperty("status").GetString()!;
+
+    [Fact]
+    public async Task TeamXlsx_ReadBack_EqualsTheTeamGapsApi()
+    {
+        var id = await TeamId("Platform");
+        var api = await (await _api.GetAsync($"/api/teams/{id}/gaps?asOf=2026-06-01")).JsonOf();
+        var response = await _api.GetAsync($"/api/teams/{id}/report.xlsx?asOf=2026-06-01");
+        await response.Content.LoadIntoBufferAsync();
+        File.WriteAllBytes(Path.Combine(TeamSkills.Tests.Browser.BrowserFixture.ArtifactsDirectory, "team-report.xlsx"), await response.Content.ReadAsByteArrayAsync());
+        using var wb = await Workbook(response);
+        var disposition = response.Content.Headers.ContentDisposition!;
+        Assert.Equal("attachment", disposition.DispositionType);
+        Assert.Equal("teamskills-Platform-2026-06-01.xlsx", disposition.FileName?.Trim('"'));
+
+        Assert.Equal(["Summary", "Heat map", "Expiring", "Engineers", "Catalog"], wb.Worksheets.Select(w => w.Name));
+        var summary = SummaryOf(wb.Worksheet("Summary"));
+        Assert.Equal("Platform", summary["Team"].GetString());
+        Assert.Equal(new DateTime(2026, 6, 1), summary["As of"].GetDateTime());
+        Assert.Equal("bootstrap-admin", summary["Exported by"].GetString());
+        Assert.Equal("whole organisation", summary["Scope"].GetString());
+        foreach (var (label, field) in new[] { ("Engineers", "engineerCount"), ("Recommended", "recommendedCount"), ("Held", "heldCount"),
+                     ("Gaps", "gapCount"), ("Expiring soon", "expiringSoonCount"), ("Expired", "expiredCount"), ("Unmapped titles", "unmappedCount") })
+            Assert.Equal(api.GetProperty(field).GetInt32(), summary[label].GetValue<int>());
+        Assert.Equal(api.GetProperty("coveragePercent").GetDouble(), summary["Coverage %"].GetDouble());
+
+        var heat = wb.Worksheet("Heat map");
+        Assert.Equal(1, heat.SheetView.SplitRow);
+        Assert.True(heat.AutoFilter.IsEnabled);
+        Assert.True(heat.Column(2).Width > 10); // sized from the names, not the default
+        var headers = heat.Row(1).CellsUsed().Select(c => c.GetString()).ToList();
+        var engineers = api.GetProperty("engineers").EnumerateArray().ToList();
+        Assert.Equal(engineers.Count, heat.RowsUsed().Count() - 1);
+        foreach (var e in engineers)
+        {
+            var row = heat.RowsUsed().Single(r => r.Cell(1).GetString() == e.GetProperty("employeeId").GetString());
+            Assert.Equal(e.GetProperty("name").GetString(), row.Cell(2).GetString());
+            var next = e.GetProperty("role").ValueKind == JsonValueKind.Null ? "title not mapped"
+                : e.GetProperty("next").ValueKind == JsonValueKind.Null ? "all held" : e.GetProperty("next").GetProperty("name").GetString();
+            Assert.Equal(next, row.Cell(4).GetString());
+            foreach (var c in e.GetProperty("certifications").EnumerateArray())
+            {
+                var cell = row.Cell(headers.IndexOf(c.GetProperty("name").GetString()!) + 1);
+                Assert.Equal(Status(c), cell.GetString());
+                Assert.NotEqual(XLColor.NoColor, cell.Style.Fill.BackgroundColor);
+            }
+        }
+
+        // Expiring: held certifications expiring within 180 days, as the API's dates say.
+        var asOf = new DateOnly(2026, 6, 1);
+        var expected = engineers.SelectMany(e => e.GetProperty("certifications").EnumerateArray())
+            .Count(c => Status(c) is "valid" or "expiring" && DateOnly.Parse(c.GetProperty("expiresOn").GetString()!) is var x && x > asOf && x <= asOf.AddDays(180));
+        Assert.True(expected > 0);
+        Assert.Equal(expected, wb.Worksheet("Expiring").RowsUsed().Count() - 1);
+        // Engineers: one flat row per engineer and recommended certification (one for an unmapped title).
+        Assert.Equal(engineers.Sum(e => Math.Max(1, e.GetProperty("certifications").GetArrayLength())), wb.Worksheet("Engineers").RowsUsed().Count() - 1);
+        Assert.Equal(12, wb.Worksheet("Catalog").RowsUsed().Count() - 1);
+    }
+
+    [Fact]
+    public async Task TeamXlsx_FormulaLikeRosterName_ComesOutAsText()
+    {
+        var bytes = await (await _api.GetAsync($"/api/teams/{await TeamId("Platform")}/report.xlsx")).Content.ReadAsByteArrayAsync();
+        using (var wb = new XLWorkbook(new MemoryStream(bytes)))
+        {
+            var cells = wb.Worksheets.SelectMany(w => w.CellsUsed()).Where(c => c.GetString() == Payload).ToList();
+            Assert.Equal(5, cells.Count); // heat map once, Engineers once per recommended certification (4 for a Platform Engineer)
+            Assert.All(cells, c => Assert.False(c.HasFormula));
+            Assert.All(cells, c => Assert.Equal(XLDataType.Text, c.DataType));
+            Assert.All(cells, c => Assert.True(c.Style.IncludeQuotePrefix));
+        }
+        using var zip = new ZipArchive(new MemoryStream(bytes));
+        foreach (var entry in zip.Entries.Where(e => e.FullName.StartsWith("xl/worksheets/", StringComparison.Ordinal)))
+            Assert.DoesNotContain("<x:f>", new StreamReader(entry.Open()).ReadToEnd().Replace("<f>", "<x:f>"));
+    }
+
+    [Fact]
+    public async Task TeamPdf_ReadBack_TextEqualsTheApi_AndPageOneRendersToPng()
+    {
+        var id = await TeamId("Platform");
+        var api = await (await _api.GetAsync($"/api/teams/{id}/gaps")).JsonOf();
+        var response = await _api.GetAsync($"/api/teams/{id}/report.pdf");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/pdf", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("teamskills-Platform-2026-06-01.pdf", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        var png = Pdftoppm(bytes, "team-report-page1");
+        Assert.True(new FileInfo(png).Length > 10_000, "page 1 rendered to a real picture");
+
+        using var pdf = PdfDocument.Open(bytes);
+        var pages = pdf.GetPages().Select(p => string.Join(" ", p.GetWords().Select(w => w.Text))).ToList();
+        var all = string.Join(" ", pages);
+        Assert.Contains("Platform", pages[0]);
+        Assert.Contains($"{api.GetProperty("coveragePercent").GetDouble():0.0}%", pages[0]);
+        Assert.Contains($"{api.GetProperty("gapCount").GetInt32()} gaps", pages[0]);
+        Assert.Contains("Coverage by certification", pages[0]);
+        for (var i = 0; i < pages.Count; i++) Assert.Contains($"page {i + 1} of {pages.Count}", pages[i]);
+        foreach (var e in api.GetProperty("engineers").EnumerateArray())
+        {
+            Assert.Contains(e.GetProperty("employeeId").GetString()!, all);
+            if (e.GetProperty("next").ValueKind == JsonValueKind.Object) Assert.Contains(e.GetProperty("next").GetProperty("name").GetString()!, all);
+        }
+        Assert.Contains("Ann Archer", all);
+        Assert.Contains("expiring", all);
+    }
+
+    /// <summary>Page 1 through poppler's pdftoppm into tests/results/screenshots; fails if pdftoppm fails.</summary>
+    private static string Pdftoppm(byte[] pdf, string name)
+    {
+        var dir = TeamSkills.Tests.Browser.BrowserFixture.ArtifactsDirectory;
+        var input = Path.Combine(dir, name + ".pdf");
+        File.WriteAllBytes(input, pdf);
+        var psi = new ProcessStartInfo("pdftoppm", ["-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", input, Path.Combine(dir, name)])
+        { RedirectStandardError = true };
+        Process? p;
+        try { p = Process.Start(psi); }
+        catch (System.ComponentModel.Win32Exception ex) { throw new InvalidOperationException("pdftoppm is not installed (Debian: poppler-utils)", ex); }
+        Assert.NotNull(p);
+        var err = p!.StandardError.ReadToEnd();
+        Assert.True(p.WaitForExit(30_000), "pdftoppm finished");
+        Assert.True(p.ExitCode == 0, $"pdftoppm exit {p.ExitCode}: {err}");
+        var png = Path.Combine(dir, name + ".png");
+        Assert.True(File.Exists(png));
+        return png;
+    }
+
+    [Fact]
+    public async Task OrgXlsx_ReadBack_EqualsTheTeamsApi_AndListsEveryEngineer()
+    {
+        var teams = (await (await _api.GetAsync("/api/teams?asOf=2026-06-01")).JsonOf()).EnumerateArray().ToList();
+        using var wb = await Workbook(await _api.GetAsync("/api/reports/org.xlsx?asOf=2026-06-01"));
+        Assert.Equal(["Summary", "Teams", "Engineers", "Catalog"], wb.Worksheets.Select(w => w.Name));
+        var sheet = wb.Worksheet("Teams");
+        Assert.Equal(teams.Count, sheet.RowsUsed().Count() - 1);
+        foreach (var t in teams)
+        {
+            var row = sheet.RowsUsed().Single(r => r.Cell(1).GetString() == t.GetProperty("id").GetInt32().ToString());
+            Assert.Equal(t.GetProperty("name").GetString(), row.Cell(2).GetString());
+            Assert.Equal(t.GetProperty("engineerCount").GetInt32(), row.Cell(4).GetValue<int>());
+            Assert.Equal(t.GetProperty("recommendedCount").GetInt32(), row.Cell(5).GetValue<int>());
+            Assert.Equal(t.GetProperty("heldCount").GetInt32(), row.Cell(6).GetValue<int>());
+            Assert.Equal(t.GetProperty("gapCount").GetInt32(), row.Cell(7).GetValue<int>());
+            Assert.Equal(t.GetProperty("expiringSoonCount").GetInt32(), row.Cell(8).GetValue<int>());
+            Assert.Equal(t.GetProperty("expiredCount").GetInt32(), row.Cell(9).GetValue<int>());
+            Assert.Equal(t.GetProperty("coveragePercent").GetDouble(), row.Cell(11).GetDouble());
+        }
+        var summary = SummaryOf(wb.Worksheet("Summary"));
+        Assert.Equal(teams.Sum(t => t.GetProperty("gapCount").GetInt32()), summary["Gaps"].GetValue<int>());
+        Assert.Equal(teams.Sum(t => t.GetProperty("engineerCount").GetInt32()), summary["Engineers"].GetValue<int>());
+
+        var engineers = wb.Worksheet("Engineers");
+        Assert.Equal(1, engineers.SheetView.SplitRow);
+        Assert.True(engineers.AutoFilter.IsEnabled);
+        Assert.Equal(teams.Sum(t => t.GetProperty("engineerCount").GetInt32()), engineers.RowsUsed().Count() - 1);
+        var payload = engineers.CellsUsed().Single(c => c.GetString() == Payload);
+        Assert.False(payload.HasFormula);
+        Assert.Equal(XLDataType.Text, payload.DataType);
+        // Per engineer: gaps and held equal the team API's engineer rows.
+        var platform = await (await _api.GetAsync($"/api/teams/{await TeamId("Platform")}/gaps?asOf=2026-06-01")).JsonOf();
+        foreach (var e in platform.GetProperty("engineers").EnumerateArray())
+        {
+            var row = engineers.RowsUsed().Single(r => r.Cell(2).GetString() == e.GetProperty("employeeId").GetString());
+            var statuses = e.GetProperty("certifications").EnumerateArray().Select(Status).ToList();
+            Assert.Equal(statuses.Count(s => s is "valid" or "expiring"), row.Cell(8).GetValue<int>());
+            Assert.Equal(statuses.Count(s => s is "missing" or "expired"), row.Cell(9).GetValue<int>());
+        }
+    }
+
+    [Fact]
+    public async Task OrgPdf_ReadBack_HasEveryTeamAndTheOrgTotals()
+    {
+        var teams = (await (await _api.GetAsync("/api/teams")).JsonOf()).EnumerateArray().ToList();
+        var response = await _api.GetAsync("/api/reports/org.pdf");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("teamskills-organisation-2026-06-01.pdf", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        Pdftoppm(bytes, "org-report-page1");
+        using var pdf = PdfDocument.Open(bytes);
+        var all = string.Join(" ", pdf.GetPages().Select(p => string.Join(" ", p.GetWords().Select(w => w.Text))));
+        Assert.Contains($"{teams.Sum(t => t.GetProperty("gapCount").GetInt32())} gaps", all);
+        Assert.Contains("Top gaps", all);
+        foreach (var t in teams) Assert.Contains(t.GetProperty("name").GetString()!.Split(' ')[0], all);
+    }
+
+    [Fact]
+    public async Task Exports_FollowTheAccessRules()
+    {
+        var max = await As("max@example.com", "Manager"); // manages Data only
+        var eve = await As("eve@example.com", "Engineer");
+        var lnd = await As("lnd@example.com", "LearningAdmin");
+        int platform = await TeamId("Platform"), data = await TeamId("Data");
+        foreach (var ext in new[] { "xlsx", "pdf" })
+        {
+            Assert.Equal(HttpStatusCode.OK, (await max.GetAsync($"/api/teams/{data}/report.{ext}")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await max.GetAsync($"/api/teams/{platform}/report.{ext}")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await eve.GetAsync($"/api/teams/{data}/report.{ext}")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await _api.GetAsync($"/api/teams/99999/report.{ext}")).StatusCode);
+            Assert.Equal(HttpStatusCode.BadRequest, (await _api.GetAsync($"/api/teams/{data}/report.{ext}?asOf=soon")).StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, (await max.GetAsync($"/api/reports/org.{ext}")).StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, (await eve.GetAsync($"/api/reports/org.{ext}")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await lnd.GetAsync($"/api/reports/org.{ext}")).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await _app.CreateClient().GetAsync($"/api/teams/{data}/report.{ext}")).StatusCode);
+        }
+        Assert.Equal(HttpStatusCode.Forbidden, (await max.PostAsync("/api/reports/org.xlsx/jobs", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task ContentDisposition_WithPathCharactersInTheTeamName_IsASafeFileName()
+    {
+        var response = await _api.GetAsync($"/api/teams/{await TeamId(OddTeam)}/report.pdf?asOf=2026-05-01");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var header = response.Content.Headers.GetValues("Content-Disposition").Single();
+        var name = response.Content.Headers.ContentDisposition!.FileName!.Trim('"');
+        Assert.Equal("teamskills-We-st-Ops-2026-05-01.pdf", name);
+        Assert.DoesNotContain("..", header);
+        Assert.DoesNotContain("/", header);
+        Assert.DoesNotContain("\\", header);
+        Assert.True(header.Count(c => c == '"') <= 2, header); // at most the quotes around the name
+    }
+
+    [Fact]
+    public async Task OrgXlsxJob_RunsInTheBackground_AndOnlyTheRequesterSeesIt()
+    {
+        var lnd = await As("lnd@example.com", "LearningAdmin");
+        var start = await _api.PostAsync("/api/reports/org.xlsx/jobs?asOf=2026-06-01", null);
+        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        var job = await start.JsonOf();
+        var statusUrl = job.GetProperty("statusUrl").GetString()!;
+        Assert.Equal(statusUrl, start.Headers.Location?.ToString());
+        JsonElement status = default;
+        for (var i = 0; i < 200; i++)
+        {
+            status = await (await _api.GetAsync(statusUrl)).JsonOf();
+            if (status.GetProperty("phase").GetString() is "done" or "failed") break;
+            await Task.Delay(50);
+        }
+        Assert.Equal("done", status.GetProperty("phase").GetString());
+        Assert.Equal(100, status.GetProperty("percent").GetInt32());
+        var download = status.GetProperty("downloadUrl").GetString()!;
+        Assert.Equal(HttpStatusCode.NotFound, (await lnd.GetAsync(statusUrl)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await lnd.GetAsync(download)).StatusCode);
+        using var wb = await Workbook(await _api.GetAsync(download));
+        var teams = (await (await _api.GetAsync("/api/teams")).JsonOf()).EnumerateArray().ToList();
+        Assert.Equal(teams.Sum(t => t.GetProperty("engineerCount").GetInt32()), wb.Worksheet("Engineers").RowsUsed().Count() - 1);
+        Assert.Single(Directory.GetFiles(Path.Combine(_app.DataDirectory, "exports"), "*.xlsx"));
+    }
+}
