@@ -143,8 +143,11 @@ public sealed class HangfireServerTests : IAsyncLifetime
         var trigger = await api.PostAsync("/api/jobs/coverage-snapshot/trigger", null);
         Assert.Equal(HttpStatusCode.Accepted, trigger.StatusCode);
         Assert.False(string.IsNullOrEmpty((await trigger.JsonOf()).GetProperty("backgroundJobId").GetString()));
-        for (var i = 0; i < 200 && _app.Scalar("SELECT COUNT(*) FROM coverage_snapshots") == 0; i++) await Task.Delay(50);
-        Assert.Equal(2, _app.Scalar("SELECT COUNT(*) FROM coverage_snapshots"));
+        for (var i = 0; i < 600 && _app.Scalar("SELECT COUNT(*) FROM coverage_snapshots") == 0; i++) await Task.Delay(50);
+        var monitoring = _app.Services.GetRequiredService<Hangfire.JobStorage>().GetMonitoringApi();
+        var state = string.Join("; ", monitoring.FailedJobs(0, 10).Select(j => j.Value.ExceptionDetails)) +
+            $" enqueued={monitoring.EnqueuedCount("default")} servers={monitoring.Servers().Count}";
+        Assert.True(_app.Scalar("SELECT COUNT(*) FROM coverage_snapshots") == 2, state);
         Assert.Equal(1, _app.Scalar("SELECT COUNT(*) FROM audit_entries WHERE action = 'job.triggered' AND target = 'coverage-snapshot'"));
     }
 }

@@ -2,7 +2,9 @@ using Microsoft.Extensions.Options;
 using TeamSkills.Core.Data;
 using TeamSkills.Core.Gaps;
 using TeamSkills.Core.Tracking;
+using TeamSkills.Web.Features.Access;
 using TeamSkills.Web.Features.Email;
+using TeamSkills.Web.Features.Exports;
 using TeamSkills.Web.Features.Gaps;
 using TeamSkills.Web.Features.Jobs;
 using TeamSkills.Web.Features.Platform;
@@ -14,9 +16,12 @@ namespace TeamSkills.Web.Features.Digests;
 /// once per period (ISO week, or month for those who chose monthly), skipped when nothing changed (configurable).
 /// </summary>
 public sealed class ManagerDigestJob(
-    DigestBuilder builder, SendLog sendLog, EmailTemplates templates, IOptions<DigestOptions> options, ILogger<ManagerDigestJob> log)
-    : IRecurringJob
+    DigestBuilder builder, SendLog sendLog, EmailTemplates templates, ExportReports exports, IOptions<DigestOptions> options,
+    ILogger<ManagerDigestJob> log) : IRecurringJob
 {
+    /// <summary>At most this many team PDFs ride on one digest; the rest are a click away on the dashboard.</summary>
+    public const int MaxAttachedReports = 5;
+
     public async Task<int> RunAsync(CancellationToken ct)
     {
         var sent = 0;
@@ -33,11 +38,27 @@ public sealed class ManagerDigestJob(
                 continue;
             }
             var mail = await templates.RenderAsync("digest", digest, ct);
+            var attachments = await TeamPdfsAsync(digest, ct);
             if (await sendLog.SendOnceAsync(manager, DigestBuilder.DigestKind, digest.Period,
-                    new OutgoingMail(manager, mail.Subject, mail.Text, mail.Html), ct) == SendOutcome.Sent) sent++;
+                    new OutgoingMail(manager, mail.Subject, mail.Text, mail.Html, Attachments: attachments), ct) == SendOutcome.Sent) sent++;
         }
         log.LogInformation("Manager digests: {Sent} sent", sent);
         return sent;
+    }
+
+    /// <summary>Each of the manager's teams as the same PDF the dashboard exports, scoped to exactly those teams.</summary>
+    private async Task<List<MailAttachment>> TeamPdfsAsync(Digest digest, CancellationToken ct)
+    {
+        var scope = new CallerScope(digest.Manager, false, digest.Teams.Select(t => t.Id).ToHashSet(), false, digest.Manager);
+        var attachments = new List<MailAttachment>();
+        foreach (var team in digest.Teams.Take(MaxAttachedReports))
+        {
+            if (await exports.TeamAsync(scope, team.Id, digest.AsOf, ct) is not { } report) continue;
+            using var pdf = new MemoryStream();
+            Reports.Pdf.ReportPdfs.Team(report, pdf);
+            attachments.Add(new MailAttachment(ExportFiles.FileName(team.Name, digest.AsOf, "pdf"), ExportFiles.Pdf, pdf.ToArray()));
+        }
+        return attachments;
     }
 }
 
@@ -94,8 +115,8 @@ public sealed class RenewalRemindersJob(
 
 /// <summary>lnd-report: the org picture to the configured L&amp;D recipients, once per month.</summary>
 public sealed class LndReportJob(
-    TeamSkillsDbContext db, GapIndex index, OrgClock clock, SendLog sendLog, EmailTemplates templates, IOptions<DigestOptions> options,
-    ILogger<LndReportJob> log) : IRecurringJob
+    TeamSkillsDbContext db, GapIndex index, OrgClock clock, SendLog sendLog, EmailTemplates templates, ExportReports exports,
+    IOptions<DigestOptions> options, ILogger<LndReportJob> log) : IRecurringJob
 {
     public const string Kind = "lnd-report";
 
@@ -118,10 +139,16 @@ public sealed class LndReportJob(
         var report = new LndReport(today.ToString("yyyy-MM"), today, teams, teams.Sum(t => t.EngineerCount), teams.Sum(t => t.GapCount),
             teams.Sum(t => t.ExpiredCount), TeamTally.CoverageOf(teams.Sum(t => t.HeldCount), teams.Sum(t => t.RecommendedCount)), baseUrl + "/");
         var mail = await templates.RenderAsync("lnd-report", report, ct);
+        // The org workbook, the same file L&D would export from the dashboard (built once for every recipient).
+        var org = await exports.OrgAsync(new CallerScope("lnd-report", true, new HashSet<int>(), false), today, ct);
+        using var xlsx = new MemoryStream();
+        Reports.Excel.OrgWorkbook.Write(org, xlsx);
+        MailAttachment[] attachments = [new(ExportFiles.FileName("organisation", today, "xlsx"), ExportFiles.Xlsx, xlsx.ToArray())];
         var sent = 0;
         foreach (var to in recipients)
         {
-            if (await sendLog.SendOnceAsync(to, Kind, report.Period, new OutgoingMail(to, mail.Subject, mail.Text, mail.Html), ct) == SendOutcome.Sent)
+            if (await sendLog.SendOnceAsync(to, Kind, report.Period, new OutgoingMail(to, mail.Subject, mail.Text, mail.Html,
+                    Attachments: attachments), ct) == SendOutcome.Sent)
                 sent++;
         }
         log.LogInformation("L&D report {Period}: {Sent} sent", report.Period, sent);

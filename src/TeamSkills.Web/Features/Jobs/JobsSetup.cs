@@ -68,12 +68,14 @@ public static class JobsSetup
         builder.Services.AddScoped<ExpirySweepJob>();
         builder.Services.AddScoped<CoverageSnapshotJob>();
         // Embedded default: in-memory storage (jobs and their history live as long as the process; schedules are
-        // re-registered at every start). The scale-out issue swaps in PostgreSQL/SQL Server storage.
+        // re-registered at every start). The scale-out issue swaps in PostgreSQL/SQL Server storage. The storage is
+        // this app's own DI singleton, not Hangfire's static JobStorage.Current: two hosts in one process (tests) must
+        // never run each other's jobs or dispose each other's storage.
+        builder.Services.AddSingleton<JobStorage>(_ => new Hangfire.InMemory.InMemoryStorage(new Hangfire.InMemory.InMemoryStorageOptions()));
         builder.Services.AddHangfire(c => c
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings()
-            .UseInMemoryStorage());
+            .UseRecommendedSerializerSettings());
         var options = builder.Configuration.GetSection(JobOptions.Section).Get<JobOptions>() ?? new JobOptions();
         if (options.RunServer)
             builder.Services.AddHangfireServer(o => o.WorkerCount = Math.Clamp(options.WorkerCount, 1, 32));
