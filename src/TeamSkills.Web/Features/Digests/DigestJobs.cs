@@ -22,6 +22,8 @@ public sealed class ManagerDigestJob(
     /// <summary>At most this many team PDFs ride on one digest; the rest are a click away on the dashboard.</summary>
     public const int MaxAttachedReports = 5;
 
+    // One run at a time across workers (a trigger while the schedule fires): the send log is checked, then written.
+    [Hangfire.DisableConcurrentExecution(timeoutInSeconds: 15 * 60)]
     public async Task<int> RunAsync(CancellationToken ct)
     {
         var sent = 0;
@@ -73,6 +75,8 @@ public sealed class RenewalRemindersJob(
 {
     public const string Kind = "reminder";
 
+    // One run at a time across workers (a trigger while the schedule fires): the send log is checked, then written.
+    [Hangfire.DisableConcurrentExecution(timeoutInSeconds: 15 * 60)]
     public async Task<int> RunAsync(CancellationToken ct)
     {
         var today = clock.Today;
@@ -120,6 +124,8 @@ public sealed class LndReportJob(
 {
     public const string Kind = "lnd-report";
 
+    // One run at a time across workers (a trigger while the schedule fires): the send log is checked, then written.
+    [Hangfire.DisableConcurrentExecution(timeoutInSeconds: 15 * 60)]
     public async Task<int> RunAsync(CancellationToken ct)
     {
         var recipients = options.Value.LndRecipients.Select(r => r.Trim().ToLowerInvariant()).Where(r => r.Length > 0).Distinct().ToList();
