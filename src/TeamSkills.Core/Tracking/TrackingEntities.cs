@@ -41,6 +41,8 @@ public enum SendOutcome
     Rejected = 1,
     /// <summary>A digest with nothing new, skipped on purpose (still counts as this period's digest).</summary>
     Skipped = 2,
+    /// <summary>Claimed by a run that is sending it now; becomes Sent or Rejected, or is removed if the send fails.</summary>
+    Pending = 3,
 }
 
 /// <summary>One team's numbers on one date, written daily by the coverage-snapshot job for trend charts.</summary>

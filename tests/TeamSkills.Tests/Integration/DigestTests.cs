@@ -76,6 +76,7 @@ public sealed class DigestTests : IAsyncLifetime
     [SkippableFact]
     public async Task LndReport_SendsTheOrgWorkbookToEachRecipient_OncePerMonth()
     {
+        Ready();
         await _app.DisposeAsync();
         _app = new AppFactory().WithSmtp(smtp).With("TeamSkills:Digests:LndRecipients:0", "lnd@example.com")
             .With("TeamSkills:Digests:LndRecipients:1", "head.of.learning@example.com");
@@ -162,6 +163,17 @@ public sealed class DigestTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task TwoOverlappingRuns_SendEachDigestOnce()
+    {
+        Ready();
+        var runs = await Task.WhenAll(Run<ManagerDigestJob>(), Run<ManagerDigestJob>(), Run<ManagerDigestJob>());
+        Assert.Equal(2, runs.Sum());
+        Assert.Single(smtp.MessagesTo("mia@example.com"));
+        Assert.Single(smtp.MessagesTo("max@example.com"));
+        Assert.Equal(2, _app.Scalar("SELECT COUNT(*) FROM sent_messages WHERE kind = 'digest' AND outcome = 'Sent'"));
+    }
+
+    [SkippableFact]
     public async Task ARefusedRecipient_DoesNotBlockTheOthers()
     {
         Ready();
@@ -213,7 +225,8 @@ public sealed class DigestThroughHangfireTests(SmtpServer smtp) : IClassFixture<
         for (var i = 0; i < 900 && smtp.MessagesTo("max@example.com").Count + smtp.MessagesTo("mia@example.com").Count < 2; i++) await Task.Delay(50);
         var monitoring = app.Services.GetRequiredService<Hangfire.JobStorage>().GetMonitoringApi();
         var failures = string.Join("; ", monitoring.FailedJobs(0, 10).Select(j => j.Value.ExceptionDetails)
-            .Concat(monitoring.ScheduledJobs(0, 10).Select(j => "scheduled for retry: " + j.Value.Job?.Type.Name)));
+            .Concat(monitoring.ScheduledJobs(0, 10).Select(j => "scheduled for retry: " + string.Join(" | ",
+                monitoring.JobDetails(j.Key).History.Select(h => h.Reason + " " + string.Join(",", h.Data.Select(d => $"{d.Key}={d.Value}")))))));
         Assert.True(smtp.MessagesTo("max@example.com").Count == 1, failures);
         Assert.Single(smtp.MessagesTo("mia@example.com"));
         Assert.Single(smtp.MessagesTo("max@example.com"));

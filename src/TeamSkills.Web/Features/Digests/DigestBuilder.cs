@@ -57,7 +57,6 @@ public sealed class DigestBuilder(
             .Where(m => m.Recipient == manager && m.Kind == DigestKind && m.Outcome != SendOutcome.Rejected)
             .OrderByDescending(m => m.SentAt).Select(m => (DateTimeOffset?)m.SentAt).FirstOrDefaultAsync(ct);
         var from = since ?? clock.Now.AddDays(frequency == DigestFrequency.Monthly ? -31 : -7);
-        var fromDate = DateOnly.FromDateTime(from.UtcDateTime);
         var certName = snapshot.Certs.ToDictionary(c => c.Rule.Id, c => c.Rule.Name);
 
         var completions = (await db.Completions.AsNoTracking().Where(c => c.RecordedAt > from)
@@ -66,7 +65,8 @@ public sealed class DigestBuilder(
             .Select(c => new DigestCompletion(engineers[c.EngineerId].Name, teamNames[engineers[c.EngineerId].TeamId],
                 certName.GetValueOrDefault(c.CertificationId, c.CertificationId), c.EarnedOn))
             .OrderBy(c => c.Team).ThenBy(c => c.Engineer).ToList();
-        var gaps = (await db.StatusEvents.AsNoTracking().Where(e => e.ToStatus == CertStatus.Expired && e.OnDate >= fromDate)
+        // New since the last digest = recorded since then (not "took effect since": a late sweep records older dates).
+        var gaps = (await db.StatusEvents.AsNoTracking().Where(e => e.ToStatus == CertStatus.Expired && e.RecordedAt > from)
                 .Select(e => new { e.EngineerId, e.CertificationId, e.OnDate }).ToListAsync(ct))
             .Where(e => engineers.ContainsKey(e.EngineerId))
             .Select(e => new DigestGap(engineers[e.EngineerId].Name, teamNames[engineers[e.EngineerId].TeamId],

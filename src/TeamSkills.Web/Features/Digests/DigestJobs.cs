@@ -22,13 +22,14 @@ public sealed class ManagerDigestJob(
     /// <summary>At most this many team PDFs ride on one digest; the rest are a click away on the dashboard.</summary>
     public const int MaxAttachedReports = 5;
 
-    // One run at a time across workers (a trigger while the schedule fires): the send log is checked, then written.
-    [Hangfire.DisableConcurrentExecution(timeoutInSeconds: 15 * 60)]
     public async Task<int> RunAsync(CancellationToken ct)
     {
         var sent = 0;
+        var failures = new List<Exception>();
         foreach (var manager in await builder.ManagersAsync(ct))
         {
+          try
+          {
             var frequency = await builder.FrequencyAsync(manager, ct);
             if (frequency == DigestFrequency.Off) continue;
             var digest = await builder.BuildAsync(manager, ct);
@@ -43,8 +44,16 @@ public sealed class ManagerDigestJob(
             var attachments = await TeamPdfsAsync(digest, ct);
             if (await sendLog.SendOnceAsync(manager, DigestBuilder.DigestKind, digest.Period,
                     new OutgoingMail(manager, mail.Subject, mail.Text, mail.Html, Attachments: attachments), ct) == SendOutcome.Sent) sent++;
+          }
+          catch (Exception e) when (e is not OperationCanceledException)
+          {
+              // One manager's failure (an outage, a broken report) must not hold back the others; the retry resends only theirs.
+              log.LogWarning(e, "Digest for {Manager} failed; the job will be retried", manager);
+              failures.Add(e);
+          }
         }
-        log.LogInformation("Manager digests: {Sent} sent", sent);
+        log.LogInformation("Manager digests: {Sent} sent, {Failed} failed", sent, failures.Count);
+        if (failures.Count > 0) throw new AggregateException($"{failures.Count} digest(s) failed; {sent} sent.", failures);
         return sent;
     }
 
@@ -75,8 +84,6 @@ public sealed class RenewalRemindersJob(
 {
     public const string Kind = "reminder";
 
-    // One run at a time across workers (a trigger while the schedule fires): the send log is checked, then written.
-    [Hangfire.DisableConcurrentExecution(timeoutInSeconds: 15 * 60)]
     public async Task<int> RunAsync(CancellationToken ct)
     {
         var today = clock.Today;
@@ -84,6 +91,7 @@ public sealed class RenewalRemindersJob(
         var snapshot = await index.GetAsync(db, ct);
         var baseUrl = options.Value.PublicUrl.TrimEnd('/');
         var sent = 0;
+        var failures = new List<Exception>();
         foreach (var e in snapshot.Engineers)
         {
             if (e.RoleIndex < 0) continue;
@@ -95,24 +103,35 @@ public sealed class RenewalRemindersJob(
                 var due = thresholds.Where(t => daysLeft <= t && daysLeft > -7).DefaultIfEmpty(-1).Min();
                 if (due < 0 || (due > 0 && daysLeft < 0)) continue;
                 var rule = snapshot.Certs[ci].Rule;
-                var period = $"{rule.Id}/{best.ExpiresOn:yyyy-MM-dd}/{due}";
+                var period = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{rule.Id}/{best.ExpiresOn:yyyy-MM-dd}/{due}");
                 if (await sendLog.AlreadyAsync(e.Email, Kind, period, ct)) continue;
                 var reminder = new Reminder(e.Name, rule.Name, best.ExpiresOn, daysLeft, due, e.ManagerEmail,
                     $"{baseUrl}/engineers/{Uri.EscapeDataString(e.EmployeeId)}");
                 var mail = await templates.RenderAsync("reminder", reminder, ct);
-                var cc = options.Value.CcManagerOnReminders && e.ManagerEmail is { Length: > 0 } m ? new[] { m } : null;
-                if (await sendLog.SendOnceAsync(e.Email, Kind, period, new OutgoingMail(e.Email, mail.Subject, mail.Text, mail.Html, cc), ct)
-                    == SendOutcome.Sent) sent++;
+                // A manager address that cannot be addressed drops the copy, never the engineer's reminder.
+                var cc = options.Value.CcManagerOnReminders && MailMessages.TryRecipient(e.ManagerEmail, out _) ? new[] { e.ManagerEmail! } : null;
+                try
+                {
+                    if (await sendLog.SendOnceAsync(e.Email, Kind, period, new OutgoingMail(e.Email, mail.Subject, mail.Text, mail.Html, cc), ct)
+                        == SendOutcome.Sent) sent++;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    log.LogWarning(ex, "Reminder to {Engineer} failed; the job will be retried", e.Email);
+                    failures.Add(ex);
+                    continue;
+                }
                 // Larger thresholds not sent before are now moot: record them so a later run never sends them late.
                 foreach (var earlier in thresholds.Where(t => t > due))
                 {
-                    var p = $"{rule.Id}/{best.ExpiresOn:yyyy-MM-dd}/{earlier}";
+                    var p = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{rule.Id}/{best.ExpiresOn:yyyy-MM-dd}/{earlier}");
                     if (!await sendLog.AlreadyAsync(e.Email, Kind, p, ct))
                         await sendLog.RecordAsync(e.Email, Kind, p, SendOutcome.Skipped, $"superseded by the {due}-day reminder", ct);
                 }
             }
         }
-        log.LogInformation("Renewal reminders for {Today}: {Sent} sent", today, sent);
+        log.LogInformation("Renewal reminders for {Today}: {Sent} sent, {Failed} failed", today, sent, failures.Count);
+        if (failures.Count > 0) throw new AggregateException($"{failures.Count} reminder(s) failed; {sent} sent.", failures);
         return sent;
     }
 }
@@ -124,8 +143,6 @@ public sealed class LndReportJob(
 {
     public const string Kind = "lnd-report";
 
-    // One run at a time across workers (a trigger while the schedule fires): the send log is checked, then written.
-    [Hangfire.DisableConcurrentExecution(timeoutInSeconds: 15 * 60)]
     public async Task<int> RunAsync(CancellationToken ct)
     {
         var recipients = options.Value.LndRecipients.Select(r => r.Trim().ToLowerInvariant()).Where(r => r.Length > 0).Distinct().ToList();
@@ -142,7 +159,7 @@ public sealed class LndReportJob(
             .Select(p => new DigestTeam(p.t.Id, p.t.Name, p.x.EngineerCount, p.x.RecommendedCount, p.x.HeldCount, p.x.GapCount,
                 p.x.ExpiringSoonCount, p.x.ExpiredCount, p.x.UnmappedCount, p.x.CoveragePercent, $"{baseUrl}/teams/{p.t.Id}"))
             .OrderBy(t => t.CoveragePercent).ThenBy(t => t.Name).ToList();
-        var report = new LndReport(today.ToString("yyyy-MM"), today, teams, teams.Sum(t => t.EngineerCount), teams.Sum(t => t.GapCount),
+        var report = new LndReport(today.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture), today, teams, teams.Sum(t => t.EngineerCount), teams.Sum(t => t.GapCount),
             teams.Sum(t => t.ExpiredCount), TeamTally.CoverageOf(teams.Sum(t => t.HeldCount), teams.Sum(t => t.RecommendedCount)), baseUrl + "/");
         var mail = await templates.RenderAsync("lnd-report", report, ct);
         // The org workbook, the same file L&D would export from the dashboard (built once for every recipient).

@@ -62,7 +62,8 @@ public sealed class SmtpMailer(IOptions<SmtpOptions> options, TimeProvider time,
             await client.SendAsync(message, ct);
             await client.DisconnectAsync(quit: true, ct);
         }
-        catch (SmtpCommandException e) when (e.ErrorCode == SmtpErrorCode.RecipientNotAccepted)
+        // Only a permanent (5xx) refusal is the recipient's fault; 4xx (greylisting, mailbox busy) is retried like an outage.
+        catch (SmtpCommandException e) when (e.ErrorCode == SmtpErrorCode.RecipientNotAccepted && (int)e.StatusCode >= 500)
         {
             throw new MailRecipientRejectedException(e.Mailbox?.Address ?? mail.To, $"{(int)e.StatusCode} {e.Message}", e);
         }

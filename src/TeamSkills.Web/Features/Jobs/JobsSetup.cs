@@ -64,6 +64,8 @@ public static class JobsSetup
             .Validate(o => o.WorkerCount is >= 1 and <= 32, "TeamSkills:Jobs:WorkerCount must be between 1 and 32.")
             .Validate(o => o.Schedules.All(s => s.Value.Cron is null || TryCron(s.Value.Cron, out _)), "A TeamSkills:Jobs:Schedules cron is not valid.")
             .Validate(o => o.Schedules.Keys.All(k => Definitions.Any(d => d.Id == k)), "TeamSkills:Jobs:Schedules names an unknown job id.")
+            .Validate(o => o.Schedules.All(s => s.Value.TimeZone is null || TryZone(s.Value.TimeZone, out _)),
+                "A TeamSkills:Jobs:Schedules time zone is not a known time zone id (e.g. Europe/Berlin).")
             .ValidateOnStart();
         builder.Services.AddScoped<ExpirySweepJob>();
         builder.Services.AddScoped<CoverageSnapshotJob>();
@@ -78,7 +80,13 @@ public static class JobsSetup
             .UseRecommendedSerializerSettings());
         var options = builder.Configuration.GetSection(JobOptions.Section).Get<JobOptions>() ?? new JobOptions();
         if (options.RunServer)
-            builder.Services.AddHangfireServer(o => o.WorkerCount = Math.Clamp(options.WorkerCount, 1, 32));
+            builder.Services.AddHangfireServer((sp, o) =>
+            {
+                o.WorkerCount = Math.Clamp(options.WorkerCount, 1, 32);
+                // This app's own container creates the jobs, never Hangfire's static activator (which the last host
+                // configured in the process would own).
+                o.Activator = new Hangfire.AspNetCore.AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>());
+            });
         return builder;
     }
 

@@ -15,8 +15,6 @@ namespace TeamSkills.Web.Features.Jobs;
 /// </summary>
 public sealed class ExpirySweepJob(TeamSkillsDbContext db, GapIndex index, OrgClock clock, GapChanges changes, ILogger<ExpirySweepJob> log)
 {
-    // One run at a time across workers (a trigger while the schedule fires): the send log is checked, then written.
-    [Hangfire.DisableConcurrentExecution(timeoutInSeconds: 15 * 60)]
     public async Task<int> RunAsync(CancellationToken ct)
     {
         var today = clock.Today;
@@ -66,8 +64,6 @@ public sealed class ExpirySweepJob(TeamSkillsDbContext db, GapIndex index, OrgCl
 /// <summary>coverage-snapshot: every team's numbers today, stored for the trend chart. Re-running replaces the day.</summary>
 public sealed class CoverageSnapshotJob(TeamSkillsDbContext db, GapIndex index, OrgClock clock, ILogger<CoverageSnapshotJob> log)
 {
-    // One run at a time across workers (a trigger while the schedule fires): the send log is checked, then written.
-    [Hangfire.DisableConcurrentExecution(timeoutInSeconds: 15 * 60)]
     public async Task<int> RunAsync(CancellationToken ct)
     {
         var today = clock.Today;
