@@ -73,6 +73,8 @@ internal static class ExportBenchmark
         GC.Collect();
         var rssBefore = Memory.CurrentRss();
         var peakBefore = Memory.PeakRss();
+        // The index load sets the process peak; with VmHWM reset, the peak read after the export is the export's own.
+        var reset = Memory.ResetPeak();
 
         var file = Path.Combine(dataDirectory, "org.xlsx");
         report = await reports.OrgAsync(caller, asOf, CancellationToken.None);
@@ -81,7 +83,8 @@ internal static class ExportBenchmark
             OrgWorkbook.Write(report, fs);
         sw.Stop();
         var exportTime = sw.Elapsed;
-        var peakAfter = Memory.PeakRss();
+        var exportPeak = reset ? Memory.PeakRss() : -1;
+        var peakAfter = Math.Max(peakBefore, Memory.PeakRss());
         var size = new FileInfo(file).Length;
 
         // Baseline: the same engineer cells (materialised first, not timed) through a bare ZipArchive + XmlWriter loop.
@@ -114,7 +117,7 @@ internal static class ExportBenchmark
         Console.WriteLine("| Measure | TeamSkills | Baseline | Ratio | Target | Result |");
         Console.WriteLine("|---|---|---|---|---|---|");
         Console.WriteLine($"| Org workbook to a file, {engineers:N0} engineers ({cells:N0} cells in Teams + Engineers; {size / 1e6:N1} MB) | {exportTime.TotalSeconds:N2} s | bare ZipArchive + XmlWriter loop, same cells: {baselineTime.TotalSeconds:N2} s | {exportTime / baselineTime:N1}x | ≤ {TimeTarget} s | {(exportTime.TotalSeconds <= TimeTarget ? "PASS" : "FAIL")} |");
-        Console.WriteLine($"| Peak RSS of the process during the export (VmHWM; fresh process, gap index loaded) | {Memory.Mb(peakAfter)} | before the export: RSS {Memory.Mb(rssBefore)}, peak {Memory.Mb(peakBefore)} | | ≤ 300 MB | {(peakAfter <= RssTarget ? "PASS" : "FAIL")} |");
+        Console.WriteLine($"| Peak RSS of the process during the export (VmHWM; fresh process, gap index loaded) | {Memory.Mb(peakAfter)} | before the export: RSS {Memory.Mb(rssBefore)}, peak {Memory.Mb(peakBefore)}; peak during the export alone: {Memory.Mb(exportPeak)} | | ≤ 300 MB | {(peakAfter <= RssTarget ? "PASS" : "FAIL")} |");
         Console.WriteLine($"| Team PDF, 500 engineers ({pages} pages, {pdf.Length / 1e3:N0} kB) | {pdfTime.TotalMilliseconds:N0} ms | | | ≤ {PdfTarget} s | {(pdfTime.TotalSeconds <= PdfTarget ? "PASS" : "FAIL")} |");
         return 0;
     }
