@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using DocumentFormat.OpenXml;
-using DocumentFormat.OpenXml.Packaging;
-using DocumentFormat.OpenXml.Spreadsheet;
+using System.IO.Compression;
+using System.Text;
+using System.Xml;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using TeamSkills.Reports;
@@ -17,7 +17,7 @@ namespace TeamSkills.Benchmarks;
 /// <summary>
 /// tests/bench.sh --exports [--engineers N]: imports a generated org, then in a fresh process (so the import's memory
 /// peak is not counted) loads the gap index, times the streamed org workbook to a file with its peak RSS, a bare
-/// OpenXmlWriter loop writing the same cells, and the team PDF of a 500-engineer team.
+/// zip-and-XmlWriter loop writing the same cells, and the team PDF of a 500-engineer team.
 /// </summary>
 internal static class ExportBenchmark
 {
@@ -73,6 +73,8 @@ internal static class ExportBenchmark
         GC.Collect();
         var rssBefore = Memory.CurrentRss();
         var peakBefore = Memory.PeakRss();
+        // The index load sets the process peak; with VmHWM reset, the peak read after the export is the export's own.
+        var reset = Memory.ResetPeak();
 
         var file = Path.Combine(dataDirectory, "org.xlsx");
         report = await reports.OrgAsync(caller, asOf, CancellationToken.None);
@@ -81,10 +83,11 @@ internal static class ExportBenchmark
             OrgWorkbook.Write(report, fs);
         sw.Stop();
         var exportTime = sw.Elapsed;
-        var peakAfter = Memory.PeakRss();
+        var exportPeak = reset ? Memory.PeakRss() : -1;
+        var peakAfter = Math.Max(peakBefore, Memory.PeakRss());
         var size = new FileInfo(file).Length;
 
-        // Baseline: the same engineer cells (materialised first, not timed) through a bare OpenXmlWriter loop.
+        // Baseline: the same engineer cells (materialised first, not timed) through a bare ZipArchive + XmlWriter loop.
         var rows = report.Engineers.Select(e => OrgWorkbook.EngineerRow(e, report.Catalog)).ToList();
         var teamRows = report.Teams.Select(OrgWorkbook.TeamRow).ToList();
         var baselineFile = Path.Combine(dataDirectory, "baseline.xlsx");
@@ -113,48 +116,75 @@ internal static class ExportBenchmark
         Console.WriteLine();
         Console.WriteLine("| Measure | TeamSkills | Baseline | Ratio | Target | Result |");
         Console.WriteLine("|---|---|---|---|---|---|");
-        Console.WriteLine($"| Org workbook to a file, {engineers:N0} engineers ({cells:N0} cells in Teams + Engineers; {size / 1e6:N1} MB) | {exportTime.TotalSeconds:N2} s | bare OpenXmlWriter loop, same cells: {baselineTime.TotalSeconds:N2} s | {exportTime / baselineTime:N1}x | ≤ {TimeTarget} s | {(exportTime.TotalSeconds <= TimeTarget ? "PASS" : "FAIL")} |");
-        Console.WriteLine($"| Peak RSS of the process during the export (VmHWM; fresh process, gap index loaded) | {Memory.Mb(peakAfter)} | before the export: RSS {Memory.Mb(rssBefore)}, peak {Memory.Mb(peakBefore)} | | ≤ 300 MB | {(peakAfter <= RssTarget ? "PASS" : "FAIL")} |");
+        Console.WriteLine($"| Org workbook to a file, {engineers:N0} engineers ({cells:N0} cells in Teams + Engineers; {size / 1e6:N1} MB) | {exportTime.TotalSeconds:N2} s | bare ZipArchive + XmlWriter loop, same cells: {baselineTime.TotalSeconds:N2} s | {exportTime / baselineTime:N1}x | ≤ {TimeTarget} s | {(exportTime.TotalSeconds <= TimeTarget ? "PASS" : "FAIL")} |");
+        Console.WriteLine($"| Peak RSS of the process during the export (VmHWM; fresh process, gap index loaded) | {Memory.Mb(peakAfter)} | before the export: RSS {Memory.Mb(rssBefore)}, peak {Memory.Mb(peakBefore)}; peak during the export alone: {Memory.Mb(exportPeak)} | | ≤ 300 MB | {(peakAfter <= RssTarget ? "PASS" : "FAIL")} |");
         Console.WriteLine($"| Team PDF, 500 engineers ({pages} pages, {pdf.Length / 1e3:N0} kB) | {pdfTime.TotalMilliseconds:N0} ms | | | ≤ {PdfTarget} s | {(pdfTime.TotalSeconds <= PdfTarget ? "PASS" : "FAIL")} |");
         return 0;
     }
 
+    /// <summary>
+    /// The bare loop streams the same way the workbook does (one zip entry at a time, <see cref="XmlWriter"/> per row),
+    /// with only the parts a reader needs: no styles, widths, panes or filters.
+    /// </summary>
     private static void BareWrite(Stream output, List<object?[]>[] sheets)
     {
-        using var doc = SpreadsheetDocument.Create(output, SpreadsheetDocumentType.Workbook);
-        var wbPart = doc.AddWorkbookPart();
-        var list = new Sheets();
+        const string Main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+        const string Rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+        using var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true);
+        void Part(string path, string? xml, Action<XmlWriter>? write = null)
+        {
+            using var stream = zip.CreateEntry(path, CompressionLevel.Optimal).Open();
+            if (xml is not null) { stream.Write(Encoding.UTF8.GetBytes(xml)); return; }
+            using var w = XmlWriter.Create(stream, new XmlWriterSettings { Encoding = new UTF8Encoding(false) });
+            write!(w);
+        }
         for (var s = 0; s < sheets.Length; s++)
         {
-            var part = wbPart.AddNewPart<WorksheetPart>();
-            using (var w = OpenXmlWriter.Create(part))
+            Part($"xl/worksheets/sheet{s + 1}.xml", null, w =>
             {
-                w.WriteStartElement(new Worksheet());
-                w.WriteStartElement(new SheetData());
+                w.WriteStartElement("worksheet", Main);
+                w.WriteStartElement("sheetData", Main);
                 var r = 0;
                 foreach (var values in sheets[s])
                 {
                     r++;
-                    w.WriteStartElement(new Row { RowIndex = (uint)r });
+                    var row = r.ToString(CultureInfo.InvariantCulture);
+                    w.WriteStartElement("row", Main);
+                    w.WriteAttributeString("r", row);
                     for (var c = 0; c < values.Length; c++)
                     {
                         var v = values[c];
                         if (v is null) continue;
-                        var reference = StreamingWorkbook.Letters(c) + r.ToString(CultureInfo.InvariantCulture);
+                        w.WriteStartElement("c", Main);
+                        w.WriteAttributeString("r", StreamingWorkbook.Letters(c) + row);
                         if (v is int or double)
-                            w.WriteElement(new Cell { CellReference = reference, CellValue = new CellValue(Convert.ToString(v, CultureInfo.InvariantCulture)!) });
+                            w.WriteElementString("v", Main, Convert.ToString(v, CultureInfo.InvariantCulture));
                         else
-                            w.WriteElement(new Cell(new InlineString(new Text(v is StreamingWorkbook.Styled st ? st.Text : v.ToString()!)))
-                                { CellReference = reference, DataType = CellValues.InlineString });
+                        {
+                            w.WriteAttributeString("t", "inlineStr");
+                            w.WriteStartElement("is", Main);
+                            w.WriteElementString("t", Main, v is StreamingWorkbook.Styled st ? st.Text : v.ToString());
+                            w.WriteEndElement();
+                        }
+                        w.WriteEndElement();
                     }
                     w.WriteEndElement();
                 }
                 w.WriteEndElement();
                 w.WriteEndElement();
-            }
-            list.Append(new Sheet { Name = $"S{s + 1}", SheetId = (uint)s + 1, Id = wbPart.GetIdOfPart(part) });
+            });
         }
-        wbPart.Workbook = new Workbook(list);
+        var sheetList = string.Concat(Enumerable.Range(1, sheets.Length).Select(i => $"<sheet name=\"S{i}\" sheetId=\"{i}\" r:id=\"rId{i}\"/>"));
+        Part("xl/workbook.xml", $"<workbook xmlns=\"{Main}\" xmlns:r=\"{Rel}\"><sheets>{sheetList}</sheets></workbook>");
+        Part("xl/_rels/workbook.xml.rels", "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
+            + string.Concat(Enumerable.Range(1, sheets.Length).Select(i => $"<Relationship Id=\"rId{i}\" Type=\"{Rel}/worksheet\" Target=\"worksheets/sheet{i}.xml\"/>"))
+            + "</Relationships>");
+        Part("_rels/.rels", $"<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"{Rel}/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>");
+        Part("[Content_Types].xml", "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">"
+            + "<Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/>"
+            + "<Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/>"
+            + string.Concat(Enumerable.Range(1, sheets.Length).Select(i => $"<Override PartName=\"/xl/worksheets/sheet{i}.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/>"))
+            + "</Types>");
     }
 
     /// <summary>"/Type /Page" objects (not /Pages): the page count, without a PDF reader in the benchmark.</summary>

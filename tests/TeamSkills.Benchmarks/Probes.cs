@@ -45,6 +45,13 @@ internal static class Memory
 
     public static long CurrentRss() => Read("VmRSS:");
 
+    /// <summary>Resets VmHWM to the current RSS (Linux: "5" to /proc/self/clear_refs), so a later peak is one phase's own.</summary>
+    public static bool ResetPeak()
+    {
+        try { File.WriteAllText("/proc/self/clear_refs", "5"); return true; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+    }
+
     private static long Read(string field)
     {
         var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));

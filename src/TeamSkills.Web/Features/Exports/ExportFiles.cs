@@ -53,8 +53,8 @@ public static class ExportFiles
     }
 
     /// <summary>
-    /// The org workbook goes through a temporary file (the package format needs a seekable stream), written row by row
-    /// and deleted once sent.
+    /// The org workbook goes through a temporary file, written row by row and deleted once sent: a failure half-way
+    /// becomes an error response instead of a truncated download.
     /// </summary>
     public static IResult OrgXlsx(OrgReport report, string folder)
     {
