@@ -163,6 +163,40 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
     }
 
     [SkippableFact]
+    public async Task OrgWorkbookInTheBackground_ShowsProgressThenADownload_ForTheRequesterOnly()
+    {
+        fx.SkipUnlessReady();
+        var page = await fx.NewPageAsync();
+        await SignInWithPasswordAsync(page);
+        await Assertions.Expect(page.Locator("#live-status")).ToHaveTextAsync("live");
+        await page.ClickAsync("text=prepare the workbook in the background");
+        var link = page.Locator("#org-job-download");
+        try
+        {
+            await Assertions.Expect(link).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        }
+        catch (PlaywrightException e)
+        {
+            throw new Xunit.Sdk.XunitException($"status: '{await page.Locator("#org-job-status").InnerTextAsync()}'; {e.Message}");
+        }
+        var href = await link.GetAttributeAsync("href");
+        Assert.Matches("^/exports/jobs/[0-9a-f-]{36}/file$", href);
+        var file = await page.APIRequest.GetAsync(href!);
+        Assert.Equal(200, file.Status);
+        Assert.Contains("spreadsheetml", file.Headers["content-type"]);
+        using (var book = new ClosedXML.Excel.XLWorkbook(new MemoryStream(await file.BodyAsync())))
+            Assert.Contains(book.Worksheets.SelectMany(w => w.CellsUsed()), c => c.GetString() == "Platform");
+
+        // Someone else, even signed in, cannot fetch it; a manager is not offered the org export at all.
+        var mia = await fx.NewPageAsync();
+        await SignInWithPasswordAsync(mia, "mia@example.com", BrowserFixture.MiaPassword);
+        Assert.Equal(404, (await mia.APIRequest.GetAsync(href!)).Status);
+        await Assertions.Expect(mia.Locator("#org-job")).ToHaveCountAsync(0);
+        await page.Context.CloseAsync();
+        await mia.Context.CloseAsync();
+    }
+
+    [SkippableFact]
     public async Task TabletWidth_HasNoSidewaysScrollingPage()
     {
         fx.SkipUnlessReady();

@@ -21,6 +21,27 @@ public static class ExportEndpoints
 
     private static IResult TeamNotFound(int id) => Results.Problem(statusCode: 404, title: "Team not found", detail: $"No team {id} in your scope.");
 
+    /// <summary>Where jobs started from the dashboard are fetched, with the sign-in cookie (GET only: nothing to forge).</summary>
+    public const string PageJobsPath = "/exports/jobs";
+
+    public static WebApplication MapExportPages(this WebApplication app)
+    {
+        var pages = app.MapGroup(PageJobsPath).RequireAuthorization(AccessSetup.PagePolicy);
+        pages.MapGet("/{id:guid}", (Guid id, ExportJobs jobs, HttpContext http) =>
+            jobs.Find(id, http.User) is { } job ? Results.Ok(job.Status()) : JobNotFound(id));
+        pages.MapGet("/{id:guid}/file", (Guid id, ExportJobs jobs, HttpContext http) => JobFile(id, jobs.Find(id, http.User)));
+        return app;
+    }
+
+    private static IResult JobFile(Guid id, ExportJob? found) => found switch
+    {
+        { Phase: ExportPhase.Done, Path: { } path } job when File.Exists(path) =>
+            Results.File(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, FileOptions.Asynchronous),
+                ExportFiles.Xlsx, job.FileName),
+        { } job => Results.Problem(statusCode: 409, title: "Export not ready", detail: $"Export {id} is {job.Phase.ToString().ToLowerInvariant()}."),
+        null => JobNotFound(id),
+    };
+
     public static RouteGroupBuilder MapExports(this RouteGroupBuilder api)
     {
         api.MapGet("/teams/{id:int}/report.xlsx", async (int id, string? asOf, ExportReports reports, ScopeService scopes, HttpContext http, CancellationToken ct) =>
@@ -58,14 +79,7 @@ public static class ExportEndpoints
         });
         org.MapGet("/jobs/{id:guid}", (Guid id, ExportJobs jobs, HttpContext http) =>
             jobs.Find(id, http.User) is { } job ? Results.Ok(job.Status()) : JobNotFound(id));
-        org.MapGet("/jobs/{id:guid}/file", (Guid id, ExportJobs jobs, HttpContext http) => jobs.Find(id, http.User) switch
-        {
-            { Phase: ExportPhase.Done, Path: { } path } job when File.Exists(path) =>
-                Results.File(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, FileOptions.Asynchronous),
-                    ExportFiles.Xlsx, job.FileName),
-            { } job => Results.Problem(statusCode: 409, title: "Export not ready", detail: $"Export {id} is {job.Phase.ToString().ToLowerInvariant()}."),
-            null => JobNotFound(id),
-        });
+        org.MapGet("/jobs/{id:guid}/file", (Guid id, ExportJobs jobs, HttpContext http) => JobFile(id, jobs.Find(id, http.User)));
         return api;
     }
 

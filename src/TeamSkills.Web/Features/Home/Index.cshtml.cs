@@ -8,7 +8,7 @@ namespace TeamSkills.Web.Features.Home;
 
 /// <summary>The overview: the teams in the caller's scope on any date, with tiles, the expiry forecast and live rows.</summary>
 [Authorize(Policy = AccessSetup.PagePolicy)]
-public sealed class IndexModel(GapQueries queries, ScopeService scopes, Exports.ExportReports reports) : PageModel
+public sealed class IndexModel(GapQueries queries, ScopeService scopes, Exports.ExportReports reports, Exports.ExportJobs jobs) : PageModel
 {
     public IReadOnlyList<TeamSummary> Teams { get; private set; } = [];
     public ExpiryForecast Forecast { get; private set; } = null!;
@@ -19,8 +19,11 @@ public sealed class IndexModel(GapQueries queries, ScopeService scopes, Exports.
     public double Coverage { get; private set; }
     public bool CanExportOrg => User.IsInRole(AppRoles.Admin) || User.IsInRole(AppRoles.LearningAdmin);
 
-    public async Task OnGetAsync(string? asOf, CancellationToken ct)
+    public Exports.ExportJobStatus? Export { get; private set; }
+
+    public async Task OnGetAsync(string? asOf, Guid? export, CancellationToken ct)
     {
+        if (export is { } id) Export = jobs.Find(id, User)?.Status();
         AsOf = Gaps.AsOf.Parse(asOf, queries.Today) ?? queries.Today;
         var scope = await scopes.ForAsync(User, ct);
         Teams = await queries.TeamsAsync(scope, AsOf, ct);
@@ -35,6 +38,18 @@ public sealed class IndexModel(GapQueries queries, ScopeService scopes, Exports.
         if (!CanExportOrg) return Forbid();
         var report = await reports.OrgAsync(await scopes.ForAsync(User, ct), Gaps.AsOf.Parse(asOf, queries.Today) ?? queries.Today, ct);
         return new Exports.ExportActionResult(Exports.ExportFiles.OrgXlsx(report, Exports.ExportEndpoints.Folder(HttpContext.RequestServices)));
+    }
+
+    /// <summary>
+    /// The org workbook prepared in the background (large orgs): progress arrives over the live hub as exportProgress,
+    /// with the download link when ready. Without script the page reloads with the export's id and its status.
+    /// </summary>
+    public IActionResult OnPostOrgJob(string? asOf)
+    {
+        if (!CanExportOrg) return Forbid();
+        var job = jobs.Enqueue(User, Gaps.AsOf.Parse(asOf, queries.Today) ?? queries.Today, Exports.ExportEndpoints.PageJobsPath);
+        if (Request.Headers.Accept.ToString().Contains("application/json", StringComparison.Ordinal)) return new JsonResult(job.Status());
+        return RedirectToPage(new { export = job.Id });
     }
 
     public async Task<IActionResult> OnGetOrgPdfAsync(string? asOf, CancellationToken ct)

@@ -57,6 +57,7 @@ public static class TeamSkillsApp
         api.MapDigests();
         app.MapPages();
         app.MapLive();
+        app.MapExportPages();
         app.MapSingleSignOn();
         return app;
     }

@@ -96,6 +96,49 @@
   // ---- live updates ------------------------------------------------------------------------------------------------
   const live = window.teamSkillsLive;
   if (!live) return;
+
+  // Org workbook in the background: start it without leaving the page, follow exportProgress, then offer the file.
+  const orgJob = document.getElementById('org-job');
+  if (orgJob) {
+    const status = document.getElementById('org-job-status');
+    const bar = document.getElementById('org-job-progress');
+    let exportId = null;
+    let shown = -1;
+    const show = p => {
+      // Pushes and the one status read can arrive out of order: never step back (nor away from "done").
+      const rank = p.downloadUrl ? 101 : p.percent;
+      if (rank < shown) return;
+      shown = rank;
+      bar.hidden = false;
+      bar.value = p.percent;
+      if (p.downloadUrl) {
+        bar.hidden = true;
+        const a = document.createElement('a');
+        a.href = p.downloadUrl;
+        a.textContent = 'Download the workbook';
+        a.id = 'org-job-download';
+        status.replaceChildren(a);
+      } else {
+        status.textContent = p.phase === 'failed' ? 'The export failed; try again.' : `Preparing the workbook: ${p.phase}, ${p.percent}%`;
+      }
+    };
+    live.on('exportProgress', p => { if (p.exportId === exportId) show(p); });
+    orgJob.addEventListener('submit', async e => {
+      e.preventDefault();
+      const response = await fetch(orgJob.action || location.pathname + '?handler=OrgJob', {
+        method: 'POST', body: new FormData(orgJob), headers: { Accept: 'application/json' },
+      });
+      if (!response.ok) { status.textContent = 'Could not start the export.'; return; }
+      const job = await response.json();
+      exportId = job.id;
+      shown = -1;
+      status.textContent = 'Preparing the workbook…';
+      bar.hidden = false;
+      // A small org may be done before this answer arrived: ask once, then follow the pushes.
+      const now = await fetch(job.statusUrl, { headers: { Accept: 'application/json' } });
+      if (now.ok) show(await now.json());
+    });
+  }
   const flash = el => { el.classList.remove('flash'); void el.offsetWidth; el.classList.add('flash'); };
   const pct = v => (Math.round(v * 10) / 10).toFixed(1);
   const fields = ['engineerCount', 'recommendedCount', 'heldCount', 'gapCount', 'expiringSoonCount', 'expiredCount', 'unmappedCount'];

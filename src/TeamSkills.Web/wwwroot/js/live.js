@@ -32,6 +32,7 @@
 
   connection.on('gapSummaryUpdated', s => dispatch('gapSummaryUpdated', s));
   connection.on('importProgress', p => dispatch('importProgress', p));
+  connection.on('exportProgress', p => dispatch('exportProgress', p));
   connection.onreconnecting(() => setState('reconnecting'));
   // Messages sent before we joined, or while we were away, are lost: catch up from the server's current numbers.
   async function resync() {
