@@ -126,7 +126,7 @@ public sealed class ExportTests : IAsyncLifetime
             Assert.DoesNotContain("<x:f>", new StreamReader(entry.Open()).ReadToEnd().Replace("<f>", "<x:f>"));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task TeamPdf_ReadBack_TextEqualsTheApi_AndPageOneRendersToPng()
     {
         var id = await TeamId("Platform");
@@ -166,7 +166,15 @@ public sealed class ExportTests : IAsyncLifetime
         { RedirectStandardError = true };
         Process? p;
         try { p = Process.Start(psi); }
-        catch (System.ComponentModel.Win32Exception ex) { throw new InvalidOperationException("pdftoppm is not installed (Debian: poppler-utils)", ex); }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            // House rule: a missing tool skips with the reason, except under CI=true, where it fails.
+            const string reason = "pdftoppm is not installed (Debian: poppler-utils; tests/run.sh installs it as root)";
+            if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+                throw new InvalidOperationException(reason, ex);
+            Skip.If(true, reason);
+            throw;
+        }
         Assert.NotNull(p);
         var err = p!.StandardError.ReadToEnd();
         Assert.True(p.WaitForExit(30_000), "pdftoppm finished");
@@ -218,7 +226,7 @@ public sealed class ExportTests : IAsyncLifetime
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task OrgPdf_ReadBack_HasEveryTeamAndTheOrgTotals()
     {
         var teams = (await (await _api.GetAsync("/api/teams")).JsonOf()).EnumerateArray().ToList();
