@@ -175,6 +175,20 @@ public sealed class EmailOptionsTests
     }
 
     [Fact]
+    public async Task SmtpOptions_CredentialsWithoutRequiredTls_FailAtStart()
+    {
+        await using var app = new AppFactory().With("TeamSkills:Smtp:Host", "smtp.example.com")
+            .With("TeamSkills:Smtp:Username", "mailer").With("TeamSkills:Smtp:Password", "secret").With("TeamSkills:Smtp:Tls", "Auto");
+        var e = Record.Exception(() => app.Services);
+        Assert.NotNull(e);
+        Assert.Contains("StartTls or SslOnConnect", Flatten(e));
+
+        await using var ok = new AppFactory().With("TeamSkills:Smtp:Host", "smtp.example.com")
+            .With("TeamSkills:Smtp:Username", "mailer").With("TeamSkills:Smtp:Password", "secret").With("TeamSkills:Smtp:Tls", "StartTls");
+        Assert.Null(Record.Exception(() => ok.Services));
+    }
+
+    [Fact]
     public async Task SmtpOptions_UsernameWithoutHost_FailsAtStart()
     {
         await using var app = new AppFactory().With("TeamSkills:Smtp:Username", "mailer").With("TeamSkills:Smtp:Password", "secret");

@@ -68,7 +68,7 @@ public sealed class DigestBuilder(
         // New since the last digest = recorded since then (not "took effect since": a late sweep records older dates).
         var gaps = (await db.StatusEvents.AsNoTracking().Where(e => e.ToStatus == CertStatus.Expired && e.RecordedAt > from)
                 .Select(e => new { e.EngineerId, e.CertificationId, e.OnDate }).ToListAsync(ct))
-            .Where(e => engineers.ContainsKey(e.EngineerId))
+            .Where(e => engineers.ContainsKey(e.EngineerId) && IsRecommended(engineers[e.EngineerId], e.CertificationId))
             .Select(e => new DigestGap(engineers[e.EngineerId].Name, teamNames[engineers[e.EngineerId].TeamId],
                 certName.GetValueOrDefault(e.CertificationId, e.CertificationId), e.OnDate))
             .OrderBy(g => g.Team).ThenBy(g => g.Engineer).ToList();
@@ -84,6 +84,10 @@ public sealed class DigestBuilder(
             }
         }
 
+        // Expiries that entered the 30-day window since the last digest are news too.
+        var sinceDate = DateOnly.FromDateTime(from.UtcDateTime);
+        var newlyUpcoming = upcoming.Count(u => u.ExpiresOn.AddDays(-30) > sinceDate);
+
         var baseUrl = options.Value.PublicUrl.TrimEnd('/');
         var digestTeams = teams.Select(t => new DigestTeam(t.Team.Id, t.Team.Name, t.Tally.EngineerCount, t.Tally.RecommendedCount,
             t.Tally.HeldCount, t.Tally.GapCount, t.Tally.ExpiringSoonCount, t.Tally.ExpiredCount, t.Tally.UnmappedCount,
@@ -93,6 +97,9 @@ public sealed class DigestBuilder(
             digestTeams.Sum(t => t.ExpiredCount),
             TeamTally.CoverageOf(digestTeams.Sum(t => t.HeldCount), digestTeams.Sum(t => t.RecommendedCount)),
             completions, gaps, upcoming.OrderBy(u => u.ExpiresOn).ThenBy(u => u.Engineer).ToList(),
-            baseUrl + "/", links.PreferencesUrl(manager));
+            baseUrl + "/", links.PreferencesUrl(manager)) { NewlyUpcomingCount = newlyUpcoming };
+
+        bool IsRecommended(EngineerRow e, string certId) =>
+            e.RoleIndex >= 0 && snapshot.CertIndex.TryGetValue(certId, out var ci) && snapshot.Roles[e.RoleIndex].Recommended.Contains(ci);
     }
 }

@@ -10,19 +10,24 @@ namespace TeamSkills.Web.Features.Digests;
 /// </summary>
 public sealed class DigestLinks(IDataProtectionProvider protection, IOptions<DigestOptions> options)
 {
-    private readonly IDataProtector _protector = protection.CreateProtector("TeamSkills.DigestPreferences.v1");
+    /// <summary>A link forwarded with an old digest stops working after a while; every digest carries a fresh one.</summary>
+    public static readonly TimeSpan Lifetime = TimeSpan.FromDays(90);
+
+    private readonly ITimeLimitedDataProtector _protector =
+        protection.CreateProtector("TeamSkills.DigestPreferences.v1").ToTimeLimitedDataProtector();
 
     public string PreferencesUrl(string manager) =>
         $"{options.Value.PublicUrl.TrimEnd('/')}/digest?token={Token(manager)}";
 
-    public string Token(string manager) => WebEncoders.Base64UrlEncode(_protector.Protect(System.Text.Encoding.UTF8.GetBytes(manager)));
+    public string Token(string manager) =>
+        WebEncoders.Base64UrlEncode(_protector.Protect(System.Text.Encoding.UTF8.GetBytes(manager), Lifetime));
 
     public string? ManagerOf(string? token)
     {
         if (string.IsNullOrEmpty(token) || token.Length > 1000) return null;
         try
         {
-            return System.Text.Encoding.UTF8.GetString(_protector.Unprotect(WebEncoders.Base64UrlDecode(token)));
+            return System.Text.Encoding.UTF8.GetString(_protector.Unprotect(WebEncoders.Base64UrlDecode(token), out _));
         }
         catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or FormatException)
         {

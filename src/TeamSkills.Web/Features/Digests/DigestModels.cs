@@ -35,7 +35,10 @@ public sealed record Digest(
     IReadOnlyList<DigestCompletion> NewCompletions, IReadOnlyList<DigestGap> NewGaps, IReadOnlyList<DigestExpiry> UpcomingExpiries,
     string DashboardUrl, string PreferencesUrl)
 {
-    public bool HasChanges => Since is null || NewCompletions.Count > 0 || NewGaps.Count > 0;
+    /// <summary>How many upcoming expiries entered the 30-day window since the last digest.</summary>
+    public int NewlyUpcomingCount { get; init; }
+
+    public bool HasChanges => Since is null || NewCompletions.Count > 0 || NewGaps.Count > 0 || NewlyUpcomingCount > 0;
 }
 
 public sealed record Reminder(string Engineer, string Certification, DateOnly ExpiresOn, int DaysLeft, int Threshold,

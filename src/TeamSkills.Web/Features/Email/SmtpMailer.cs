@@ -39,6 +39,9 @@ public sealed class SmtpOptionsValidation : IValidateOptions<SmtpOptions>
             errors.Add("TeamSkills:Smtp:Username and Password must be set together (or neither).");
         if (!o.Enabled && !string.IsNullOrEmpty(o.Username))
             errors.Add("TeamSkills:Smtp:Username is set but Host is empty: set Host to send over SMTP.");
+        // A password never crosses the network in clear: with credentials, TLS must be required, not merely offered.
+        if (!string.IsNullOrEmpty(o.Username) && o.Tls is not (SmtpTls.StartTls or SmtpTls.SslOnConnect))
+            errors.Add("TeamSkills:Smtp:Tls must be StartTls or SslOnConnect when Username and Password are set.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }
