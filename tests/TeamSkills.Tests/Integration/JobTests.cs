@@ -101,6 +101,25 @@ public sealed class JobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AfterARestart_AMissedDigestRunIsCaughtUp_ButAFreshInstallDoesNotMail()
+    {
+        await using var scope = _app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TeamSkills.Core.Data.TeamSkillsDbContext>();
+        var now = _app.Clock.GetUtcNow(); // Monday 2026-06-01 09:00 UTC: this week's 08:00 digest is due
+        Assert.False(await JobsSetup.MissedAsync(db, "manager-digest", "0 8 * * 1", "UTC", now)); // never sent anything: no surprise mail
+
+        db.SentMessages.Add(new TeamSkills.Core.Tracking.SentMessage
+            { Recipient = "mia@example.com", Kind = "digest", Period = "2026-W22", SentAt = now.AddDays(-7).AddMinutes(-55) });
+        await db.SaveChangesAsync();
+        Assert.True(await JobsSetup.MissedAsync(db, "manager-digest", "0 8 * * 1", "UTC", now)); // last week's sent, today's missed
+
+        db.SentMessages.Add(new TeamSkills.Core.Tracking.SentMessage
+            { Recipient = "mia@example.com", Kind = "digest", Period = "2026-W23", SentAt = now.AddMinutes(-55) });
+        await db.SaveChangesAsync();
+        Assert.False(await JobsSetup.MissedAsync(db, "manager-digest", "0 8 * * 1", "UTC", now)); // today's went out
+    }
+
+    [Fact]
     public async Task HangfireDashboard_IsForSignedInAdminsOnly()
     {
         var anonymous = _app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });

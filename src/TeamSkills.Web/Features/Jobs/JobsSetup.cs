@@ -140,12 +140,54 @@ public static class JobsSetup
         var options = scope.ServiceProvider.GetRequiredService<IOptions<JobOptions>>().Value;
         var orgZone = scope.ServiceProvider.GetRequiredService<IOptions<TeamSkillsOptions>>().Value.TimeZone;
         var saved = await db.JobSchedules.AsNoTracking().ToDictionaryAsync(s => s.JobId);
+        var clock = scope.ServiceProvider.GetRequiredService<OrgClock>();
+        var log = scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("TeamSkills.Jobs");
         foreach (var d in Definitions)
         {
             var configured = options.Schedules.GetValueOrDefault(d.Id);
             var cron = saved.GetValueOrDefault(d.Id)?.Cron ?? configured?.Cron ?? d.DefaultCron;
             var zone = saved.GetValueOrDefault(d.Id)?.TimeZone ?? configured?.TimeZone ?? orgZone;
             Register(manager, d, cron, zone);
+            if (options.RunServer && await MissedAsync(db, d.Id, cron, zone, clock.Now))
+            {
+                // In-memory storage forgets schedules over a restart: a run that fell in the downtime happens now.
+                // Safe because every job is re-entrant (send log, unique events, snapshot per day).
+                log.LogInformation("Job {JobId} missed a scheduled run while the app was down: running it now", d.Id);
+                scope.ServiceProvider.GetRequiredService<IBackgroundJobClient>().Create(d.Create(), new Hangfire.States.EnqueuedState());
+            }
+        }
+    }
+
+    /// <summary>
+    /// Did a scheduled run fall in a time for which the job left no trace? Mail jobs: a scheduled time after their
+    /// last sent message (only once they have ever sent, so a fresh install does not mail at first start); the
+    /// snapshot: a scheduled time today with no snapshot for today; the sweep: a scheduled time in the last day.
+    /// </summary>
+    internal static async Task<bool> MissedAsync(TeamSkillsDbContext db, string jobId, string cron, string zone, DateTimeOffset now)
+    {
+        if (!TryCron(cron, out var expression) || !TryZone(zone, out var tz)) return false;
+        DateTime? LastBefore(DateTimeOffset from) =>
+            expression!.GetOccurrences(from.UtcDateTime, now.UtcDateTime, tz, fromInclusive: true, toInclusive: true).LastOrDefault() is var t
+                && t != default ? t : null;
+        switch (jobId)
+        {
+            case "manager-digest" or "lnd-report" or "renewal-reminders":
+            {
+                var kind = jobId switch { "manager-digest" => "digest", "lnd-report" => "lnd-report", _ => "reminder" };
+                var last = await db.SentMessages.Where(m => m.Kind == kind).OrderByDescending(m => m.SentAt)
+                    .Select(m => (DateTimeOffset?)m.SentAt).FirstOrDefaultAsync();
+                return last is { } sent && LastBefore(sent) is { } due && due > sent.UtcDateTime;
+            }
+            case "coverage-snapshot":
+            {
+                var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, tz).DateTime);
+                return LastBefore(now.AddDays(-1)) is { } due && TimeZoneInfo.ConvertTimeFromUtc(due, tz).Date == today.ToDateTime(TimeOnly.MinValue)
+                    && !await db.CoverageSnapshots.AnyAsync(s => s.Date == today);
+            }
+            case "expiry-sweep":
+                return LastBefore(now.AddDays(-1)) is not null;
+            default:
+                return false;
         }
     }
 
