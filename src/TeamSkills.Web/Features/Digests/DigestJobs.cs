@@ -130,7 +130,7 @@ public sealed class RenewalRemindersJob(
                 }
             }
         }
-        log.LogInformation("Renewal reminders for {Today}: {Sent} sent, {Failed} failed", today, sent, failures.Count);
+        log.LogInformation("Renewal reminders for {Today:yyyy-MM-dd}: {Sent} sent, {Failed} failed", today, sent, failures.Count);
         if (failures.Count > 0) throw new AggregateException($"{failures.Count} reminder(s) failed; {sent} sent.", failures);
         return sent;
     }

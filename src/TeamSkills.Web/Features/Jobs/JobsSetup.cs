@@ -152,7 +152,7 @@ public static class JobsSetup
             {
                 // In-memory storage forgets schedules over a restart: a run that fell in the downtime happens now.
                 // Safe because every job is re-entrant (send log, unique events, snapshot per day).
-                log.LogInformation("Job {JobId} missed a scheduled run while the app was down: running it now", d.Id);
+                log.LogInformation("Job {JobId}: a scheduled run fell before this start and left no trace; running it now", d.Id);
                 scope.ServiceProvider.GetRequiredService<IBackgroundJobClient>().Create(d.Create(), new Hangfire.States.EnqueuedState());
             }
         }

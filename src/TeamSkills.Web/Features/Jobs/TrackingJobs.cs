@@ -46,7 +46,7 @@ public sealed class ExpirySweepJob(TeamSkillsDbContext db, GapIndex index, OrgCl
             await db.SaveChangesAsync(ct);
             changes.Publish(DataChange.Everything("expiry-sweep"));
         }
-        log.LogInformation("Expiry sweep for {Today}: {Count} status transitions recorded", today, added.Count);
+        log.LogInformation("Expiry sweep for {Today:yyyy-MM-dd}: {Count} status transitions recorded", today, added.Count);
         return added.Count;
 
         void Add(int engineerId, string certId, DateOnly expiresOn, CertStatus from, CertStatus to, DateOnly onDate)
@@ -81,7 +81,7 @@ public sealed class CoverageSnapshotJob(TeamSkillsDbContext db, GapIndex index, 
             }));
         var written = await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-        log.LogInformation("Coverage snapshot for {Today}: {Teams} teams", today, written);
+        log.LogInformation("Coverage snapshot for {Today:yyyy-MM-dd}: {Teams} teams", today, written);
         return written;
     }
 }
