@@ -41,15 +41,7 @@ public static class ReportPdfs
         using var pdf = new PdfLayout($"Team report: {r.TeamName}", $"as of {r.Header.AsOf:yyyy-MM-dd}");
         pdf.Heading(r.TeamName, 20);
         pdf.Paragraph(Line(r.Header) + (r.ManagerEmail is null ? "" : $" Manager: {r.ManagerEmail}."), 9, PdfLayout.Muted);
-        pdf.Tiles(Tiles(r.Totals));
-        pdf.Paragraph(Sentence(r.Totals), 9);
-        var chartHeight = pdf.Height - pdf.Y - PdfLayout.Margin - PdfLayout.FooterSpace - 8;
-        pdf.Drawing(Math.Max(200, chartHeight), (canvas, rect) =>
-        {
-            var half = (rect.Width - 12) / 2;
-            Charts.CoverageByCertification(canvas, new SKRect(rect.Left, rect.Top, rect.Left + half, rect.Bottom), r.Coverage, "Coverage by certification");
-            Charts.Forecast(canvas, new SKRect(rect.Left + half + 12, rect.Top, rect.Right, rect.Bottom), r.Forecast, "Expiry forecast, next 12 months");
-        });
+        SummaryPage(pdf, r.Totals, r.Coverage, r.Forecast);
 
         pdf.NewPage();
         pdf.Heading("Heat map");
@@ -73,20 +65,26 @@ public static class ReportPdfs
         pdf.Save(output, r.Header.GeneratedAt);
     }
 
+    /// <summary>The first page's body shared by both reports: tiles, the one-sentence summary, and the two charts side by side.</summary>
+    private static void SummaryPage(PdfLayout pdf, ReportTotals totals, IReadOnlyList<CertCoverage> coverage, IReadOnlyList<ReportMonth> forecast)
+    {
+        pdf.Tiles(Tiles(totals));
+        pdf.Paragraph(Sentence(totals), 9);
+        var chartHeight = pdf.Height - pdf.Y - PdfLayout.Margin - PdfLayout.FooterSpace - 8;
+        pdf.Drawing(Math.Max(200, chartHeight), (canvas, rect) =>
+        {
+            var half = (rect.Width - 12) / 2;
+            Charts.CoverageByCertification(canvas, new SKRect(rect.Left, rect.Top, rect.Left + half, rect.Bottom), coverage, "Coverage by certification");
+            Charts.Forecast(canvas, new SKRect(rect.Left + half + 12, rect.Top, rect.Right, rect.Bottom), forecast, "Expiry forecast, next 12 months");
+        });
+    }
+
     public static void Org(OrgReport r, Stream output, int topGaps = 10)
     {
         using var pdf = new PdfLayout("Organisation report", $"as of {r.Header.AsOf:yyyy-MM-dd}");
         pdf.Heading("Certification coverage: organisation", 20);
         pdf.Paragraph(Line(r.Header) + $" {N(r.Teams.Count)} teams.", 9, PdfLayout.Muted);
-        pdf.Tiles(Tiles(r.Totals));
-        pdf.Paragraph(Sentence(r.Totals), 9);
-        var chartHeight = pdf.Height - pdf.Y - PdfLayout.Margin - PdfLayout.FooterSpace - 8;
-        pdf.Drawing(Math.Max(200, chartHeight), (canvas, rect) =>
-        {
-            var half = (rect.Width - 12) / 2;
-            Charts.CoverageByCertification(canvas, new SKRect(rect.Left, rect.Top, rect.Left + half, rect.Bottom), r.Coverage, "Coverage by certification");
-            Charts.Forecast(canvas, new SKRect(rect.Left + half + 12, rect.Top, rect.Right, rect.Bottom), r.Forecast, "Expiry forecast, next 12 months");
-        });
+        SummaryPage(pdf, r.Totals, r.Coverage, r.Forecast);
 
         pdf.NewPage();
         pdf.Heading("Top gaps");

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -160,6 +161,23 @@ public sealed class DigestTests : IAsyncLifetime
         Assert.Equal(2, await Run<ManagerDigestJob>()); // what Hangfire's retry does
         Assert.Equal(0, await Run<ManagerDigestJob>());
         Assert.Equal(before + 2, smtp.Messages().Count);
+    }
+
+    [SkippableFact]
+    public async Task NextWeek_WithNothingNew_TheDigestIsSkipped_AndANewCompletionSendsIt()
+    {
+        Ready();
+        Assert.Equal(2, await Run<ManagerDigestJob>());
+        _app.Clock.Advance(TimeSpan.FromDays(7)); // 2026-W24, nothing recorded since
+        Assert.Equal(0, await Run<ManagerDigestJob>());
+        Assert.Equal(2, _app.Scalar("SELECT COUNT(*) FROM sent_messages WHERE kind = 'digest' AND period = '2026-W24' AND outcome = 'Skipped'"));
+
+        _app.Clock.Advance(TimeSpan.FromDays(7)); // 2026-W25: Max's team gains a completion
+        Assert.Equal(HttpStatusCode.Created, (await _api.PostAsJsonAsync("/api/completions",
+            new { employeeId = "E5", certification = "aiops-foundation", earnedOn = "2026-06-14" })).StatusCode);
+        Assert.Equal(1, await Run<ManagerDigestJob>());
+        var latest = smtp.MessagesTo("max@example.com").Last();
+        Assert.Contains("Eve Ellis (Data): AIOps Foundation", latest.Message.TextBody);
     }
 
     [SkippableFact]

@@ -37,6 +37,16 @@ public sealed class DigestBuilder(
         ? day.ToString("yyyy-MM", CultureInfo.InvariantCulture)
         : $"{ISOWeek.GetYear(day.ToDateTime(TimeOnly.MinValue))}-W{ISOWeek.GetWeekOfYear(day.ToDateTime(TimeOnly.MinValue)):D2}";
 
+    /// <summary>Why this digest would not be sent now (null: it would), for the job and for the Admin's preview alike.</summary>
+    public async Task<string?> WhyNotAsync(Digest digest, SendLog log, CancellationToken ct) =>
+        digest.Frequency == DigestFrequency.Off ? "the manager opted out"
+        : await log.AlreadyAsync(digest.Manager, DigestKind, digest.Period, ct) ? $"already sent for {digest.Period}"
+        : digest.Teams.Count == 0 ? "no teams in scope"
+        : !digest.HasChanges && options.Value.SkipWhenUnchanged ? NothingChanged
+        : null;
+
+    public const string NothingChanged = "nothing changed since the last digest";
+
     public async Task<Digest> BuildAsync(string manager, CancellationToken ct)
     {
         manager = manager.Trim().ToLowerInvariant();

@@ -32,8 +32,7 @@ public static class DigestEndpoints
         var digests = api.MapGroup("/digests").WithTags("Digests");
 
         // What a manager's next digest would say, rendered, without sending anything (Admin).
-        digests.MapGet("/preview", async (string? manager, DigestBuilder builder, SendLog log, EmailTemplates templates,
-            Microsoft.Extensions.Options.IOptions<DigestOptions> options, CancellationToken ct) =>
+        digests.MapGet("/preview", async (string? manager, DigestBuilder builder, SendLog log, EmailTemplates templates, CancellationToken ct) =>
         {
             if (string.IsNullOrWhiteSpace(manager) || !Imports.ImportSupport.IsValidEmail(manager.Trim()))
                 return Results.Problem(statusCode: 400, title: "Invalid manager", detail: "Give the manager's email as ?manager=EMAIL.");
@@ -42,11 +41,7 @@ public static class DigestEndpoints
                 return Results.Problem(statusCode: 404, title: "Manager not found", detail: $"'{email}' is no manager_email of the active roster.");
             var digest = await builder.BuildAsync(email, ct);
             var mail = await templates.RenderAsync("digest", digest, ct);
-            string? reason = digest.Frequency == DigestFrequency.Off ? "the manager opted out"
-                : await log.AlreadyAsync(email, DigestBuilder.DigestKind, digest.Period, ct) ? $"already sent for {digest.Period}"
-                : digest.Teams.Count == 0 ? "no teams in scope"
-                : !digest.HasChanges && options.Value.SkipWhenUnchanged ? "nothing changed since the last digest"
-                : null;
+            var reason = await builder.WhyNotAsync(digest, log, ct);
             return Results.Ok(new DigestPreview(digest, mail.Subject, mail.Text, mail.Html, reason is null, reason));
         }).RequireAuthorization(AccessSetup.AdminPolicy);
 

@@ -16,8 +16,8 @@ namespace TeamSkills.Web.Features.Digests;
 /// once per period (ISO week, or month for those who chose monthly), skipped when nothing changed (configurable).
 /// </summary>
 public sealed class ManagerDigestJob(
-    DigestBuilder builder, SendLog sendLog, EmailTemplates templates, ExportReports exports, IOptions<DigestOptions> options,
-    ILogger<ManagerDigestJob> log) : IRecurringJob
+    DigestBuilder builder, SendLog sendLog, EmailTemplates templates, ExportReports exports, ILogger<ManagerDigestJob> log)
+    : IRecurringJob
 {
     /// <summary>At most this many team PDFs ride on one digest; the rest are a click away on the dashboard.</summary>
     public const int MaxAttachedReports = 5;
@@ -30,16 +30,13 @@ public sealed class ManagerDigestJob(
         {
           try
           {
-            var frequency = await builder.FrequencyAsync(manager, ct);
-            if (frequency == DigestFrequency.Off) continue;
+            if (await builder.FrequencyAsync(manager, ct) == DigestFrequency.Off) continue;
             var digest = await builder.BuildAsync(manager, ct);
-            if (await sendLog.AlreadyAsync(manager, DigestBuilder.DigestKind, digest.Period, ct)) continue;
-            if (digest.Teams.Count == 0) continue; // a manager_email that manages no team (their reports are teamless)
-            if (!digest.HasChanges && options.Value.SkipWhenUnchanged)
-            {
-                await sendLog.RecordAsync(manager, DigestBuilder.DigestKind, digest.Period, SendOutcome.Skipped, "nothing changed", ct);
-                continue;
-            }
+            var reason = await builder.WhyNotAsync(digest, sendLog, ct);
+            // "Nothing changed" is this period's digest, decided: recorded, so the next one counts changes from now.
+            if (reason == DigestBuilder.NothingChanged)
+                await sendLog.RecordAsync(manager, DigestBuilder.DigestKind, digest.Period, SendOutcome.Skipped, reason, ct);
+            if (reason is not null) continue;
             var mail = await templates.RenderAsync("digest", digest, ct);
             var attachments = await TeamPdfsAsync(digest, ct);
             if (await sendLog.SendOnceAsync(manager, DigestBuilder.DigestKind, digest.Period,
