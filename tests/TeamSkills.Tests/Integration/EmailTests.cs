@@ -352,32 +352,7 @@ public sealed class OutboxTests
     private static string Token(string form) =>
         Regex.Match(form, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
 
-    private static async Task<HttpClient> SignedInAsAdmin(AppFactory app)
-    {
-        var browser = Browser(app);
-        var response = await browser.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["key"] = AppFactory.ApiKey, ["returnUrl"] = "/", ["__RequestVerificationToken"] = Token(await browser.GetStringAsync("/signin")),
-        }));
-        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        return browser;
-    }
+    private static Task<HttpClient> SignedInAsAdmin(AppFactory app) => app.SignedInAdminAsync();
 
-    private static async Task<HttpClient> SignedInAs(AppFactory app, string email, string role)
-    {
-        Assert.Equal(HttpStatusCode.Created, (await app.Api().PostAsJsonAsync("/api/users", new { email, role })).StatusCode);
-        using (var scope = app.Services.CreateScope())
-        {
-            var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
-            Assert.True((await users.AddPasswordAsync((await users.FindByEmailAsync(email))!, Password)).Succeeded);
-        }
-        var browser = Browser(app);
-        var response = await browser.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["email"] = email, ["password"] = Password, ["returnUrl"] = "/",
-            ["__RequestVerificationToken"] = Token(await browser.GetStringAsync("/signin")),
-        }));
-        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        return browser;
-    }
+    private static Task<HttpClient> SignedInAs(AppFactory app, string email, string role) => app.SignedInAsAsync(email, role, Password);
 }

@@ -31,14 +31,7 @@ public sealed class ExportTests : IAsyncLifetime
     private async Task<int> TeamId(string name) =>
         (await (await _api.GetAsync("/api/teams")).JsonOf()).EnumerateArray().Single(t => t.GetProperty("name").GetString() == name).GetProperty("id").GetInt32();
 
-    private async Task<HttpClient> As(string email, string role)
-    {
-        await _api.PostAsJsonAsync("/api/users", new { email, role });
-        var key = (await (await _api.PostAsync($"/api/users/{email}/api-keys", null)).JsonOf()).GetProperty("key").GetString()!;
-        var client = _app.CreateClient();
-        client.DefaultRequestHeaders.Add("X-Api-Key", key);
-        return client;
-    }
+    private Task<HttpClient> As(string email, string role) => _app.ApiAsAsync(email, role);
 
     private static async Task<XLWorkbook> Workbook(HttpResponseMessage response)
     {

@@ -325,35 +325,9 @@ public sealed class ImportPageTests : IAsyncLifetime
         return token;
     }
 
-    private async Task<HttpClient> SignedInWithKey()
-    {
-        var browser = Browser();
-        var response = await browser.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["key"] = AppFactory.ApiKey, ["returnUrl"] = "/", ["__RequestVerificationToken"] = Token(await browser.GetStringAsync("/signin")),
-        }));
-        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        return browser;
-    }
+    private Task<HttpClient> SignedInWithKey() => _app.SignedInAdminAsync();
 
-    private async Task<HttpClient> SignedInAs(string email, string role)
-    {
-        Assert.Equal(HttpStatusCode.Created, (await _api.PostAsJsonAsync("/api/users", new { email, role })).StatusCode);
-        using (var scope = _app.Services.CreateScope())
-        {
-            var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<TeamSkills.Core.Access.AppUser>>();
-            var user = await users.FindByEmailAsync(email);
-            Assert.True((await users.AddPasswordAsync(user!, Password)).Succeeded);
-        }
-        var browser = Browser();
-        var response = await browser.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["email"] = email, ["password"] = Password, ["returnUrl"] = "/",
-            ["__RequestVerificationToken"] = Token(await browser.GetStringAsync("/signin")),
-        }));
-        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        return browser;
-    }
+    private Task<HttpClient> SignedInAs(string email, string role) => _app.SignedInAsAsync(email, role, Password);
 
     private static MultipartFormDataContent UploadForm(string? token, string kind, string? mode, byte[] content, string fileName)
     {

@@ -131,18 +131,7 @@ public sealed class JobTests : IAsyncLifetime
         Assert.Contains("TeamSkills jobs", await response.Content.ReadAsStringAsync());
     }
 
-    private async Task<HttpClient> AdminBrowser()
-    {
-        var browser = _app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
-        var form = await browser.GetStringAsync("/signin");
-        var token = Regex.Match(form, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
-        var signedIn = await browser.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["key"] = AppFactory.ApiKey, ["__RequestVerificationToken"] = token, ["returnUrl"] = "/",
-        }));
-        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
-        return browser;
-    }
+    private Task<HttpClient> AdminBrowser() => _app.SignedInAdminAsync();
 }
 
 /// <summary>Through a real Hangfire server on InMemory storage: a triggered recurring job runs and does its work.</summary>

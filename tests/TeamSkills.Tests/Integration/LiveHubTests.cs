@@ -65,11 +65,7 @@ public sealed class LiveHubTests : IAsyncLifetime
         return new Listener(connection, channel);
     }
 
-    private async Task<string> KeyFor(string email, string role)
-    {
-        await _admin.PostAsJsonAsync("/api/users", new { email, role });
-        return (await (await _admin.PostAsync($"/api/users/{email}/api-keys", null)).JsonOf()).GetProperty("key").GetString()!;
-    }
+    private Task<string> KeyFor(string email, string role) => _app.ApiKeyForAsync(email, role);
 
     private async Task<JsonElement> TeamSummary(string name) =>
         (await (await _admin.GetAsync("/api/teams")).JsonOf()).EnumerateArray().Single(t => t.GetProperty("name").GetString() == name);

@@ -24,14 +24,7 @@ public sealed class ScopeTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
-    private async Task<HttpClient> As(string email, string role)
-    {
-        await _admin.PostAsJsonAsync("/api/users", new { email, role });
-        var key = (await (await _admin.PostAsync($"/api/users/{email}/api-keys", null)).JsonOf()).GetProperty("key").GetString()!;
-        var client = _app.CreateClient();
-        client.DefaultRequestHeaders.Add("X-Api-Key", key);
-        return client;
-    }
+    private Task<HttpClient> As(string email, string role) => _app.ApiAsAsync(email, role);
 
     private async Task<int> TeamId(string name) =>
         (await (await _admin.GetAsync("/api/teams")).JsonOf()).EnumerateArray().Single(t => t.GetProperty("name").GetString() == name).GetProperty("id").GetInt32();
