@@ -24,9 +24,15 @@ public static class DatabaseSetup
                 builder.UseSqlite(connectionString, o => o.MigrationsAssembly(MigrationsAssembly(provider)))
                     .AddInterceptors(SqlitePragmas.Instance);
                 break;
+            case DatabaseProvider.PostgreSql:
+                builder.UseNpgsql(connectionString, o => o.MigrationsAssembly(MigrationsAssembly(provider)));
+                break;
+            case DatabaseProvider.SqlServer:
+                builder.UseSqlServer(connectionString, o => o.MigrationsAssembly(MigrationsAssembly(provider)));
+                break;
             default:
                 throw new NotSupportedException(
-                    $"Database provider {provider} is not available in this build yet; use Sqlite (TeamSkills:Database:Provider).");
+                    $"TeamSkills:Database:Provider {provider} is not one of Sqlite, PostgreSql, SqlServer.");
         }
         return builder;
     }

@@ -7,8 +7,14 @@ using TeamSkills.Core.Roster;
 namespace TeamSkills.Core.Data;
 
 public sealed class TeamSkillsDbContext(DbContextOptions<TeamSkillsDbContext> options)
-    : Microsoft.AspNetCore.Identity.EntityFrameworkCore.IdentityDbContext<Access.AppUser>(options)
+    : Microsoft.AspNetCore.Identity.EntityFrameworkCore.IdentityDbContext<Access.AppUser>(options),
+      Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.IDataProtectionKeyContext
 {
+    /// <summary>The data-protection key ring, shared by every app instance on this database (sign-in cookies,
+    /// antiforgery and digest links made by one instance open on the others).</summary>
+    public DbSet<Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey> DataProtectionKeys =>
+        Set<Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey>();
+
     public DbSet<Certification> Certifications => Set<Certification>();
     public DbSet<Role> JobRoles => Set<Role>();
     public DbSet<RoleCertification> RoleCertifications => Set<RoleCertification>();
@@ -31,6 +37,7 @@ public sealed class TeamSkillsDbContext(DbContextOptions<TeamSkillsDbContext> op
     {
         base.OnModelCreating(modelBuilder); // Identity's tables
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(TeamSkillsDbContext).Assembly);
+        modelBuilder.Entity<Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey>().ToTable("data_protection_keys");
         // snake_case columns: raw bulk SQL stays identical on SQLite, PostgreSQL and SQL Server, unquoted.
         foreach (var entity in modelBuilder.Model.GetEntityTypes())
         {

@@ -42,9 +42,10 @@ public static class PlatformSetup
             DataDirectory = builder.Configuration.GetSection(TeamSkillsOptions.Section).Get<TeamSkillsOptions>()?.DataDirectory ?? "./data",
         }.ResolveDataDirectory(builder.Environment.ContentRootPath);
         Directory.CreateDirectory(dataDirectory);
-        // Sign-in cookies survive a restart: the keys live beside the data.
+        // The key ring lives in the database: sign-in cookies survive a restart, and every instance sharing the
+        // database (docker-compose runs two) opens what another instance protected.
         services.AddDataProtection().SetApplicationName("TeamSkills")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
+            .PersistKeysToDbContext<TeamSkillsDbContext>();
 
         var connectionString = builder.Configuration.GetConnectionString("TeamSkills");
         var provider = builder.Configuration.GetValue("TeamSkills:Database:Provider", DatabaseProvider.Sqlite);
