@@ -9,15 +9,28 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using TeamSkills.Core.Data;
 
 namespace TeamSkills.Tests.Integration;
 
 /// <summary>
-/// The real app over HTTP (in-memory transport), on a real SQLite file in its own temp folder, with the clock fixed
-/// at <see cref="Today"/> so statuses are deterministic.
+/// The real app over HTTP (in-memory transport), on a real database of its own — a SQLite file in its own temp folder
+/// by default, or a fresh database on the PostgreSQL server tests/run.sh started — with the clock fixed at
+/// <see cref="Today"/> so statuses are deterministic.
 /// </summary>
-public sealed class AppFactory : WebApplicationFactory<Program>
+public sealed class AppFactory(DatabaseProvider provider = DatabaseProvider.Sqlite) : WebApplicationFactory<Program>
 {
+    public DatabaseProvider Provider { get; } = provider;
+    private string? _serverDatabase;
+
+    /// <summary>The provider's connection string for this app's own database (created on first use).</summary>
+    public string ConnectionString => Provider switch
+    {
+        DatabaseProvider.Sqlite => $"Data Source={DatabasePath}",
+        DatabaseProvider.PostgreSql => TestDatabases.PostgreSqlConnection(_serverDatabase ??= TestDatabases.CreatePostgreSql()),
+        _ => throw new NotSupportedException($"{Provider} cannot run on this machine; its migrations are checked for drift instead."),
+    };
+
     public const string ApiKey = "test-bootstrap-key-0123456789";
     public static readonly DateOnly Today = new(2026, 6, 1);
 
@@ -38,6 +51,11 @@ public sealed class AppFactory : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("TeamSkills:DataDirectory", DataDirectory);
+        if (Provider != DatabaseProvider.Sqlite)
+        {
+            builder.UseSetting("TeamSkills:Database:Provider", Provider.ToString());
+            builder.UseSetting("ConnectionStrings:TeamSkills", ConnectionString);
+        }
         builder.UseSetting("TeamSkills:Auth:BootstrapApiKey", ApiKey);
         // No Hangfire server unless a test asks for one: schedules run on the real clock, not the fake one.
         builder.UseSetting("TeamSkills:Jobs:RunServer", "false");
@@ -82,20 +100,33 @@ public sealed class AppFactory : WebApplicationFactory<Program>
 
     public string DatabasePath => Path.Combine(DataDirectory, "teamskills.db");
 
-    /// <summary>Reads the SQLite file directly, beside the app: what is really stored.</summary>
+    /// <summary>Reads the database directly, beside the app, on its own connection: what is really stored.</summary>
     public long Scalar(string sql)
     {
-        using var conn = new SqliteConnection($"Data Source={DatabasePath};Mode=ReadOnly;Pooling=False");
-        conn.Open();
+        using var conn = OpenConnection(readOnly: true);
         using var cmd = conn.CreateCommand();
         cmd.CommandText = sql;
         return Convert.ToInt64(cmd.ExecuteScalar() ?? 0L);
+    }
+
+    /// <summary>A connection of the test's own to the app's database (not from the app's pool).</summary>
+    public System.Data.Common.DbConnection OpenConnection(bool readOnly = false)
+    {
+        System.Data.Common.DbConnection conn = Provider switch
+        {
+            DatabaseProvider.Sqlite => new SqliteConnection($"Data Source={DatabasePath};Mode={(readOnly ? "ReadOnly" : "ReadWrite")};Pooling=False"),
+            DatabaseProvider.PostgreSql => new Npgsql.NpgsqlConnection(ConnectionString + ";Pooling=false"),
+            _ => throw new NotSupportedException(Provider.ToString()),
+        };
+        conn.Open();
+        return conn;
     }
 
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
         SqliteConnection.ClearAllPools();
+        if (_serverDatabase is not null) TestDatabases.DropPostgreSql(_serverDatabase);
         try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

@@ -141,11 +141,11 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, Aud
                 v[0] = x.Row.EngineerId; v[1] = x.Row.CertificationId; v[2] = x.Row.EarnedOn; v[3] = x.Expires;
                 v[4] = x.Derived; v[5] = req.ImportedBy;
             },
-            new Dictionary<string, long> { ["import_id"] = record.Id, ["recorded_at"] = now.UtcTicks });
+            new Dictionary<string, object> { ["import_id"] = record.Id, ["recorded_at"] = now.UtcTicks }, ct);
         await using (var update = ImportSupport.Command(tx,
             "UPDATE completions SET expires_on = @expires_on, expiry_derived = @expiry_derived WHERE id = @id", "expires_on", "expiry_derived", "id"))
         {
-            update.Prepare();
+            ImportSupport.Prepare(update);
             foreach (var (id, expires, derived) in updates)
             {
                 update.Parameters["@id"].Value = id;

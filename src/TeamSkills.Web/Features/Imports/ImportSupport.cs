@@ -130,52 +130,59 @@ internal static class ImportSupport
     public static object Db(string? value) => value is null ? DBNull.Value : value;
 
     /// <summary>
-    /// Inserts rows inside the caller's transaction. On SQLite it goes through SQLitePCL directly: multi-row INSERT
-    /// statements prepared once with positional parameters bound by index. Microsoft.Data.Sqlite binds every
-    /// parameter by name on every execution (a name look-up per value), which was most of a 100k-row import.
-    /// Other providers take plain prepared ADO.NET statements until they get their own bulk paths.
+    /// Inserts rows inside the caller's transaction through the provider's bulk path:
+    /// <list type="bullet">
+    /// <item>SQLite: multi-row INSERT statements prepared once with positional parameters, through SQLitePCL directly
+    /// (Microsoft.Data.Sqlite binds every parameter by name on every execution, which was most of a 100k-row import);</item>
+    /// <item>PostgreSQL: binary COPY (<see cref="PostgreSqlBulk"/>);</item>
+    /// <item>SQL Server: SqlBulkCopy (<see cref="SqlServerBulk"/>);</item>
+    /// <item>anything else: one prepared INSERT per row.</item>
+    /// </list>
     /// </summary>
-    /// <param name="constants">Numeric values shared by every row (flags, timestamps, ids): written into the
-    /// statement once instead of bound per row.</param>
-    public static Task BulkInsertAsync<T>(IDbContextTransaction tx, string table, string[] columns, IReadOnlyList<T> rows,
-        Action<T, object?[]> fill, IReadOnlyDictionary<string, long>? constants = null)
-    {
-        constants ??= new Dictionary<string, long>();
-        if (tx.GetDbTransaction().Connection is Microsoft.Data.Sqlite.SqliteConnection sqlite)
-        {
-            SqliteBulk.Insert(sqlite, table, columns, rows, fill, constants);
-            return Task.CompletedTask;
-        }
-        var all = columns.Concat(constants.Keys).ToArray();
-        var values = new object?[all.Length];
-        BulkInsert(tx, table, all, rows, (row, v) =>
-        {
-            fill(row, values);
-            values.AsSpan(0, columns.Length).CopyTo(v);
-            var i = columns.Length;
-            foreach (var c in constants.Values) v[i++] = c;
-        });
-        return Task.CompletedTask;
-    }
-
-    public static void BulkInsert<T>(IDbContextTransaction tx, string table, string[] columns, IReadOnlyList<T> rows,
-        Action<T, object?[]> fill)
+    /// <param name="constants">Values shared by every row (flags, timestamps, ids), by column: on SQLite written into
+    /// the statement once instead of bound per row. Give them their column's CLR type (bool for a flag, int for an
+    /// int key, long for a timestamp in ticks): PostgreSQL's binary COPY writes exactly that type.</param>
+    public static async Task BulkInsertAsync<T>(IDbContextTransaction tx, string table, string[] columns, IReadOnlyList<T> rows,
+        Action<T, object?[]> fill, IReadOnlyDictionary<string, object>? constants = null, CancellationToken ct = default)
     {
         if (rows.Count == 0) return;
-        if (tx.GetDbTransaction().Connection is Microsoft.Data.Sqlite.SqliteConnection sqlite)
+        constants ??= new Dictionary<string, object>();
+        var dbTx = tx.GetDbTransaction();
+        switch (dbTx.Connection)
         {
-            SqliteBulk.Insert(sqlite, table, columns, rows, fill, new Dictionary<string, long>());
-            return;
+            case Microsoft.Data.Sqlite.SqliteConnection sqlite:
+                SqliteBulk.Insert(sqlite, table, columns, rows, fill, constants.ToDictionary(c => c.Key, c => c.Value switch
+                {
+                    bool b => b ? 1L : 0L,
+                    var v => Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture),
+                }));
+                return;
+            case Npgsql.NpgsqlConnection npgsql:
+                await PostgreSqlBulk.CopyAsync(npgsql, table, columns, rows, fill, constants, ct);
+                return;
+            case Microsoft.Data.SqlClient.SqlConnection sql:
+                await SqlServerBulk.CopyAsync(sql, (Microsoft.Data.SqlClient.SqlTransaction)dbTx, table, columns, rows, fill, constants, ct);
+                return;
         }
+        var all = columns.Concat(constants.Keys).ToArray();
         var values = new object?[columns.Length];
-        using var cmd = Command(tx, $"INSERT INTO {table} ({string.Join(", ", columns)}) VALUES ({string.Join(", ", columns.Select(c => "@" + c))})", columns);
-        cmd.Prepare();
+        await using var cmd = Command(tx, $"INSERT INTO {table} ({string.Join(", ", all)}) VALUES ({string.Join(", ", all.Select(c => "@" + c))})", all);
         foreach (var row in rows)
         {
             fill(row, values);
-            for (var i = 0; i < values.Length; i++) cmd.Parameters[i].Value = values[i] ?? DBNull.Value;
-            cmd.ExecuteNonQuery();
+            var i = 0;
+            foreach (var v in values) cmd.Parameters[i++].Value = v ?? DBNull.Value;
+            foreach (var c in constants.Values) cmd.Parameters[i++].Value = c;
+            await cmd.ExecuteNonQueryAsync(ct);
         }
+    }
+
+    /// <summary>Prepares a statement reused for many rows where that pays and is safe before values are bound
+    /// (SQLite); Npgsql and SqlClient want every parameter's type at Prepare, and Npgsql prepares repeated
+    /// statements itself.</summary>
+    public static void Prepare(DbCommand cmd)
+    {
+        if (cmd is Microsoft.Data.Sqlite.SqliteCommand) cmd.Prepare();
     }
 
     /// <summary>The upload's bytes without another copy when they already are a whole array.</summary>

@@ -111,11 +111,11 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         // Teams first: new names get rows, so engineers can point at them.
         var managers = ManagersAfterImport(rows, existing, inFile, teamById, full);
         var newTeams = rows.Select(r => r.Team).Distinct(StringComparer.OrdinalIgnoreCase).Where(n => !teamByName.ContainsKey(n)).ToList();
-        ImportSupport.BulkInsert(tx, "teams", ["name", "manager_email"], newTeams, (name, v) =>
+        await ImportSupport.BulkInsertAsync(tx, "teams", ["name", "manager_email"], newTeams, (name, v) =>
         {
             v[0] = name;
             v[1] = managers.GetValueOrDefault(name);
-        });
+        }, ct: ct);
         if (newTeams.Count > 0)
         {
             foreach (var t in await db.Teams.AsNoTracking().ToListAsync(ct)) teamByName[t.Name] = t;
@@ -131,7 +131,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
                 v[0] = r.EmployeeId; v[1] = r.Name; v[2] = r.Email; v[3] = r.Title; v[4] = r.NormalizedTitle;
                 v[5] = aliases.GetValueOrDefault(r.NormalizedTitle); v[6] = teamByName[r.Team].Id; v[7] = r.ManagerEmail;
             },
-            new Dictionary<string, long> { ["active"] = 1, ["created_at"] = now.UtcTicks, ["updated_at"] = now.UtcTicks });
+            new Dictionary<string, object> { ["active"] = true, ["created_at"] = now.UtcTicks, ["updated_at"] = now.UtcTicks }, ct);
 
         phases.Mark("insert");
         await using (var update = ImportSupport.Command(tx,
@@ -142,7 +142,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
             var p = update.Parameters;
             p["@active"].Value = true;
             p["@updated_at"].Value = now.UtcTicks;
-            update.Prepare();
+            ImportSupport.Prepare(update);
             foreach (var (r, old) in updated)
             {
                 p["@id"].Value = old.Id;
@@ -162,7 +162,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         {
             off.Parameters["@active"].Value = false;
             off.Parameters["@updated_at"].Value = now.UtcTicks;
-            off.Prepare();
+            ImportSupport.Prepare(off);
             foreach (var e in deactivate)
             {
                 off.Parameters["@id"].Value = e.Id;
@@ -300,7 +300,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         Dictionary<string, string?> managers, IEnumerable<Team> existingTeams, CancellationToken ct)
     {
         await using var update = ImportSupport.Command(tx, "UPDATE teams SET manager_email = @manager WHERE id = @id", "manager", "id");
-        update.Prepare();
+        ImportSupport.Prepare(update);
         foreach (var team in existingTeams)
         {
             var manager = managers.GetValueOrDefault(team.Name);
