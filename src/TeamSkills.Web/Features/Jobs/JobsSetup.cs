@@ -69,11 +69,14 @@ public static class JobsSetup
             .ValidateOnStart();
         builder.Services.AddScoped<ExpirySweepJob>();
         builder.Services.AddScoped<CoverageSnapshotJob>();
-        // Embedded default: in-memory storage (jobs and their history live as long as the process; schedules are
-        // re-registered at every start). The scale-out issue swaps in PostgreSQL/SQL Server storage. The storage is
-        // this app's own DI singleton, not Hangfire's static JobStorage.Current: two hosts in one process (tests) must
-        // never run each other's jobs or dispose each other's storage.
-        builder.Services.AddSingleton<JobStorage>(_ => new Hangfire.InMemory.InMemoryStorage(new Hangfire.InMemory.InMemoryStorageOptions()));
+        // Storage follows the database provider. On PostgreSQL and SQL Server the jobs live in the app's database (schema
+        // "hangfire"), so several instances share one schedule and Hangfire's distributed locks fire each recurring job
+        // once across them; a run missed while every instance was down is fired at the next start by Hangfire itself.
+        // The embedded SQLite default keeps jobs in memory (one instance; schedules re-registered at every start, missed
+        // runs caught up by ScheduleJobsAsync). The storage is this app's own DI singleton, not Hangfire's static
+        // JobStorage.Current: two hosts in one process (tests) must never run each other's jobs or dispose each
+        // other's storage.
+        builder.Services.AddSingleton<JobStorage>(sp => CreateStorage(sp.GetRequiredService<IConfiguration>()));
         builder.Services.AddHangfire(c => c
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
@@ -88,6 +91,35 @@ public static class JobsSetup
                 o.Activator = new Hangfire.AspNetCore.AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>());
             });
         return builder;
+    }
+
+    private static JobStorage CreateStorage(IConfiguration configuration)
+    {
+        var provider = configuration.GetValue("TeamSkills:Database:Provider", DatabaseProvider.Sqlite);
+        var connectionString = configuration.GetConnectionString("TeamSkills");
+        switch (provider)
+        {
+            case DatabaseProvider.PostgreSql:
+            {
+                var options = new Hangfire.PostgreSql.PostgreSqlStorageOptions
+                {
+                    SchemaName = "hangfire",
+                    PrepareSchemaIfNecessary = true,
+                    QueuePollInterval = TimeSpan.FromSeconds(2),
+                };
+                return new Hangfire.PostgreSql.PostgreSqlStorage(
+                    new Hangfire.PostgreSql.Factories.NpgsqlConnectionFactory(connectionString!, options), options);
+            }
+            case DatabaseProvider.SqlServer:
+                return new Hangfire.SqlServer.SqlServerStorage(connectionString, new Hangfire.SqlServer.SqlServerStorageOptions
+                {
+                    SchemaName = "hangfire",
+                    PrepareSchemaIfNecessary = true,
+                    QueuePollInterval = TimeSpan.Zero, // sliding invisibility + long polling: no polling delay
+                });
+            default:
+                return new Hangfire.InMemory.InMemoryStorage(new Hangfire.InMemory.InMemoryStorageOptions());
+        }
     }
 
     public static WebApplication MapJobs(this WebApplication app, RouteGroupBuilder api)
@@ -142,13 +174,15 @@ public static class JobsSetup
         var saved = await db.JobSchedules.AsNoTracking().ToDictionaryAsync(s => s.JobId);
         var clock = scope.ServiceProvider.GetRequiredService<OrgClock>();
         var log = scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("TeamSkills.Jobs");
+        // Shared storage remembers schedules and last runs across restarts, and Hangfire fires a missed run itself.
+        var inMemory = scope.ServiceProvider.GetRequiredService<JobStorage>() is Hangfire.InMemory.InMemoryStorage;
         foreach (var d in Definitions)
         {
             var configured = options.Schedules.GetValueOrDefault(d.Id);
             var cron = saved.GetValueOrDefault(d.Id)?.Cron ?? configured?.Cron ?? d.DefaultCron;
             var zone = saved.GetValueOrDefault(d.Id)?.TimeZone ?? configured?.TimeZone ?? orgZone;
             Register(manager, d, cron, zone);
-            if (options.RunServer && await MissedAsync(db, d.Id, cron, zone, clock.Now))
+            if (options.RunServer && inMemory && await MissedAsync(db, d.Id, cron, zone, clock.Now))
             {
                 // In-memory storage forgets schedules over a restart: a run that fell in the downtime happens now.
                 // Safe because every job is re-entrant (send log, unique events, snapshot per day).

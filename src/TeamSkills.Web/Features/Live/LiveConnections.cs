@@ -42,8 +42,22 @@ public sealed class LiveConnections(IServiceScopeFactory services, IHubContext<G
 
     public void Remove(string connectionId) => _connections.TryRemove(connectionId, out _);
 
+    /// <summary>
+    /// Raised after this instance rescoped or disconnected a user because of a change made here, so other instances
+    /// sharing the database do the same to their own connections (<see cref="RedisLiveControl"/>).
+    /// </summary>
+    public event Action<LiveControlMessage>? Changed;
+
     /// <summary>Recomputes every scoped connection's groups; true when any connection gained or lost a team.</summary>
     public async Task<bool> RescopeAsync(CancellationToken ct)
+    {
+        var changed = await RescopeHereAsync(ct);
+        Changed?.Invoke(LiveControlMessage.Rescope());
+        return changed;
+    }
+
+    /// <summary>The same, for this instance's connections only (a change another instance made).</summary>
+    internal async Task<bool> RescopeHereAsync(CancellationToken ct)
     {
         Interlocked.Increment(ref _generation);
         var changed = false;
@@ -52,6 +66,13 @@ public sealed class LiveConnections(IServiceScopeFactory services, IHubContext<G
     }
 
     public int DisconnectUser(string name)
+    {
+        var closed = DisconnectHere(name);
+        Changed?.Invoke(LiveControlMessage.Disconnect(name));
+        return closed;
+    }
+
+    internal int DisconnectHere(string name)
     {
         var closed = 0;
         foreach (var (_, membership) in _connections)

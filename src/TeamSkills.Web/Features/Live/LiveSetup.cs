@@ -16,11 +16,21 @@ public static class LiveSetup
 
     public static WebApplicationBuilder AddLive(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSignalR(o =>
+        var signalR = builder.Services.AddSignalR(o =>
         {
             // Clients only listen and call GetSummaries; nothing large ever comes in.
             o.MaximumReceiveMessageSize = 8 * 1024;
         });
+        // Scale-out: with TeamSkills:Redis every instance's pushes reach every instance's clients (the Redis
+        // backplane), and changes to who may see what are passed on (RedisLiveControl).
+        var redis = builder.Configuration[RedisLiveControl.ConfigKey];
+        if (!string.IsNullOrWhiteSpace(redis))
+        {
+            var redisOptions = RedisLiveControl.Options(redis);
+            signalR.AddStackExchangeRedis(o => o.Configuration = redisOptions);
+            builder.Services.AddSingleton<RedisLiveControl>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<RedisLiveControl>());
+        }
         builder.Services.AddSingleton<LiveConnections>();
         builder.Services.AddSingleton<LivePublisher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LivePublisher>());

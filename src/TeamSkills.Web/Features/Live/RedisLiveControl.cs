@@ -1,0 +1,87 @@
+using StackExchange.Redis;
+
+namespace TeamSkills.Web.Features.Live;
+
+/// <summary>A change to live connections that every instance must apply to its own connections.</summary>
+public sealed record LiveControlMessage(string Kind, string? User)
+{
+    public static LiveControlMessage Rescope() => new("rescope", null);
+    public static LiveControlMessage Disconnect(string user) => new("disconnect", user);
+}
+
+/// <summary>
+/// With several instances behind a proxy (docker-compose runs two), a browser stays on one instance while imports and
+/// user changes arrive through another. Pushes cross over the SignalR Redis backplane; this passes on what the
+/// backplane cannot know: a roster import that moved scope (each instance regroups its own connections) and a user
+/// deleted or a key revoked (each instance closes that user's connections). Messages carry the sending instance's id
+/// so an instance never applies its own twice. Redis down: each instance keeps serving its own clients, and the
+/// multiplexer reconnects by itself (AbortOnConnectFail=false).
+/// </summary>
+public sealed class RedisLiveControl(IConfiguration configuration, LiveConnections connections, ILogger<RedisLiveControl> log) : IHostedService, IDisposable
+{
+    public const string ConfigKey = "TeamSkills:Redis";
+    private static readonly RedisChannel Channel = RedisChannel.Literal("TeamSkills:live-control");
+    private readonly string _instance = Guid.NewGuid().ToString("N");
+    private ConnectionMultiplexer? _redis;
+
+    /// <summary>TeamSkills:Redis as StackExchange.Redis options: never fail at start because Redis is down, and keep
+    /// this app's channels apart from anything else on the same server.</summary>
+    public static ConfigurationOptions Options(string configuration)
+    {
+        var options = ConfigurationOptions.Parse(configuration);
+        options.AbortOnConnectFail = false;
+        options.ChannelPrefix = RedisChannel.Literal("TeamSkills");
+        options.ClientName ??= "teamskills";
+        return options;
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        _redis = await ConnectionMultiplexer.ConnectAsync(Options(configuration[ConfigKey]!));
+        await _redis.GetSubscriber().SubscribeAsync(Channel, (_, value) => HandleInBackground(value));
+        connections.Changed += Publish;
+    }
+
+    private void Publish(LiveControlMessage message)
+    {
+        if (_redis is null) return;
+        var payload = System.Text.Json.JsonSerializer.Serialize(new Envelope(_instance, message.Kind, message.User));
+        // Fire and forget: a Redis outage must never fail the import or the user change that caused this.
+        _redis.GetSubscriber().Publish(Channel, payload, CommandFlags.FireAndForget);
+    }
+
+    // Messages are applied off the Redis reader thread; OnMessageAsync catches and logs everything itself.
+    private void HandleInBackground(RedisValue value) => _ = Task.Run(() => OnMessageAsync(value));
+
+    private async Task OnMessageAsync(RedisValue value)
+    {
+        try
+        {
+            var envelope = System.Text.Json.JsonSerializer.Deserialize<Envelope>(value.ToString());
+            if (envelope is null || envelope.Instance == _instance) return;
+            switch (envelope.Kind)
+            {
+                case "rescope":
+                    await connections.RescopeHereAsync(CancellationToken.None);
+                    break;
+                case "disconnect" when envelope.User is not null:
+                    connections.DisconnectHere(envelope.User);
+                    break;
+            }
+        }
+        catch (Exception e)
+        {
+            log.LogWarning(e, "Live control message from another instance could not be applied");
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        connections.Changed -= Publish;
+        return Task.CompletedTask;
+    }
+
+    public void Dispose() => _redis?.Dispose();
+
+    private sealed record Envelope(string Instance, string Kind, string? User);
+}
