@@ -13,7 +13,10 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 # chromium: the browser suite (Playwright drives /usr/bin/chromium; no browser is ever downloaded).
 # python3-aiosmtpd: the SMTP tests' real server (tests/smtp/capture.py; each test class starts its own).
 # poppler-utils: pdftoppm turns exported PDF pages into PNG artifacts.
-PACKAGES=(sqlite3 chromium fonts-dejavu-core python3-aiosmtpd poppler-utils)
+# postgresql, redis-server: the PostgreSQL half of the provider theories and the two-instance tests (started below on
+#   loopback in temp folders by tests/services.sh, never as system services).
+# docker-compose: validates docker-compose.yml (`docker-compose config`); no Docker engine is needed or used.
+PACKAGES=(sqlite3 chromium fonts-dejavu-core python3-aiosmtpd poppler-utils postgresql redis-server docker-compose)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -33,9 +36,13 @@ fi
 echo "== build"
 dotnet build TeamSkills.sln -c Release -nologo -v quiet
 
-# Services: each integration test makes its own SQLite file in a temp folder; browser tests start the app on a free
-# loopback port and drive Debian's Chromium; SMTP test classes start tests/smtp/capture.py on a free loopback port.
-# PostgreSQL and Redis arrive with the issues that need them.
+# Services: each integration test makes its own SQLite file in a temp folder, or its own database on the PostgreSQL
+# started here; browser tests start the app on a free loopback port and drive Debian's Chromium; SMTP test classes
+# start tests/smtp/capture.py on a free loopback port. PostgreSQL and Redis: one of each for the run, on loopback
+# ports in a temp folder, stopped and removed at exit.
+source tests/services.sh
+trap services_stop EXIT
+services_start
 
 echo "== test"
 set +e

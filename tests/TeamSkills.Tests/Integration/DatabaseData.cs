@@ -9,7 +9,7 @@ namespace TeamSkills.Tests.Integration;
 /// PostgreSQL on the server tests/run.sh started. Use with <c>[SkippableTheory]</c> and a <see cref="DatabaseProvider"/>
 /// first parameter, and start the app with <c>new AppFactory(provider)</c>. Without that server the PostgreSQL case
 /// fails under CI=true and skips, visibly, elsewhere. SQL Server cannot run on these machines; its migrations are
-/// checked for drift in <see cref="MigrationConsistencyTests"/>.
+/// checked for drift in <see cref="Unit.MigrationConsistencyTests"/>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method)]
 public sealed class DatabaseDataAttribute : DataAttribute
