@@ -16,12 +16,15 @@ internal static class BenchHost
 {
     public const string ApiKey = "bench";
 
-    public static async Task<WebApplication> BuildAsync(string dataDirectory)
+    /// <param name="postgres">A PostgreSQL connection string: the app on that database instead of SQLite.</param>
+    public static async Task<WebApplication> BuildAsync(string dataDirectory, string? postgres = null)
     {
+        string[] database = postgres is null ? [] : ["--TeamSkills:Database:Provider=PostgreSql", $"--ConnectionStrings:TeamSkills={postgres}"];
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = PlatformSetup.NormalizeArgs(
-                [$"--TeamSkills:DataDirectory={dataDirectory}", $"--TeamSkills:Auth:BootstrapApiKey={ApiKey}", "--urls=http://127.0.0.1:0"]),
+                [$"--TeamSkills:DataDirectory={dataDirectory}", $"--TeamSkills:Auth:BootstrapApiKey={ApiKey}", "--urls=http://127.0.0.1:0",
+                 "--TeamSkills:Jobs:RunServer=false", .. database]),
             // The app's appsettings.json is copied next to this assembly: same log levels and import limits as the app.
             ContentRootPath = AppContext.BaseDirectory,
             ApplicationName = typeof(RosterImport).Assembly.GetName().Name,

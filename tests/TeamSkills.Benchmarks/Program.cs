@@ -42,6 +42,11 @@ internal static class Benchmark
             return await LiveBenchmark.RunAsync(Arg("--engineers", 10_000), Arg("--clients", 1_000), Arg("--rounds", 30),
                 args.Contains("--default-threadpool") ? 0 : Arg("--min-threads", 64));
         }
+        if (args.Length > 0 && args[0] == "--postgres")
+        {
+            var i = Array.IndexOf(args, "--engineers");
+            return await PostgresBenchmark.RunAsync(i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : 100_000);
+        }
         if (!TryParse(args, out var engineers, out var perEngineer, out var keep))
         {
             Console.Error.WriteLine("usage: [--engineers N] [--completions-per-engineer K] [--keep]");
@@ -168,7 +173,7 @@ internal static class Benchmark
     }
 
     /// <summary>Resolves the handler in a DI scope, as a request would, and times only its ExecuteAsync.</summary>
-    private static async Task<(ImportResponse Response, TimeSpan Elapsed)> ImportAsync<THandler>(WebApplication app, string path, string mode,
+    internal static async Task<(ImportResponse Response, TimeSpan Elapsed)> ImportAsync<THandler>(WebApplication app, string path, string mode,
         Func<THandler, ImportRequest, CancellationToken, Task<ImportOutcomeResult>> execute) where THandler : notnull
     {
         var request = new ImportRequest(await File.ReadAllBytesAsync(path), Path.GetFileName(path), "text/csv", mode, false, "bench");
@@ -222,12 +227,12 @@ internal static class Benchmark
         return true;
     }
 
-    private static void Expect(bool condition, string what)
+    internal static void Expect(bool condition, string what)
     {
         if (!condition) throw new InvalidOperationException($"Check failed: {what}");
     }
 
-    private static string Rate(TimeSpan elapsed, int rows) => $"{elapsed.TotalSeconds:N2} s, {rows / elapsed.TotalSeconds:N0} rows/s";
+    internal static string Rate(TimeSpan elapsed, int rows) => $"{elapsed.TotalSeconds:N2} s, {rows / elapsed.TotalSeconds:N0} rows/s";
 
     private static string Verdict(bool pass) => pass ? "PASS" : "MISS";
 }

@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using TeamSkills.Core.Data;
+using TeamSkills.Web.Features.Imports;
+
+namespace TeamSkills.Benchmarks;
+
+/// <summary>
+/// A roster import on PostgreSQL through the app's handler (binary COPY inside the import's transaction) against
+/// `psql \copy` of the same CSV into a bare table of text columns, in the same run, on the server tests/services.sh
+/// started (TEAMSKILLS_TEST_POSTGRES). Usage: tests/bench.sh --postgres [--engineers N]
+/// </summary>
+internal static class PostgresBenchmark
+{
+    private const double RatioTarget = 3.0;
+    private const int Rounds = 3;
+
+    public static async Task<int> RunAsync(int engineers)
+    {
+        var server = Environment.GetEnvironmentVariable("TEAMSKILLS_TEST_POSTGRES");
+        if (string.IsNullOrWhiteSpace(server))
+        {
+            Console.Error.WriteLine("TEAMSKILLS_TEST_POSTGRES is not set: run through tests/bench.sh, which starts PostgreSQL.");
+            return 2;
+        }
+        var tmp = Directory.CreateTempSubdirectory("teamskills-bench-pg-").FullName;
+        var databases = new List<string>();
+        try
+        {
+            var today = DateOnly.FromDateTime(DateTime.UtcNow);
+            var data = DataGenerator.Write(tmp, engineers, 1, today);
+            var warmData = DataGenerator.Write(Directory.CreateDirectory(Path.Combine(tmp, "warmup")).FullName, 2_000, 1, today);
+            var version = await ScalarAsync(server, "SHOW server_version");
+
+            string NewDatabase()
+            {
+                var name = "bench_" + Guid.NewGuid().ToString("N")[..12];
+                Admin(server, $"CREATE DATABASE {name}");
+                databases.Add(name);
+                return new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
+            }
+
+            // Warm-up: the app's first import in the process runs cold JIT; measured runs follow it, as on a server that has been up.
+            await using (var warm = await BenchHost.BuildAsync(Path.Combine(tmp, "warm"), NewDatabase()))
+                await Benchmark.ImportAsync<RosterImport>(warm, warmData.RosterPath, "full", (h, r, ct) => h.ExecuteAsync(r, ct));
+
+            var app = new List<TimeSpan>();
+            var copy = new List<TimeSpan>();
+            for (var round = 0; round < Rounds; round++)
+            {
+                // Baseline: psql \copy into a bare table (no keys, no indexes, no validation), the whole psql process timed.
+                var bare = NewDatabase();
+                var header = File.ReadLines(data.RosterPath).First().Split(',');
+                await ExecAsync(bare, $"CREATE TABLE roster ({string.Join(", ", header.Select(h => h + " text"))})");
+                copy.Add(await PsqlCopyAsync(bare, data.RosterPath, engineers));
+
+                // The app: a fresh database each round (migrated and seeded at build), the handler's ExecuteAsync timed.
+                var appDb = NewDatabase();
+                await using var host = await BenchHost.BuildAsync(Path.Combine(tmp, $"app{round}"), appDb);
+                var (response, elapsed) = await Benchmark.ImportAsync<RosterImport>(host, data.RosterPath, "full", (h, r, ct) => h.ExecuteAsync(r, ct));
+                Benchmark.Expect(response.Created == engineers, $"roster import created all {engineers} engineers: {response.Message}");
+                Benchmark.Expect(await CountAsync(appDb, "SELECT COUNT(*) FROM engineers") == engineers, "every engineer is in the database");
+                app.Add(elapsed);
+            }
+
+            var appMedian = app.Order().ElementAt(Rounds / 2);
+            var copyMedian = copy.Order().ElementAt(Rounds / 2);
+            var ratio = appMedian / copyMedian;
+            Console.WriteLine();
+            Console.WriteLine($"## PostgreSQL roster import: {engineers:N0} engineers ({Memory.Mb(new FileInfo(data.RosterPath).Length)} CSV), median of {Rounds}");
+            Console.WriteLine();
+            Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, PostgreSQL {version} on loopback (tests/services.sh: fsync off), {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
+            Console.WriteLine();
+            Console.WriteLine("| Measure | TeamSkills | Baseline | Ratio | Target | Result |");
+            Console.WriteLine("|---|---|---|---|---|---|");
+            Console.WriteLine($"| Roster import, mode=full, {engineers:N0} rows (binary COPY in the import's transaction) | {Benchmark.Rate(appMedian, engineers)} | psql \\copy into a bare table: {Benchmark.Rate(copyMedian, engineers)} | {ratio:N2}x | ≤ {RatioTarget:N0}x | {(ratio <= RatioTarget ? "met" : "NOT MET")} |");
+            Console.WriteLine($"| Each round: app / psql | {string.Join(", ", app.Zip(copy, (a, c) => $"{a.TotalSeconds:N2} s / {c.TotalSeconds:N2} s"))} | | | | info |");
+            Console.WriteLine();
+            Console.WriteLine("The app's time is the handler's ExecuteAsync: parse, validate every row, resolve titles to roles, diff against the");
+            Console.WriteLine("existing roster, COPY teams and engineers, update managers, audit, commit. psql's is the whole process (start,");
+            Console.WriteLine("connect, \\copy, exit) into a table with no keys or indexes.");
+            return 0;
+        }
+        catch (Exception ex)
+        {
+            Console.Error.WriteLine($"BENCHMARK FAILED: {ex}");
+            return 1;
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            foreach (var db in databases) Admin(server, $"DROP DATABASE IF EXISTS {db} WITH (FORCE)");
+            Directory.Delete(tmp, recursive: true);
+        }
+    }
+
+    private static async Task<TimeSpan> PsqlCopyAsync(string connection, string csv, int expectedRows)
+    {
+        var b = new NpgsqlConnectionStringBuilder(connection);
+        var start = new ProcessStartInfo("psql") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "-h", b.Host!, "-p", b.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", b.Username!, "-d", b.Database!,
+                     "-v", "ON_ERROR_STOP=1", "-c", $"\\copy roster FROM '{csv}' WITH (FORMAT csv, HEADER true)" })
+            start.ArgumentList.Add(arg);
+        var watch = Stopwatch.StartNew();
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        watch.Stop();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"psql \\copy failed: {await error}");
+        Benchmark.Expect(await CountAsync(connection, "SELECT COUNT(*) FROM roster") == expectedRows, "psql copied every row");
+        return watch.Elapsed;
+    }
+
+    private static void Admin(string server, string sql)
+    {
+        using var conn = new NpgsqlConnection(server);
+        conn.Open();
+        using var cmd = new NpgsqlCommand(sql, conn);
+        cmd.ExecuteNonQuery();
+    }
+
+    private static async Task ExecAsync(string connection, string sql)
+    {
+        await using var conn = new NpgsqlConnection(connection);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<long> CountAsync(string connection, string sql) => Convert.ToInt64(await ScalarAsync(connection, sql));
+
+    private static async Task<object?> ScalarAsync(string connection, string sql)
+    {
+        await using var conn = new NpgsqlConnection(connection);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        return await cmd.ExecuteScalarAsync();
+    }
+}
