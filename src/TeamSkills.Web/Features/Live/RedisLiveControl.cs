@@ -14,8 +14,8 @@ public sealed record LiveControlMessage(string Kind, string? User)
 /// user changes arrive through another. Pushes cross over the SignalR Redis backplane; this passes on what the
 /// backplane cannot know: a roster import that moved scope (each instance regroups its own connections) and a user
 /// deleted or a key revoked (each instance closes that user's connections). Messages carry the sending instance's id
-/// so an instance never applies its own twice. Redis down: each instance keeps serving its own clients, and the
-/// multiplexer reconnects by itself (AbortOnConnectFail=false).
+/// so an instance never applies its own twice. Redis down: each instance keeps serving its pages and API, pushes fail
+/// fast until the multiplexer has reconnected by itself (AbortOnConnectFail=false), and then resume.
 /// </summary>
 public sealed class RedisLiveControl(IConfiguration configuration, LiveConnections connections, ILogger<RedisLiveControl> log) : IHostedService, IDisposable
 {
@@ -30,6 +30,9 @@ public sealed class RedisLiveControl(IConfiguration configuration, LiveConnectio
     {
         var options = ConfigurationOptions.Parse(configuration);
         options.AbortOnConnectFail = false;
+        // While Redis is unreachable a push fails at once (logged by the publisher) instead of queueing for seconds
+        // and holding back the pushes behind it; dashboards catch up with GetSummaries when their connection resumes.
+        options.BacklogPolicy = BacklogPolicy.FailFast;
         options.ChannelPrefix = RedisChannel.Literal("TeamSkills");
         options.ClientName ??= "teamskills";
         return options;
