@@ -250,3 +250,148 @@ public sealed class AppProcess : IAsyncDisposable
         try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }
+
+/// <summary>
+/// Redis down under two instances (a Redis of this test's own, so it can be stopped): each instance keeps serving its
+/// pages, API and its own live clients; when Redis returns the backplane reconnects by itself and updates cross
+/// instances again.
+/// </summary>
+public sealed class RedisOutageTests : IAsyncLifetime
+{
+    private string _database = "";
+    private int _redisPort;
+    private string _redisDir = "";
+    private Process? _redis;
+    private AppProcess _a = null!, _b = null!;
+
+    public async Task InitializeAsync()
+    {
+        Assert.True(File.Exists("/usr/bin/redis-server") || !TestDatabases.InCi, "redis-server is missing (Debian package redis-server; tests/run.sh installs it)");
+        Skip.IfNot(File.Exists("/usr/bin/redis-server"), "redis-server is not installed");
+        var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        _redisPort = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        _redisDir = Directory.CreateTempSubdirectory("teamskills-redis-").FullName;
+        await StartRedisAsync();
+        _database = TestDatabases.CreatePostgreSql();
+        var shared = new Dictionary<string, string>
+        {
+            ["TeamSkills__Database__Provider"] = "PostgreSql",
+            ["ConnectionStrings__TeamSkills"] = TestDatabases.PostgreSqlConnection(_database),
+            ["TeamSkills__Redis"] = $"127.0.0.1:{_redisPort}",
+            ["TeamSkills__Auth__BootstrapApiKey"] = AppFactory.ApiKey,
+            ["TeamSkills__Jobs__RunServer"] = "false",
+        };
+        _a = await AppProcess.StartAsync("a", shared);
+        _b = await AppProcess.StartAsync("b", new Dictionary<string, string>(shared) { ["TeamSkills__Database__MigrateOnStart"] = "false" });
+    }
+
+    private async Task StartRedisAsync()
+    {
+        _redis = Process.Start(new ProcessStartInfo("/usr/bin/redis-server",
+            ["--bind", "127.0.0.1", "--port", _redisPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--save", "", "--appendonly", "no", "--dir", _redisDir])
+        { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        for (var i = 0; i < 100; i++)
+        {
+            try
+            {
+                using var client = new System.Net.Sockets.TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, _redisPort);
+                return;
+            }
+            catch (System.Net.Sockets.SocketException) { await Task.Delay(50); }
+        }
+        throw new InvalidOperationException("redis-server did not start");
+    }
+
+    private async Task StopRedisAsync()
+    {
+        _redis!.Kill();
+        await _redis.WaitForExitAsync();
+        _redis.Dispose();
+        _redis = null;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_a is not null) await _a.DisposeAsync();
+        if (_b is not null) await _b.DisposeAsync();
+        if (_redis is not null) await StopRedisAsync();
+        if (_database.Length > 0) TestDatabases.DropPostgreSql(_database);
+        if (_redisDir.Length > 0) Directory.Delete(_redisDir, recursive: true);
+    }
+
+    private static async Task<(HubConnection Hub, Channel<JsonElement> Updates)> ListenAsync(AppProcess app)
+    {
+        var updates = Channel.CreateUnbounded<JsonElement>();
+        var hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(app.BaseAddress, "/hubs/gaps"), o =>
+            {
+                o.Headers["X-Api-Key"] = AppFactory.ApiKey;
+                o.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets;
+                o.SkipNegotiation = true;
+            })
+            .Build();
+        hub.On<JsonElement>("gapSummaryUpdated", m => updates.Writer.TryWrite(m));
+        await hub.StartAsync();
+        return (hub, updates);
+    }
+
+    private static void Drain(Channel<JsonElement> updates)
+    {
+        while (updates.Reader.TryRead(out _)) { }
+    }
+
+    /// <summary>Waits for an update whose team has the given engineer count; false on timeout.</summary>
+    private static async Task<bool> ReceivesAsync(Channel<JsonElement> updates, string team, int engineers, TimeSpan within)
+    {
+        using var timeout = new CancellationTokenSource(within);
+        try
+        {
+            while (true)
+            {
+                var m = await updates.Reader.ReadAsync(timeout.Token);
+                if (m.GetProperty("teamName").GetString() == team && m.GetProperty("engineerCount").GetInt32() == engineers) return true;
+            }
+        }
+        catch (OperationCanceledException) { return false; }
+    }
+
+    [SkippableFact]
+    public async Task RedisDown_EachInstanceServesItsOwnClients_AndTheBackplaneReconnects()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await _a.Api().UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
+        var (hubA, onA) = await ListenAsync(_a);
+        var (hubB, onB) = await ListenAsync(_b);
+        await using var _ha = hubA;
+        await using var _hb = hubB;
+
+        await StopRedisAsync();
+        // An import through A while Redis is down: committed, A's own client hears it, B keeps serving the new data.
+        var withE6 = Data.Roster("E6,Fay Ford,fay@example.com,Data,max@example.com,Data Engineer");
+        Assert.Equal(HttpStatusCode.OK, (await _a.Api().UploadCsv("/api/imports/roster", withE6)).StatusCode);
+        Assert.True(await ReceivesAsync(onA, "Data", 3, TimeSpan.FromSeconds(10)), "A's own client heard nothing while Redis was down");
+        var dataOnB = (await (await _b.Api().GetAsync("/api/teams")).JsonOf()).EnumerateArray().Single(t => t.GetProperty("name").GetString() == "Data");
+        Assert.Equal(3, dataOnB.GetProperty("engineerCount").GetInt32());
+        Assert.Equal(HttpStatusCode.OK, (await new HttpClient().GetAsync(new Uri(_b.BaseAddress, "/health"))).StatusCode);
+
+        // Redis back on the same port: without a restart, an import through A reaches B's client again.
+        await StartRedisAsync();
+        Drain(onB);
+        var withE7 = Data.Roster("E6,Fay Ford,fay@example.com,Data,max@example.com,Data Engineer",
+            "E7,Gus Gray,gus@example.com,Data,max@example.com,Data Engineer");
+        var reconnected = false;
+        var attempt = 0;
+        var watch = Stopwatch.StartNew();
+        // The multiplexer retries on its own schedule; give it up to 30 s, re-importing until B hears it.
+        while (!reconnected && watch.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            // A re-import of the same file changes nothing and pushes nothing: alternate E7's name so each one changes.
+            var roster = withE7.Replace("Gus Gray", attempt++ % 2 == 0 ? "Gus Gray" : "Gus Grey");
+            Assert.Equal(HttpStatusCode.OK, (await _a.Api().UploadCsv("/api/imports/roster", roster)).StatusCode);
+            reconnected = await ReceivesAsync(onB, "Data", 4, TimeSpan.FromSeconds(3));
+        }
+        Assert.True(reconnected, $"B's client never heard A's import after Redis returned ({watch.Elapsed.TotalSeconds:F0} s)");
+    }
+}

@@ -42,6 +42,10 @@ public sealed class LiveConnections(IServiceScopeFactory services, IHubContext<G
 
     public void Remove(string connectionId) => _connections.TryRemove(connectionId, out _);
 
+    /// <summary>This instance's own connections in any of the groups (for delivery while the backplane is down).</summary>
+    public List<string> LocalIn(params string[] groups) =>
+        _connections.Where(c => c.Value.Groups.Overlaps(groups)).Select(c => c.Key).ToList();
+
     /// <summary>
     /// Raised after this instance rescoped or disconnected a user because of a change made here, so other instances
     /// sharing the database do the same to their own connections (<see cref="RedisLiveControl"/>).

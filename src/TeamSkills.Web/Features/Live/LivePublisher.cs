@@ -66,16 +66,29 @@ public sealed class LivePublisher(
             : batch.SelectMany(c => c.EngineerIds!).Select(snapshot.TeamOf).OfType<int>().ToHashSet();
         var today = clock.Today;
         var sent = 0;
+        var backplaneDown = false;
         foreach (var team in snapshot.Teams)
         {
             if (!teamIds.Contains(team.Id)) continue;
             // Every affected team is sent, changed numbers or not: a team page refreshes its cells (names, next steps,
             // expiry dates) on it, and a connection that just gained the team learns its numbers.
             var summary = GapSummaryUpdated.From(TeamSummary.From(team, snapshot.Tally(team.Id, today)), today);
-            await hub.Clients.Groups(LiveConnections.TeamGroup(team.Id), LiveConnections.OrgGroup)
-                .SendAsync(GapHub.SummaryMessage, summary, ct);
+            try
+            {
+                await hub.Clients.Groups(LiveConnections.TeamGroup(team.Id), LiveConnections.OrgGroup)
+                    .SendAsync(GapHub.SummaryMessage, summary, ct);
+            }
+            catch (Exception e) when (e is StackExchange.Redis.RedisException)
+            {
+                // The Redis backplane is unreachable: other instances' clients wait for it to return (and catch up
+                // then), but this instance's own clients are written to directly, which needs no Redis.
+                backplaneDown = true;
+                foreach (var id in connections.LocalIn(LiveConnections.TeamGroup(team.Id), LiveConnections.OrgGroup))
+                    await hub.Clients.Client(id).SendAsync(GapHub.SummaryMessage, summary, ct);
+            }
             sent++;
         }
+        if (backplaneDown) log.LogWarning("Live: Redis is unreachable; {Sent} team summaries went to this instance's own clients only", sent);
         log.LogDebug("Live: {Changes} change(s) → {Sent} team summaries pushed (data v{Version})", batch.Count, sent, snapshot.Version);
     }
 }

@@ -17,7 +17,8 @@ public sealed record LiveControlMessage(string Kind, string? User)
 /// so an instance never applies its own twice. Redis down: each instance keeps serving its pages and API, pushes fail
 /// fast until the multiplexer has reconnected by itself (AbortOnConnectFail=false), and then resume.
 /// </summary>
-public sealed class RedisLiveControl(IConfiguration configuration, LiveConnections connections, ILogger<RedisLiveControl> log) : IHostedService, IDisposable
+public sealed class RedisLiveControl(IConfiguration configuration, LiveConnections connections, GapChanges changes,
+    ILogger<RedisLiveControl> log) : IHostedService, IDisposable
 {
     public const string ConfigKey = "TeamSkills:Redis";
     private static readonly RedisChannel Channel = RedisChannel.Literal("TeamSkills:live-control");
@@ -43,6 +44,19 @@ public sealed class RedisLiveControl(IConfiguration configuration, LiveConnectio
         _redis = await ConnectionMultiplexer.ConnectAsync(Options(configuration[ConfigKey]!));
         await _redis.GetSubscriber().SubscribeAsync(Channel, (_, value) => HandleInBackground(value));
         connections.Changed += Publish;
+        _redis.ConnectionRestored += OnRestored;
+    }
+
+    /// <summary>
+    /// Back from an outage: pushes and control messages sent meanwhile were lost, so every instance regroups its
+    /// connections and pushes every team once more (after a moment, so SignalR's own Redis connection is back too).
+    /// </summary>
+    private void OnRestored(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType != ConnectionType.Subscription) return;
+        log.LogInformation("Redis reachable again: live connections regrouped and every team pushed");
+        _ = Task.Delay(TimeSpan.FromSeconds(2)).ContinueWith(_ => changes.Publish(DataChange.Everything(DataChange.RosterImport)),
+            TaskScheduler.Default);
     }
 
     private void Publish(LiveControlMessage message)
@@ -81,6 +95,7 @@ public sealed class RedisLiveControl(IConfiguration configuration, LiveConnectio
     public Task StopAsync(CancellationToken cancellationToken)
     {
         connections.Changed -= Publish;
+        if (_redis is not null) _redis.ConnectionRestored -= OnRestored;
         return Task.CompletedTask;
     }
 
