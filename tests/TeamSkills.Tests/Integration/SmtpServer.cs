@@ -40,7 +40,9 @@ public sealed class SmtpServer : IAsyncLifetime
     /// <summary>Skips the calling [SkippableFact] with the reason when no server could be started.</summary>
     public void SkipIfUnavailable() => Skip.If(Unavailable is not null, Unavailable);
 
-    public async Task StartAsync()
+    /// <param name="failAfter">Go down in the middle of a run: after this many accepted messages every further one
+    /// gets 421 until the server is stopped and started again.</param>
+    public async Task StartAsync(int? failAfter = null)
     {
         if (_process is { HasExited: false }) return;
         var script = Path.Combine(RepoRoot(), "tests", "smtp", "capture.py");
@@ -53,6 +55,11 @@ public sealed class SmtpServer : IAsyncLifetime
         };
         foreach (var a in new[] { script, "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--dir", Folder })
             info.ArgumentList.Add(a);
+        if (failAfter is { } n)
+        {
+            info.ArgumentList.Add("--fail-after");
+            info.ArgumentList.Add(n.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
         _process = Process.Start(info)!;
         _process.BeginOutputReadLine();
         var errors = new System.Text.StringBuilder();
