@@ -87,12 +87,12 @@ internal static class CsvReader
                 {
                     header = cells;
                     headerLine = recordLine;
-                    if (header.Length > limits.MaxColumns) return (null, TabularFile.CheckShape(header, 0, limits));
+                    if (header.Length > limits.MaxColumns) return (null, TabularFile.CheckShape(header, headerLine, 0, limits));
                 }
                 else
                 {
                     rows.Add(new TabularRow(recordLine, cells));
-                    if (rows.Count > limits.MaxRows) return (null, TabularFile.CheckShape(header, rows.Count, limits));
+                    if (rows.Count > limits.MaxRows) return (null, TabularFile.CheckShape(header, headerLine, rows.Count, limits));
                 }
             }
             if (endOfFile) break;

@@ -23,6 +23,8 @@ public static class TabularFile
 {
     private static readonly byte[] ZipMagic = [0x50, 0x4B, 0x03, 0x04];
     private static readonly byte[] OleMagic = [0xD0, 0xCF, 0x11, 0xE0];
+    private static readonly byte[] Utf16LeBom = [0xFF, 0xFE];
+    private static readonly byte[] Utf16BeBom = [0xFE, 0xFF];
 
     public static (TabularTable? Table, FileProblem? Problem) Read(ReadOnlyMemory<byte> content, TabularLimits limits)
     {
@@ -31,6 +33,8 @@ public static class TabularFile
         if (span.StartsWith(ZipMagic)) return XlsxReader.Read(content, limits);
         if (span.StartsWith(OleMagic))
             return (null, new FileProblem(415, "This is a legacy .xls (or other OLE) file. Save it as .xlsx or CSV UTF-8 and upload again."));
+        if (span.StartsWith(Utf16LeBom) || span.StartsWith(Utf16BeBom))
+            return (null, new FileProblem(415, "The file is UTF-16 text (Excel's \"Unicode Text\"). Save it as \"CSV UTF-8\" and upload again."));
         if (LooksBinary(span))
             return (null, new FileProblem(415, "The file is neither CSV nor XLSX: its content is binary. Upload a CSV (UTF-8) or an .xlsx workbook."));
 
@@ -65,10 +69,10 @@ public static class TabularFile
         return control > head.Length / 100 + 1;
     }
 
-    internal static FileProblem? CheckShape(string[] header, int dataRows, TabularLimits limits)
+    internal static FileProblem? CheckShape(string[] header, int headerLine, int dataRows, TabularLimits limits)
     {
         if (header.Length > limits.MaxColumns)
-            return new FileProblem(422, $"Line 1 has {header.Length} columns; at most {limits.MaxColumns} are accepted.");
+            return new FileProblem(422, $"Line {headerLine} has {header.Length} columns; at most {limits.MaxColumns} are accepted.", headerLine);
         if (dataRows > limits.MaxRows)
             return new FileProblem(422, $"The file has more than {limits.MaxRows} rows.");
         return null;

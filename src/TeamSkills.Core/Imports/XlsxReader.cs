@@ -206,7 +206,7 @@ internal static class XlsxReader
             else
             {
                 rows.Add(new TabularRow(rowNumber, array));
-                if (rows.Count > limits.MaxRows) return (null, TabularFile.CheckShape(header, rows.Count, limits));
+                if (rows.Count > limits.MaxRows) return (null, TabularFile.CheckShape(header, headerLine, rows.Count, limits));
             }
         }
         if (header is null) return (null, new FileProblem(422, "The worksheet has no header row."));

@@ -20,6 +20,7 @@ public static class AccessSetup
     {
         builder.Services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section);
         builder.Services.AddSingleton<OneTimeSignIn>();
+        builder.Services.AddSingleton<InvalidKeyLog>();
         builder.Services.AddScoped<ScopeService>();
         builder.Services.AddSingleton<FirstAdmin.SetupToken>();
         var authentication = builder.Services

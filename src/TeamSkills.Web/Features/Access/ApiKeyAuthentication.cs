@@ -31,7 +31,7 @@ public static class AppRoles
 /// <summary>Authenticates <c>X-Api-Key</c>. The bootstrap key is compared by hash in constant time.</summary>
 public sealed class ApiKeyHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    IOptionsMonitor<AuthOptions> auth)
+    IOptionsMonitor<AuthOptions> auth, InvalidKeyLog invalidKeys)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -48,7 +48,11 @@ public sealed class ApiKeyHandler(
         IEnumerable<Claim>? claims = null;
         if (!string.IsNullOrEmpty(bootstrap) && KeysEqual(presented, bootstrap)) claims = BootstrapClaims();
         else if (presented.StartsWith("tsk_", StringComparison.Ordinal)) claims = await UserKeyClaimsAsync(presented);
-        if (claims is null) return AuthenticateResult.Fail("Invalid API key.");
+        if (claims is null)
+        {
+            invalidKeys.Record(Context.Connection.RemoteIpAddress?.ToString(), Request.Path);
+            return AuthenticateResult.Fail("Invalid API key.");
+        }
         var identity = new ClaimsIdentity(claims, SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
@@ -98,5 +102,35 @@ public sealed class ApiKeyHandler(
         Response.StatusCode = StatusCodes.Status403Forbidden;
         await Results.Problem(title: "Forbidden", detail: "Your role does not allow this action.",
             statusCode: StatusCodes.Status403Forbidden).ExecuteAsync(Context);
+    }
+}
+
+/// <summary>
+/// Invalid API keys, logged as a bounded summary: the first of each minute at once, the others counted and reported
+/// with the first one after that minute. A flood of wrong keys writes about a line a minute instead of one per
+/// request (appsettings.json keeps the handler's own per-request lines at Warning for the same reason).
+/// </summary>
+public sealed class InvalidKeyLog(TimeProvider time, ILogger<InvalidKeyLog> log)
+{
+    private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
+    private readonly Lock _lock = new();
+    private DateTimeOffset _windowStart = DateTimeOffset.MinValue;
+    private long _unlogged;
+
+    public void Record(string? address, string path)
+    {
+        var now = time.GetUtcNow();
+        long before;
+        lock (_lock)
+        {
+            if (now - _windowStart < Window)
+            {
+                _unlogged++;
+                return;
+            }
+            (before, _unlogged, _windowStart) = (_unlogged, 0, now);
+        }
+        log.LogWarning("Invalid API key from {Address} on {Path}; {Unlogged} more invalid API keys since the last such line.",
+            address ?? "unknown", path, before);
     }
 }

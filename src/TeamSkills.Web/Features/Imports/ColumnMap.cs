@@ -9,9 +9,11 @@ public sealed record ColumnSpec(string Name, bool Required, params string[] Syno
 public sealed class ColumnMap
 {
     private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+    // Header text as error messages show it: clipped, since one error per row names its column and a header cell
+    // can be as long as the upload (a 1 MB header turned 20 row errors into a 20 MB answer).
     private readonly string[] _header;
 
-    private ColumnMap(string[] header) => _header = header;
+    private ColumnMap(string[] header) => _header = header.Select(RosterImport.Clip).ToArray();
 
     public static string Key(string header)
     {
@@ -35,8 +37,8 @@ public sealed class ColumnMap
             var found = Enumerable.Range(0, keys.Length).Where(i => wanted.Contains(keys[i])).ToList();
             if (found.Count > 1)
             {
-                errors.Add(new ImportError(headerLine, header[found[1]],
-                    $"Columns {string.Join(" and ", found.Select(i => $"'{header[i]}'"))} both mean '{spec.Name}'; keep one."));
+                errors.Add(new ImportError(headerLine, map._header[found[1]],
+                    $"Columns {string.Join(" and ", found.Select(i => $"'{map._header[i]}'"))} both mean '{spec.Name}'; keep one."));
             }
             else if (found.Count == 1)
             {

@@ -1,0 +1,109 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace TeamSkills.Tests.Integration;
+
+/// <summary>
+/// 10,000 requests with random wrong API keys, 200 in flight at a time, against the app on real Kestrel: reads,
+/// an import that would deactivate everyone, and a new admin user. Every one is refused, the server stays up,
+/// nothing changes, and what the app records about them stays small.
+/// </summary>
+public sealed class ApiKeyFloodTests
+{
+    private const int Requests = 10_000;
+    private const int InFlight = 200;
+
+    [Fact]
+    public async Task TenThousandBadKeys_AllGet401_NothingChanges_AndTheServerStaysHealthy()
+    {
+        var logs = new LogRecorder();
+        await using var app = new AppFactory { TestServices = s => s.AddSingleton<ILoggerProvider>(logs) };
+        var address = app.UseRealServer();
+        var api = app.Api();
+        Assert.Equal(HttpStatusCode.OK, (await api.UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.UploadCsv("/api/imports/completions", Data.Completions(), "c.csv")).StatusCode);
+        var before = await DataFingerprint.OfAsync(app, api);
+        var audit = app.Scalar("SELECT COUNT(*) FROM audit_entries");
+        var users = app.Scalar("SELECT COUNT(*) FROM \"AspNetUsers\"");
+        var imports = app.Scalar("SELECT COUNT(*) FROM imports");
+        var logged = logs.Count;
+
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = InFlight, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+        using var client = new HttpClient(handler) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+        var statuses = new ConcurrentDictionary<(bool Repeated, int Status), int>();
+        var wipe = Encoding.UTF8.GetBytes(Data.Lines(Data.RosterHeader, "X1,Mallory,mallory@example.com,Owned,,SRE"));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await Parallel.ForEachAsync(Enumerable.Range(0, Requests), new ParallelOptions { MaxDegreeOfParallelism = InFlight }, async (i, ct) =>
+        {
+            using var request = (i % 4) switch
+            {
+                0 => new HttpRequestMessage(HttpMethod.Get, "/api/teams"),
+                1 => new HttpRequestMessage(HttpMethod.Get, "/api/audit"),
+                2 => new HttpRequestMessage(HttpMethod.Post, "/api/imports/roster") { Content = Form(wipe) },
+                _ => new HttpRequestMessage(HttpMethod.Post, "/api/users")
+                {
+                    Content = new StringContent("{\"email\":\"mallory@example.com\",\"role\":\"Admin\"}", Encoding.UTF8, "application/json"),
+                },
+            };
+            var (key, repeated) = BadKey(i);
+            request.Headers.TryAddWithoutValidation("X-Api-Key", key);
+            using var response = await client.SendAsync(request, ct);
+            statuses.AddOrUpdate((repeated, (int)response.StatusCode), 1, (_, n) => n + 1);
+        });
+        watch.Stop();
+
+        // The rate limiter budgets each presented key (hashed) separately (TeamSkills:RateLimits:ApiPerMinute, 1200):
+        // the 8,000 distinct wrong keys never reach a budget and are all answered 401; the one wrong key sent 2,000
+        // times is answered 401 until its budget is spent, then 429. Nothing else: no 5xx, nothing accepted.
+        var summary = string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{(s.Key.Repeated ? "repeated" : "distinct")} {s.Key.Status}: {s.Value}"));
+        var because = $"after {watch.Elapsed.TotalSeconds:0.0} s: {summary}";
+        Assert.True(statuses.Keys.All(k => k.Status == 401 || (k.Repeated && k.Status == 429)), because);
+        Assert.Equal(Requests * 4 / 5, statuses.GetValueOrDefault((false, 401)));
+        var windows = (int)Math.Ceiling(watch.Elapsed.TotalMinutes);
+        Assert.True(statuses.GetValueOrDefault((true, 401)) <= 1200 * windows, because);
+        Assert.Equal(Requests / 5, statuses.GetValueOrDefault((true, 401)) + statuses.GetValueOrDefault((true, 429)));
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health")).StatusCode);
+        Assert.Equal(before, await DataFingerprint.OfAsync(app, api));
+        Assert.Equal(users, app.Scalar("SELECT COUNT(*) FROM \"AspNetUsers\""));
+        Assert.Equal(imports, app.Scalar("SELECT COUNT(*) FROM imports"));
+        // Failed key checks are not audited row by row (the audit table would grow with an attacker's traffic) ...
+        Assert.Equal(audit, app.Scalar("SELECT COUNT(*) FROM audit_entries"));
+        // ... and they are logged as a bounded summary, not one line (or two) per request.
+        var lines = logs.Entries.Skip(logged).ToList();
+        var shown = string.Join("\n", lines.GroupBy(l => $"{l.Level} {l.Category}: {l.Message}").OrderByDescending(g => g.Count()).Take(5)
+            .Select(g => $"{g.Count()} x {g.Key}"));
+        Assert.True(lines.Count < 50, $"{lines.Count} log entries for {Requests} refused requests:\n{shown}");
+        Assert.DoesNotContain(lines, l => l.Level >= LogLevel.Error);
+        Assert.Contains(lines, l => l.Level == LogLevel.Warning && l.Message.Contains("Invalid API key", StringComparison.Ordinal));
+    }
+
+    private static MultipartFormDataContent Form(byte[] csv)
+    {
+        var file = new ByteArrayContent(csv);
+        file.Headers.ContentType = MediaTypeHeaderValue.Parse("text/csv");
+        return new MultipartFormDataContent { { file, "file", "roster.csv" } };
+    }
+
+    /// <summary>
+    /// Wrong keys of every shape: user-key-like (looked up in the database), random text, near misses of the real
+    /// key, long ones (up to 4,000 characters), and one wrong key sent over and over.
+    /// </summary>
+    private static (string Key, bool Repeated) BadKey(int i)
+    {
+        var random = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
+        return (i % 5) switch
+        {
+            0 => ("tsk_" + random, false),
+            1 => (random, false),
+            2 => (AppFactory.ApiKey[..^1] + random, false),
+            3 => (random + new string('k', i % 4000), false),
+            _ => ("the-same-wrong-key", true),
+        };
+    }
+}
