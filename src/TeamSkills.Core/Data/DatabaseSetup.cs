@@ -9,6 +9,12 @@ public sealed class DatabaseOptions
 {
     public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
     public bool MigrateOnStart { get; set; } = true;
+
+    public const int DefaultBusyTimeoutSeconds = 30;
+
+    /// <summary>SQLite: how long a write waits for another writer's lock before it fails (and the request gets a 503).</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 600)]
+    public int BusyTimeoutSeconds { get; set; } = DefaultBusyTimeoutSeconds;
 }
 
 /// <summary>The one switch that picks the provider and the migrations assembly that goes with it.</summary>
@@ -37,14 +43,15 @@ public static class DatabaseSetup
         return builder;
     }
 
-    /// <summary>The SQLite connection string for a file in the data directory, with a busy timeout for concurrent writers.</summary>
-    public static string SqliteFileConnectionString(string path) => new SqliteConnectionStringBuilder
-    {
-        DataSource = path,
-        Mode = SqliteOpenMode.ReadWriteCreate,
-        DefaultTimeout = 30,
-        Pooling = true,
-    }.ToString();
+    /// <summary>The SQLite connection string for a file in the data directory, with a busy timeout for concurrent writers (TeamSkills:Database:BusyTimeoutSeconds).</summary>
+    public static string SqliteFileConnectionString(string path, int busyTimeoutSeconds = DatabaseOptions.DefaultBusyTimeoutSeconds) =>
+        new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            DefaultTimeout = busyTimeoutSeconds,
+            Pooling = true,
+        }.ToString();
 }
 
 /// <summary>

@@ -60,8 +60,17 @@ public static class ExportFiles
     {
         Directory.CreateDirectory(folder);
         var path = Path.Combine(folder, $"org-{Guid.NewGuid():N}.xlsx.tmp");
-        using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16))
+        try
+        {
+            using var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16);
             OrgWorkbook.Write(report, file);
+        }
+        catch
+        {
+            // A half-written file (a full disk, most likely) would keep holding the space it took.
+            File.Delete(path);
+            throw;
+        }
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Delete, 1 << 16, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
         return Results.File(stream, Xlsx, FileName("organisation", report.Header.AsOf, "xlsx"));
     }

@@ -104,7 +104,15 @@ public sealed class ExportJobs(IServiceScopeFactory scopes, IHubContext<GapHub> 
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             log.LogError(ex, "Export {Id} failed", job.Id);
-            job.Error = "The export failed; see the server log.";
+            // The partial file goes: on a full disk it holds the space the next attempt needs.
+            try { File.Delete(Path.Combine(folder, $"{job.Id:N}.xlsx.tmp")); }
+            catch (IOException) { }
+            job.Error = Outages.Classify(ex) switch
+            {
+                OutageKind.DiskFull => "The export failed: the server's disk is full. Nothing was kept; free space in the data directory and ask again.",
+                OutageKind.DatabaseUnavailable => "The export failed: the database was unavailable. Ask again in a few seconds.",
+                _ => "The export failed; see the server log.",
+            };
             await Report(job, ExportPhase.Failed, job.Percent);
         }
     }

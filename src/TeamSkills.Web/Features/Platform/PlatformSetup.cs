@@ -23,7 +23,7 @@ public static class PlatformSetup
             .Validate(o => TryZone(o.TimeZone) is not null, "TeamSkills:TimeZone is not a known time zone id.")
             .ValidateOnStart();
         services.AddOptions<ImportOptions>().BindConfiguration(ImportOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<DatabaseOptions>().BindConfiguration("TeamSkills:Database").ValidateOnStart();
+        services.AddOptions<DatabaseOptions>().BindConfiguration("TeamSkills:Database").ValidateDataAnnotations().ValidateOnStart();
 
         services.TryAddTimeProvider();
         services.AddSingleton(sp => new OrgClock(
@@ -31,6 +31,7 @@ public static class PlatformSetup
             TryZone(sp.GetRequiredService<IOptions<TeamSkillsOptions>>().Value.TimeZone) ?? TimeZoneInfo.Utc));
 
         services.AddProblemDetails();
+        services.AddExceptionHandler<OutageExceptionHandler>();
         services.Configure<JsonOptions>(o =>
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
@@ -53,7 +54,8 @@ public static class PlatformSetup
         {
             if (provider != DatabaseProvider.Sqlite)
                 throw new InvalidOperationException($"ConnectionStrings:TeamSkills is required for provider {provider}.");
-            connectionString = DatabaseSetup.SqliteFileConnectionString(Path.Combine(dataDirectory, "teamskills.db"));
+            connectionString = DatabaseSetup.SqliteFileConnectionString(Path.Combine(dataDirectory, "teamskills.db"),
+                builder.Configuration.GetValue("TeamSkills:Database:BusyTimeoutSeconds", DatabaseOptions.DefaultBusyTimeoutSeconds));
         }
         services.AddDbContext<TeamSkillsDbContext>(o => DatabaseSetup.Configure(o, provider, connectionString));
         return builder;
@@ -106,12 +108,19 @@ public static class PlatformSetup
 
     public static WebApplication MapPlatform(this WebApplication app)
     {
-        app.MapGet("/health", async (TeamSkillsDbContext db, CancellationToken ct) =>
+        app.MapGet("/health", async (TeamSkillsDbContext db, HttpContext http, CancellationToken ct) =>
         {
-            var ok = await db.Database.CanConnectAsync(ct);
-            return ok
-                ? Results.Ok(new { status = "healthy" })
-                : Results.Json(new { status = "unhealthy", reason = "database unreachable" }, statusCode: 503);
+            try
+            {
+                // A round trip, not just an open: a pooled connection opens without touching the server.
+                await db.Database.ExecuteSqlRawAsync("SELECT 1", ct);
+                return Results.Ok(new { status = "healthy" });
+            }
+            catch (Exception ex) when (ex is System.Data.Common.DbException || Outages.Classify(ex) != OutageKind.None)
+            {
+                http.Response.Headers.RetryAfter = Outages.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return Results.Json(new { status = "unhealthy", reason = "database unreachable" }, statusCode: 503);
+            }
         }).AllowAnonymous().WithTags("Platform");
         app.MapOpenApi().AllowAnonymous();
         return app;
