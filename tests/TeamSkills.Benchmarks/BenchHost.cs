@@ -17,9 +17,11 @@ internal static class BenchHost
     public const string ApiKey = "bench";
 
     /// <param name="postgres">A PostgreSQL connection string: the app on that database instead of SQLite.</param>
-    public static async Task<WebApplication> BuildAsync(string dataDirectory, string? postgres = null)
+    /// <param name="extra">More configuration arguments (e.g. a higher API rate limit for load tests).</param>
+    public static async Task<WebApplication> BuildAsync(string dataDirectory, string? postgres = null, string[]? extra = null)
     {
         string[] database = postgres is null ? [] : ["--TeamSkills:Database:Provider=PostgreSql", $"--ConnectionStrings:TeamSkills={postgres}"];
+        database = [.. database, .. extra ?? []];
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = PlatformSetup.NormalizeArgs(

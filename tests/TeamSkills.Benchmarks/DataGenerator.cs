@@ -21,7 +21,7 @@ internal static class DataGenerator
     ];
     private static readonly string[] UnmappedTitles = ["Technical Writer", "QA Analyst", "Solutions Architect", "Scrum Master"];
 
-    private static readonly string[] CertificationIds =
+    internal static readonly string[] CertificationIds =
     [
         "aiops-foundation", "aiops-professional", "aiops-architect", "sre-aiops", "finops-aiops", "mlops-foundation",
         "mlops-professional", "mlops-advanced", "aiops-specialist", "dataops-specialist", "devsecops-specialist", "finops-specialist",

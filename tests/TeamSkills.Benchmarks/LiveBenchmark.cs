@@ -22,14 +22,14 @@ namespace TeamSkills.Benchmarks;
 /// records a completion over the API and times, for every client, from the API response to the gapSummaryUpdated
 /// arriving. Baseline in the same run: a bare WebSocket echo round trip on loopback (a Kestrel host with nothing
 /// else). Then the dashboard pages, signed in with a cookie, are timed like the API.
-/// Usage: tests/bench.sh --live [--engineers N] [--clients C] [--rounds R]
+/// Usage: tests/bench.sh --live [--engineers N] [--clients C] [--rounds R] [--no-pages]
 /// </summary>
 internal static partial class LiveBenchmark
 {
     private const double LatencyP95TargetMs = 100;
     private const int WarmUpRounds = 3;
 
-    public static async Task<int> RunAsync(int engineers, int clients, int rounds, int minThreads)
+    public static async Task<int> RunAsync(int engineers, int clients, int rounds, int minThreads, bool pages = true)
     {
         // The 1,000 clients share this process's thread pool with the server: with the default minimum (one thread per
         // core, then slow injection) client callbacks queue behind each other and the figure measures the harness.
@@ -131,11 +131,14 @@ internal static partial class LiveBenchmark
             var early = latencies.Count(l => l == 0);
 
             // Pages, signed in with a browser cookie.
-            var pages = await MeasurePagesAsync(baseUri, http, data);
+            var pageTimes = pages ? await MeasurePagesAsync(baseUri, http, data) : [];
 
             var p = Stats.Of(latencies);
             var req = Stats.Of(fromRequest);
             var api = Stats.Of(apiTimes);
+            foreach (var (label, value, echoValue) in new[] { ("p50", p.P50, wsBaseline.P50), ("p95", p.P95, wsBaseline.P95), ("p99", p.P99, wsBaseline.P99) })
+                Results.Emit("Live updates", $"API response → gapSummaryUpdated {label}, {clients:N0} clients", engineers, value, echoValue, "ms",
+                    $"bare loopback WebSocket echo {label}", label == "p95" ? $"{latencies.Count:N0} deliveries; POST p95 {api.P95:N1} ms" : null);
             Console.WriteLine();
             Console.WriteLine($"## TeamSkills live updates: {clients:N0} clients, {rounds} rounds, {engineers:N0} engineers ({data.Teams:N0} teams)");
             Console.WriteLine();
@@ -156,7 +159,7 @@ internal static partial class LiveBenchmark
             Console.WriteLine();
             Console.WriteLine($"| Page ({engineers:N0} engineers), signed-in cookie, body read | cold | warm p50 / p95 / max |");
             Console.WriteLine("|---|---|---|");
-            foreach (var (name, latency) in pages) Console.WriteLine($"| {name} | {latency.ColdMs:N0} ms | {latency.Warm} |");
+            foreach (var (name, latency) in pageTimes) Console.WriteLine($"| {name} | {latency.ColdMs:N0} ms | {latency.Warm} |");
             return 0;
         }
         catch (Exception ex)
@@ -175,10 +178,14 @@ internal static partial class LiveBenchmark
         }
     }
 
-    private static async Task<List<(string, Latency)>> MeasurePagesAsync(Uri baseUri, HttpClient api, DataSet data)
+    /// <summary>
+    /// A browser signed in through the sign-in page's API-key form (antiforgery token from the form), as
+    /// tests/TeamSkills.Tests/Integration/TestUsers.cs does: keeps the cookie, does not follow redirects.
+    /// </summary>
+    public static async Task<HttpClient> SignInAsync(Uri baseUri, CookieContainer? cookies = null)
     {
-        var handler = new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false };
-        using var browser = new HttpClient(handler) { BaseAddress = baseUri };
+        var handler = new HttpClientHandler { CookieContainer = cookies ?? new CookieContainer(), AllowAutoRedirect = false };
+        var browser = new HttpClient(handler) { BaseAddress = baseUri };
         var form = await browser.GetStringAsync("/signin");
         var token = TokenField().Match(form).Groups[1].Value;
         using var signedIn = await browser.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string>
@@ -186,11 +193,20 @@ internal static partial class LiveBenchmark
             ["key"] = BenchHost.ApiKey, ["__RequestVerificationToken"] = token, ["returnUrl"] = "/",
         }));
         if (signedIn.StatusCode != HttpStatusCode.Redirect) throw new InvalidOperationException($"page sign-in: {(int)signedIn.StatusCode}");
+        return browser;
+    }
 
+    public static async Task<(int Id, int Engineers)> LargestTeamAsync(HttpClient api)
+    {
         using var teams = JsonDocument.Parse(await api.GetStringAsync("/api/teams"));
         var biggest = teams.RootElement.EnumerateArray().MaxBy(t => t.GetProperty("engineerCount").GetInt32());
-        var teamId = biggest.GetProperty("id").GetInt32();
-        var size = biggest.GetProperty("engineerCount").GetInt32();
+        return (biggest.GetProperty("id").GetInt32(), biggest.GetProperty("engineerCount").GetInt32());
+    }
+
+    private static async Task<List<(string, Latency)>> MeasurePagesAsync(Uri baseUri, HttpClient api, DataSet data)
+    {
+        using var browser = await SignInAsync(baseUri);
+        var (teamId, size) = await LargestTeamAsync(api);
         return
         [
             ("GET /api/teams (baseline: the same numbers as JSON)", await Latency.MeasureAsync(api, "/api/teams")),

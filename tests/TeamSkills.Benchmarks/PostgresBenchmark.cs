@@ -79,6 +79,8 @@ internal static class PostgresBenchmark
             var appMedian = app.Order().ElementAt(Rounds / 2);
             var copyMedian = copy.Order().ElementAt(Rounds / 2);
             var ratio = appMedian / copyMedian;
+            Results.Emit("Import", $"Roster import, PostgreSQL (mode=full, median of {Rounds})", engineers, appMedian.TotalSeconds, copyMedian.TotalSeconds, "s",
+                "psql \\copy", $"{engineers / appMedian.TotalSeconds:N0} rows/s; PostgreSQL {version}");
             Console.WriteLine();
             Console.WriteLine($"## PostgreSQL roster import: {engineers:N0} engineers ({Memory.Mb(new FileInfo(data.RosterPath).Length)} CSV), median of {Rounds}");
             Console.WriteLine();

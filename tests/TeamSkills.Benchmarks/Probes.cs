@@ -101,7 +101,8 @@ internal static class Machine
         var memTotal = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:", StringComparison.Ordinal));
         var totalGb = long.Parse(memTotal["MemTotal:".Length..].Trim().Split(' ')[0]) * 1024 / 1e9;
         var gc = GCSettings.IsServerGC ? "server GC" : "workstation GC";
+        var sqlite = sqlite3Version == "-" ? "" : $", sqlite3 CLI {sqlite3Version}, app SQLite {libraryVersion}";
         return $"{Environment.ProcessorCount} cores (nproc), {totalGb:N1} GB RAM, {RuntimeInformation.OSDescription}, " +
-               $"{RuntimeInformation.FrameworkDescription} ({gc}), sqlite3 CLI {sqlite3Version}, app SQLite {libraryVersion}";
+               $"{RuntimeInformation.FrameworkDescription} ({gc}){sqlite}";
     }
 }

@@ -17,7 +17,8 @@ namespace TeamSkills.Benchmarks;
 /// <summary>
 /// Imports a generated roster and completion history through the app's own handlers, against the sqlite3 CLI
 /// importing the same CSV; then times GET /api/teams over real HTTP. Prints one markdown report.
-/// Usage: tests/bench.sh [--engineers N] [--completions-per-engineer K] [--keep]
+/// Usage: tests/bench.sh [--engineers N] [--completions-per-engineer K] [--keep]; tests/bench.sh --all [--quick] runs every
+/// benchmark (see <see cref="AllBenchmark"/>), tests/bench.sh --soak [--minutes M] the soak (<see cref="SoakBenchmark"/>).
 /// </summary>
 internal static class Benchmark
 {
@@ -27,6 +28,15 @@ internal static class Benchmark
 
     public static async Task<int> Main(string[] args)
     {
+        args = Results.Configure(args);
+        if (args.Contains("--all"))
+            return await AllBenchmark.RunAsync(args.Contains("--quick"));
+        if (args.Length > 0 && args[0] == "--soak")
+            return await SoakBenchmark.RunAsync(IntArg(args, "--minutes", 5), IntArg(args, "--engineers", 10_000));
+        if (args.Length > 0 && args[0] == "--serve")
+            return await ServedApp.ServeAsync(IntArg(args, "--engineers", 10_000), IntArg(args, "--sample-seconds", 10));
+        if (args.Length > 0 && args[0] == "--wrk")
+            return await WrkBenchmark.RunAsync(IntArg(args, "--engineers", 10_000), IntArg(args, "--seconds", 30));
         if (args.Length > 0 && args[0] == "--exports-measure")
             return await ExportBenchmark.MeasureAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture),
                 int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture));
@@ -36,12 +46,8 @@ internal static class Benchmark
             return await ExportBenchmark.RunAsync(i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : 100_000);
         }
         if (args.Length > 0 && args[0] == "--live")
-        {
-            int Arg(string name, int fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length
-                && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : fallback;
-            return await LiveBenchmark.RunAsync(Arg("--engineers", 10_000), Arg("--clients", 1_000), Arg("--rounds", 30),
-                args.Contains("--default-threadpool") ? 0 : Arg("--min-threads", 64));
-        }
+            return await LiveBenchmark.RunAsync(IntArg(args, "--engineers", 10_000), IntArg(args, "--clients", 1_000), IntArg(args, "--rounds", 30),
+                args.Contains("--default-threadpool") ? 0 : IntArg(args, "--min-threads", 64), pages: !args.Contains("--no-pages"));
         if (args.Length > 0 && args[0] == "--postgres")
         {
             var i = Array.IndexOf(args, "--engineers");
@@ -104,6 +110,12 @@ internal static class Benchmark
             using (var list = JsonDocument.Parse(await http.GetByteArrayAsync("/api/teams")))
                 Expect(list.RootElement.GetArrayLength() == data.Teams, $"GET /api/teams lists all {data.Teams} teams");
 
+            // The pages as a signed-in browser sees them: the overview (every team) and the largest team's page.
+            using var browser = await LiveBenchmark.SignInAsync(baseUri);
+            var (teamId, teamSize) = await LiveBenchmark.LargestTeamAsync(http);
+            var overview = await Latency.MeasureAsync(browser, "/");
+            var teamPage = await Latency.MeasureAsync(browser, $"/teams/{teamId}");
+
             // Breakdown, after everything timed above: parsing alone, and a re-import of the same file (read, validate,
             // load existing rows, diff; nothing to write), so the first import minus it approximates the writes.
             var limits = ImportSupport.Limits(app.Services.GetRequiredService<IOptions<ImportOptions>>().Value);
@@ -120,6 +132,19 @@ internal static class Benchmark
             app = null;
 
             var ratio = roster.Elapsed / sqliteRoster;
+            var n = data.Engineers;
+            Results.Emit("Import", "Roster import, SQLite (mode=full)", n, roster.Elapsed.TotalSeconds, sqliteRoster.TotalSeconds, "s",
+                "sqlite3 .import", $"{n / roster.Elapsed.TotalSeconds:N0} rows/s");
+            Results.Emit("Import", "Completion import, SQLite (mode=partial)", n, completions.Elapsed.TotalSeconds, sqliteCompletions.TotalSeconds, "s",
+                "sqlite3 .import", $"{data.Completions:N0} rows");
+            Results.Emit("Import", "Peak RSS after roster import (VmHWM)", n, peakAfterRoster / 1e6, rssBeforeImport / 1e6, "MB", "RSS before import");
+            Results.Emit("API and pages", "GET /api/teams first call (loads gap index)", n, teams.ColdMs, health.ColdMs, "ms", "GET /health first call");
+            Results.Emit("API and pages", "GET /api/teams warm p95", n, teams.P95Ms, health.P95Ms, "ms", "GET /health p95",
+                $"p50 {teams.P50Ms:N1} ms; {data.Teams:N0} teams");
+            Results.Emit("API and pages", "Overview page / warm p95 (cookie)", n, overview.P95Ms, health.P95Ms, "ms", "GET /health p95",
+                $"p50 {overview.P50Ms:N1} ms; cold {overview.ColdMs:N0} ms");
+            Results.Emit("API and pages", "Team page warm p95 (cookie, largest team)", n, teamPage.P95Ms, health.P95Ms, "ms", "GET /health p95",
+                $"p50 {teamPage.P50Ms:N1} ms; {teamSize} engineers");
             var report = new List<string>
             {
                 $"## TeamSkills benchmark: {data.Engineers:N0} engineers, {data.Teams:N0} teams, {data.Completions:N0} completions (K={perEngineer})",
@@ -138,6 +163,8 @@ internal static class Benchmark
                 $"| GET /api/teams first call (loads gap index) | {teams.ColdMs:N0} ms | GET /health first call: {health.ColdMs:N1} ms | | none | info |",
                 $"| GET /api/teams warm p50 / p95 / max ({Latency.Samples} calls) | {teams.Warm} | GET /health: {health.Warm} | | p95 ≤ {TeamsP95TargetMs:N0} ms | {Verdict(teams.P95Ms <= TeamsP95TargetMs)} |",
                 $"| GET /api/teams?asOf=2025-01-01 warm p50 / p95 / max | {teamsAsOf.Warm} | GET /health: {health.Warm} | | p95 ≤ {TeamsP95TargetMs:N0} ms | {Verdict(teamsAsOf.P95Ms <= TeamsP95TargetMs)} |",
+                $"| Overview page / (cookie, {data.Teams:N0} teams) warm p50 / p95 / max | {overview.Warm} | GET /health: {health.Warm} | | none | info |",
+                $"| Team page /teams/{teamId} (cookie, {teamSize} engineers) warm p50 / p95 / max | {teamPage.Warm} | GET /health: {health.Warm} | | none | info |",
                 "",
                 "| Where the time goes (approximate) | Roster | Completions |",
                 "|---|---|---|",
@@ -206,7 +233,7 @@ internal static class Benchmark
         return elapsed.Elapsed;
     }
 
-    private static string LibrarySqliteVersion()
+    internal static string LibrarySqliteVersion()
     {
         using var connection = new SqliteConnection("Data Source=:memory:");
         connection.Open();
@@ -226,6 +253,10 @@ internal static class Benchmark
         }
         return true;
     }
+
+    /// <summary>A positive integer after <paramref name="name"/>, or the fallback.</summary>
+    internal static int IntArg(string[] args, string name, int fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length
+        && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : fallback;
 
     internal static void Expect(bool condition, string what)
     {
