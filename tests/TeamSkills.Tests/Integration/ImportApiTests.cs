@@ -3,7 +3,9 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using ClosedXML.Excel;
+using Microsoft.Extensions.DependencyInjection;
 using TeamSkills.Core.Data;
+using TeamSkills.Web.Features.Imports;
 
 namespace TeamSkills.Tests.Integration;
 
@@ -101,6 +103,59 @@ public sealed class ImportApiTests
         Assert.Equal(0, again.GetProperty("created").GetInt32() + again.GetProperty("updated").GetInt32());
         Assert.Contains("No changes", again.GetProperty("message").GetString());
         Assert.Equal(before, Fingerprint(app));
+    }
+
+    /// <summary>
+    /// Runs an import straight through its handler, each in its own scope, all at once: past the per-process gate the
+    /// HTTP endpoints share, as imports arriving at two app instances on one database are. The database alone must
+    /// order them.
+    /// </summary>
+    private static Task<ImportOutcomeResult[]> ImportAllAtOnce<THandler>(AppFactory app, int count, string mode, string csv)
+        where THandler : notnull =>
+        Task.WhenAll(Enumerable.Range(0, count).Select(i => Task.Run(async () =>
+        {
+            await using var scope = app.Services.CreateAsyncScope();
+            var handler = (dynamic)scope.ServiceProvider.GetRequiredService<THandler>();
+            return (ImportOutcomeResult)await handler.ExecuteAsync(
+                new ImportRequest(Data.Utf8(csv), $"upload-{i}.csv", "text/csv", mode, false, $"instance-{i}"), CancellationToken.None);
+        })));
+
+    [SkippableTheory, DatabaseData]
+    public async Task RosterImport_SeveralAtOnce_ApplyOneAfterTheOther_EachSeeingTheLast(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        // The same new roster uploaded four times at once (two admins, two instances): each import's diff is computed
+        // against what the one before it wrote, so exactly one creates and the rest find nothing to do.
+        var csv = new StringBuilder(Data.RosterHeader + "\n");
+        for (var i = 0; i < 2000; i++) csv.Append($"C{i:D5},Person {i},p{i}@example.com,Team {i % 20},m{i % 20}@example.com,Data Engineer\n");
+        var results = await ImportAllAtOnce<RosterImport>(app, 4, "full", csv.ToString());
+        Assert.All(results, r => Assert.True(r.StatusCode == 200, $"{r.StatusCode}: {r.Response.Message}"));
+        Assert.Equal(1, results.Count(r => r.Response.Applied));
+        Assert.Equal(2000, results.Sum(r => r.Response.Created));
+        Assert.Equal(6000, results.Sum(r => r.Response.Unchanged));
+        Assert.Equal(2000, app.Scalar("SELECT COUNT(*) FROM engineers"));
+        Assert.Equal(20, app.Scalar("SELECT COUNT(*) FROM teams"));
+        Assert.Equal(4, app.Scalar("SELECT COUNT(*) FROM imports WHERE kind = 'Roster'"));
+    }
+
+    [SkippableTheory, DatabaseData]
+    public async Task CompletionImport_SeveralAtOnce_ApplyOneAfterTheOther_EachSeeingTheLast(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        var roster = new StringBuilder(Data.RosterHeader + "\n");
+        var completions = new StringBuilder("employee_id,certification,earned_on\n");
+        for (var i = 0; i < 2000; i++)
+        {
+            roster.Append($"C{i:D5},Person {i},p{i}@example.com,Team {i % 20},m{i % 20}@example.com,Data Engineer\n");
+            completions.Append($"C{i:D5},aiops-foundation,2025-01-{1 + i % 28:D2}\n");
+        }
+        Assert.Equal(200, (await ImportAllAtOnce<RosterImport>(app, 1, "full", roster.ToString())).Single().StatusCode);
+        var results = await ImportAllAtOnce<CompletionImport>(app, 4, "partial", completions.ToString());
+        Assert.All(results, r => Assert.True(r.StatusCode == 200, $"{r.StatusCode}: {r.Response.Message}"));
+        Assert.Equal(1, results.Count(r => r.Response.Applied));
+        Assert.Equal(2000, results.Sum(r => r.Response.Created));
+        Assert.Equal(6000, results.Sum(r => r.Response.Unchanged));
+        Assert.Equal(2000, app.Scalar("SELECT COUNT(*) FROM completions"));
     }
 
     [SkippableTheory, DatabaseData]

@@ -105,7 +105,7 @@ public sealed class CatalogService(TeamSkillsDbContext db, AuditLog audit, OrgCl
         cert.RenewalBase = body.RenewalBase ?? cert.RenewalBase;
         if (body.HardPrerequisite is not null) cert.HardPrerequisiteId = body.HardPrerequisite;
         else if (body.ClearHardPrerequisite == true) cert.HardPrerequisiteId = null;
-        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        await using (var tx = await db.BeginWriteTransactionAsync(ct))
         {
             if (body.ValidityMonths is not null || body.RenewalBase is not null)
             {
@@ -169,7 +169,7 @@ public sealed class CatalogService(TeamSkillsDbContext db, AuditLog audit, OrgCl
         if (errors.Count > 0) return CatalogResult<RoleView>.Invalid(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
 
         var before = Lines(role.Certifications, certs);
-        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        await using (var tx = await db.BeginWriteTransactionAsync(ct))
         {
             foreach (var old in role.Certifications.ToList())
             {
@@ -205,7 +205,7 @@ public sealed class CatalogService(TeamSkillsDbContext db, AuditLog audit, OrgCl
 
         bool created;
         int remapped;
-        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        await using (var tx = await db.BeginWriteTransactionAsync(ct))
         {
             var alias = await db.RoleAliases.FirstOrDefaultAsync(a => a.NormalizedTitle == key, ct);
             created = alias is null;
