@@ -42,6 +42,17 @@ public sealed class AuditTests
     }
 
     [SkippableTheory, DatabaseData]
+    public async Task AuditFilter_ByActionPrefix_IgnoresCase_OnEveryProvider(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
+        Assert.Equal(HttpStatusCode.OK, (await api.UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
+        Assert.Equal(1, (await (await api.GetAsync("/api/audit?action=import.roster")).JsonOf()).GetArrayLength());
+        Assert.Equal(1, (await (await api.GetAsync("/api/audit?action=Import")).JsonOf()).GetArrayLength());
+        Assert.Equal(0, (await (await api.GetAsync("/api/audit?action=import_")).JsonOf()).GetArrayLength()); // no wildcards
+    }
+
+    [SkippableTheory, DatabaseData]
     public async Task AuditEntries_AreAppendOnly_AtTheDatabase(DatabaseProvider provider)
     {
         await using var app = await StartAsync(provider);
