@@ -50,13 +50,14 @@ public static class UserEndpoints
 
         users.MapGet("", async (TeamSkillsDbContext db, CancellationToken ct) =>
         {
-            var list = await db.Users.AsNoTracking().OrderBy(u => u.Email)
+            var list = (await db.Users.AsNoTracking()
                 .Select(u => new
                 {
                     u.Id, u.Email, u.CreatedAt,
                     Role = db.UserRoles.Where(r => r.UserId == u.Id).Join(db.Roles, ur => ur.RoleId, r => r.Id, (ur, r) => r.Name).FirstOrDefault(),
                 })
-                .ToListAsync(ct);
+                .ToListAsync(ct))
+                .OrderBy(u => u.Email, StringComparer.Ordinal).ToList(); // ordinally, not by the database's collation
             var keys = (await db.ApiKeys.AsNoTracking().ToListAsync(ct)).ToLookup(k => k.UserId);
             return list.Select(u => new UserView(u.Email!, u.Role, u.CreatedAt,
                 keys[u.Id].OrderBy(k => k.Id).Select(k => new ApiKeyView(k.Id, k.Prefix, k.CreatedAt, k.RevokedAt)).ToList())).ToList();

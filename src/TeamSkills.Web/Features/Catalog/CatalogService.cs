@@ -52,8 +52,10 @@ public sealed class CatalogService(TeamSkillsDbContext db, AuditLog audit, OrgCl
     public async Task<IReadOnlyList<RoleView>> RolesAsync(CancellationToken ct)
     {
         var certs = await db.Certifications.AsNoTracking().ToDictionaryAsync(c => c.Id, ct);
-        var roles = await db.JobRoles.AsNoTracking().Include(r => r.Certifications).OrderBy(r => r.Name).ToListAsync(ct);
-        var aliases = await db.RoleAliases.AsNoTracking().OrderBy(a => a.NormalizedTitle).ToListAsync(ct);
+        // Text is ordered here, ordinally, not by the database's collation: the same order on every provider.
+        var roles = (await db.JobRoles.AsNoTracking().Include(r => r.Certifications).ToListAsync(ct))
+            .OrderBy(r => r.Name, StringComparer.Ordinal).ThenBy(r => r.Id, StringComparer.Ordinal).ToList();
+        var aliases = (await db.RoleAliases.AsNoTracking().ToListAsync(ct)).OrderBy(a => a.NormalizedTitle, StringComparer.Ordinal).ToList();
         return roles.Select(r => ToView(r, certs, aliases.Where(a => a.RoleId == r.Id).Select(a => a.NormalizedTitle).ToList())).ToList();
     }
 
@@ -185,8 +187,8 @@ public sealed class CatalogService(TeamSkillsDbContext db, AuditLog audit, OrgCl
             await tx.CommitAsync(ct);
         }
         changes.Publish(DataChange.Everything("catalog"));
-        var aliases = await db.RoleAliases.AsNoTracking().Where(a => a.RoleId == role.Id).OrderBy(a => a.NormalizedTitle)
-            .Select(a => a.NormalizedTitle).ToListAsync(ct);
+        var aliases = (await db.RoleAliases.AsNoTracking().Where(a => a.RoleId == role.Id).Select(a => a.NormalizedTitle).ToListAsync(ct))
+            .Order(StringComparer.Ordinal).ToList();
         return CatalogResult<RoleView>.Ok(ToView(role, certs, aliases));
     }
 
