@@ -58,6 +58,20 @@ public sealed class UserAndKeyTests
     }
 
     [SkippableTheory, DatabaseData]
+    public async Task CreatingAUser_WithAnEmailLongerThanTheUserTableKeeps_Returns422_OnEveryProvider(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        var admin = app.Api();
+        var longest = new string('a', 256 - "@example.com".Length) + "@example.com";
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/users", new { email = longest, role = "Manager" })).StatusCode);
+        var tooLong = "b" + longest;
+        var refused = await admin.PostAsJsonAsync("/api/users", new { email = tooLong, role = "Manager" });
+        Assert.Equal((HttpStatusCode)422, refused.StatusCode);
+        Assert.Contains("longer than 256", await refused.Content.ReadAsStringAsync());
+        Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM \"AspNetUsers\""));
+    }
+
+    [SkippableTheory, DatabaseData]
     public async Task NonAdminKeys_SeeNoTeamsUntilTheirScopeIsKnown(DatabaseProvider provider)
     {
         await using var app = await StartAsync(provider);
