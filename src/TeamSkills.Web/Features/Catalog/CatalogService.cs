@@ -67,7 +67,8 @@ public sealed class CatalogService(TeamSkillsDbContext db, AuditLog audit, OrgCl
         return rows.Where(r => scope.CanSeeTeam(r.TeamId))
             .GroupBy(r => r.NormalizedTitle)
             .Select(g => new UnmappedTitle(g.Key,
-                g.GroupBy(x => x.Title).OrderByDescending(x => x.Count()).Select(x => x.Key).Take(5).ToList(),
+                g.GroupBy(x => x.Title).OrderByDescending(x => x.Count()).ThenBy(x => x.Key, StringComparer.Ordinal) // not the rows' order
+                    .Select(x => x.Key).Take(5).ToList(),
                 g.Count(),
                 g.Select(x => x.Team).Distinct().Order().Take(5).ToList()))
             .OrderByDescending(u => u.EngineerCount).ThenBy(u => u.NormalizedTitle)
@@ -196,7 +197,7 @@ public sealed class CatalogService(TeamSkillsDbContext db, AuditLog audit, OrgCl
     public async Task<CatalogResult<AliasMapping>> MapAliasAsync(MapAlias body, string actor, CancellationToken ct)
     {
         var key = TitleNormalizer.Normalize(body.Title);
-        var roles = await db.JobRoles.AsNoTracking().ToListAsync(ct);
+        var roles = (await db.JobRoles.AsNoTracking().ToListAsync(ct)).OrderBy(r => r.Name, StringComparer.Ordinal).ToList();
         var role = roles.FirstOrDefault(r => string.Equals(r.Id, body.Role?.Trim(), StringComparison.OrdinalIgnoreCase)
                                              || string.Equals(r.Name, body.Role?.Trim(), StringComparison.OrdinalIgnoreCase));
         var errors = new Dictionary<string, string[]>();
