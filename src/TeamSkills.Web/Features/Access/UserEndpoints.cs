@@ -112,9 +112,14 @@ public static class UserEndpoints
     {
         using var scope = services.CreateScope();
         var roles = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>();
+        // Under the writer lock (the role store saves through this scope's context, so inside it): instances
+        // starting at once on an empty database create each role once.
+        var db = scope.ServiceProvider.GetRequiredService<TeamSkillsDbContext>();
+        await using var tx = await db.BeginWriteTransactionAsync(CancellationToken.None);
         foreach (var role in Roles)
         {
             if (!await roles.RoleExistsAsync(role)) await roles.CreateAsync(new IdentityRole(role));
         }
+        await tx.CommitAsync();
     }
 }
