@@ -46,6 +46,8 @@ public static class CatalogSeed
     /// <summary>Seeds an empty catalog; a catalog that already has rows belongs to its editors and is left alone.</summary>
     public static async Task<bool> SeedAsync(TeamSkillsDbContext db, TimeProvider time, CancellationToken ct = default)
     {
+        // Under the writer lock: instances starting at once on an empty database seed once, the others find it done.
+        await using var tx = await db.BeginWriteTransactionAsync(ct);
         if (await db.Certifications.AnyAsync(ct)) return false;
         var seed = Load();
         db.Certifications.AddRange(Certifications(seed));
@@ -78,6 +80,7 @@ public static class CatalogSeed
         }
         db.RoleAliases.AddRange(aliases.Values);
         await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
         return true;
     }
 }

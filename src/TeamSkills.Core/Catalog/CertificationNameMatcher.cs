@@ -12,7 +12,10 @@ public sealed class CertificationNameMatcher
 
     public CertificationNameMatcher(IEnumerable<Certification> certifications)
     {
-        foreach (var c in certifications)
+        // In catalog order, whatever order the rows were read in: where two certifications' names or aliases read
+        // alike, the one earlier in the catalog wins on every provider (a PostgreSQL table scan returns a row last
+        // once it has been updated; SQLite's returns insertion order).
+        foreach (var c in certifications.OrderBy(c => c.CatalogOrder))
         {
             Add(c.Id, c.Id);
             Add(c.Name, c.Id);

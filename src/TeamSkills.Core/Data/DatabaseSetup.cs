@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Migrations;
 
 namespace TeamSkills.Core.Data;
 
@@ -31,7 +32,8 @@ public static class DatabaseSetup
                     .AddInterceptors(SqlitePragmas.Instance);
                 break;
             case DatabaseProvider.PostgreSql:
-                builder.UseNpgsql(connectionString, o => o.MigrationsAssembly(MigrationsAssembly(provider)));
+                builder.UseNpgsql(connectionString, o => o.MigrationsAssembly(MigrationsAssembly(provider)))
+                    .ReplaceService<IHistoryRepository, PostgreSqlHistoryRepository>();
                 break;
             case DatabaseProvider.SqlServer:
                 builder.UseSqlServer(connectionString, o => o.MigrationsAssembly(MigrationsAssembly(provider)));
@@ -79,3 +81,55 @@ internal sealed class SqlitePragmas : Microsoft.EntityFrameworkCore.Diagnostics.
         cmd.ExecuteNonQuery();
     }
 }
+
+#pragma warning disable EF1001 // NpgsqlHistoryRepository is the provider's internal API; InstanceTests checks it after an upgrade.
+/// <summary>
+/// Migrations on PostgreSQL under one lock for the whole run, so instances starting at once on one database migrate
+/// one after the other (each reads what is applied only once it holds the lock). Npgsql's own lock is LOCK TABLE on
+/// the history table, released at each migration's commit: a second instance then applied a migration the first had
+/// just applied ("relation already exists"). This one is a session advisory lock on a connection of its own, outside
+/// the pool, so closing it always releases the lock, whatever EF does with its connection meanwhile.
+/// </summary>
+internal sealed class PostgreSqlHistoryRepository(HistoryRepositoryDependencies dependencies)
+    : Npgsql.EntityFrameworkCore.PostgreSQL.Migrations.Internal.NpgsqlHistoryRepository(dependencies)
+{
+    /// <summary>pg_advisory_lock's key: "TSMIGRAT" in ASCII, so it is recognisable in pg_locks.</summary>
+    private const long LockKey = 0x54534D4947524154;
+
+    public override LockReleaseBehavior LockReleaseBehavior =>
+        LockReleaseBehavior.Explicit;
+
+    public override IMigrationsDatabaseLock AcquireDatabaseLock() =>
+        AcquireDatabaseLockAsync().GetAwaiter().GetResult();
+
+    public override async Task<IMigrationsDatabaseLock> AcquireDatabaseLockAsync(
+        CancellationToken cancellationToken = default)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(Dependencies.Connection.ConnectionString) { Pooling = false };
+        var connection = new Npgsql.NpgsqlConnection(builder.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using var command = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_lock({LockKey})", connection) { CommandTimeout = 0 };
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            return new SessionLock(this, connection);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Held while its connection is open; disposing closes the session, which releases the lock.</summary>
+    private sealed class SessionLock(IHistoryRepository repository, Npgsql.NpgsqlConnection connection)
+        : IMigrationsDatabaseLock
+    {
+        IHistoryRepository IMigrationsDatabaseLock.HistoryRepository => repository;
+
+        public void Dispose() => connection.Dispose();
+
+        public ValueTask DisposeAsync() => connection.DisposeAsync();
+    }
+}
+#pragma warning restore EF1001

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using TeamSkills.Core.Catalog;
 using TeamSkills.Core.Completions;
 using TeamSkills.Core.Imports;
@@ -67,6 +68,33 @@ public sealed class TeamSkillsDbContext(DbContextOptions<TeamSkillsDbContext> op
         // Indexes are declared where a query needs them, never added for every foreign key by convention: each
         // index costs every bulk import, and parents (teams, roles, certifications, imports) are never deleted.
         configurationBuilder.Conventions.Remove(typeof(Microsoft.EntityFrameworkCore.Metadata.Conventions.ForeignKeyIndexConvention));
+    }
+
+    /// <summary>
+    /// Begins a write transaction that holds the database's writer lock from its first statement, so what it reads is
+    /// what it writes over, with writers in other app instances too. SQLite: BEGIN IMMEDIATE (Microsoft.Data.Sqlite's
+    /// default) takes the file's write lock. PostgreSQL and SQL Server run READ COMMITTED, where two such transactions
+    /// read the same rows and then collide on a unique key or overwrite each other; there the transaction first locks
+    /// the data_version row every write bumps anyway, so writers queue as on SQLite and each statement after the lock
+    /// sees what the writer before committed. Readers are never blocked.
+    /// </summary>
+    public async Task<IDbContextTransaction> BeginWriteTransactionAsync(CancellationToken ct)
+    {
+        var tx = await Database.BeginTransactionAsync(ct);
+        try
+        {
+            if (!Database.IsSqlite())
+            {
+                await AppState.Where(s => s.Key == Data.AppState.DataVersion)
+                    .ExecuteUpdateAsync(s => s.SetProperty(x => x.Value, x => x.Value), ct);
+            }
+            return tx;
+        }
+        catch
+        {
+            await tx.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Bumps the data version inside the caller's transaction; see <see cref="Data.AppState"/>.</summary>

@@ -1,31 +1,29 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Mvc.Testing;
+using TeamSkills.Core.Data;
 
 namespace TeamSkills.Tests.Integration;
 
-public sealed class AccessAndPagesTests : IAsyncLifetime
+public sealed class AccessAndPagesTests
 {
-    private readonly AppFactory _app = new();
+    private static Task<AppFactory> StartAsync(DatabaseProvider provider) => new AppFactory(provider).StartedAsync();
 
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync() => await _app.DisposeAsync();
-
-    [Theory]
-    [InlineData("GET", "/api/teams")]
-    [InlineData("GET", "/api/teams/1/gaps")]
-    [InlineData("GET", "/api/engineers/E1")]
-    [InlineData("GET", "/api/catalog/certifications")]
-    [InlineData("GET", "/api/catalog/roles")]
-    [InlineData("GET", "/api/roles/unmapped")]
-    [InlineData("GET", "/api/imports")]
-    [InlineData("POST", "/api/imports/roster")]
-    [InlineData("POST", "/api/completions")]
-    [InlineData("POST", "/api/roles/aliases")]
-    public async Task Api_WithoutKey_Returns401(string method, string url)
+    [SkippableTheory]
+    [DatabaseInlineData("GET", "/api/teams")]
+    [DatabaseInlineData("GET", "/api/teams/1/gaps")]
+    [DatabaseInlineData("GET", "/api/engineers/E1")]
+    [DatabaseInlineData("GET", "/api/catalog/certifications")]
+    [DatabaseInlineData("GET", "/api/catalog/roles")]
+    [DatabaseInlineData("GET", "/api/roles/unmapped")]
+    [DatabaseInlineData("GET", "/api/imports")]
+    [DatabaseInlineData("POST", "/api/imports/roster")]
+    [DatabaseInlineData("POST", "/api/completions")]
+    [DatabaseInlineData("POST", "/api/roles/aliases")]
+    public async Task Api_WithoutKey_Returns401(DatabaseProvider provider, string method, string url)
     {
-        var client = _app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        await using var app = await StartAsync(provider);
+        var client = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
         var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), url));
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
 
@@ -34,48 +32,51 @@ public sealed class AccessAndPagesTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(wrong)).StatusCode);
     }
 
-    [Fact]
-    public async Task Api_WithoutConfiguredBootstrapKey_AcceptsNoKey()
+    [SkippableTheory, DatabaseData]
+    public async Task Api_WithoutConfiguredBootstrapKey_AcceptsNoKey(DatabaseProvider provider)
     {
-        await using var app = new AppFactory().With("TeamSkills:Auth:BootstrapApiKey", "");
+        await using var app = new AppFactory(provider).With("TeamSkills:Auth:BootstrapApiKey", "");
         var client = app.CreateClient();
         client.DefaultRequestHeaders.Add("X-Api-Key", "");
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/teams")).StatusCode);
     }
 
-    [Fact]
-    public async Task Api_CookieAlone_DoesNotAuthoriseTheApi()
+    [SkippableTheory, DatabaseData]
+    public async Task Api_CookieAlone_DoesNotAuthoriseTheApi(DatabaseProvider provider)
     {
-        var browser = _app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        await using var app = await StartAsync(provider);
+        var browser = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
         await SignIn(browser);
         Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await browser.GetAsync("/api/teams")).StatusCode);
     }
 
-    [Fact]
-    public async Task HealthAndOpenApi_AreOpen()
+    [SkippableTheory, DatabaseData]
+    public async Task HealthAndOpenApi_AreOpen(DatabaseProvider provider)
     {
-        var client = _app.CreateClient();
+        await using var app = await StartAsync(provider);
+        var client = app.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health")).StatusCode);
         var openApi = await client.GetStringAsync("/openapi/v1.json");
         Assert.Contains("/api/imports/roster", openApi);
         Assert.Contains("/api/teams/{id}/gaps", openApi);
     }
 
-    [Fact]
-    public async Task HomePage_RedirectsToSignIn_ThenShowsTheTeamsEscaped()
+    [SkippableTheory, DatabaseData]
+    public async Task HomePage_RedirectsToSignIn_ThenShowsTheTeamsEscaped(DatabaseProvider provider)
     {
-        var api = _app.Api();
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
         var roster = Data.Roster("E6,<script>alert(1)</script>,x@example.com,<b>Ops</b>,mia@example.com,SRE");
         Assert.Equal(HttpStatusCode.OK, (await api.UploadCsv("/api/imports/roster", roster)).StatusCode);
 
-        var browser = _app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        var browser = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
         var anonymous = await browser.GetAsync("/");
         Assert.Equal(HttpStatusCode.Redirect, anonymous.StatusCode);
         Assert.StartsWith("/signin", anonymous.Headers.Location!.PathAndQuery);
 
         await SignIn(browser);
-        Assert.Equal(1, _app.Scalar("SELECT COUNT(*) FROM audit_entries WHERE action = 'signin.success'"));
+        Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM audit_entries WHERE action = 'signin.success'"));
         var html = await browser.GetStringAsync("/");
         Assert.Contains("Platform", html);
         Assert.Contains("mia@example.com", html);
@@ -83,12 +84,13 @@ public sealed class AccessAndPagesTests : IAsyncLifetime
         Assert.DoesNotContain("<b>Ops</b>", html);
     }
 
-    [Fact]
-    public async Task AuditPage_ListsEntries_Escaped_ForAdmins()
+    [SkippableTheory, DatabaseData]
+    public async Task AuditPage_ListsEntries_Escaped_ForAdmins(DatabaseProvider provider)
     {
-        var api = _app.Api();
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
         await api.UploadCsv("/api/imports/roster", Data.Roster(), "<img src=x onerror=alert(1)>.csv");
-        var browser = _app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        var browser = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
         Assert.Equal(HttpStatusCode.Redirect, (await browser.GetAsync("/audit")).StatusCode);
         await SignIn(browser);
         var html = await browser.GetStringAsync("/audit?action=import");
@@ -97,18 +99,20 @@ public sealed class AccessAndPagesTests : IAsyncLifetime
         Assert.DoesNotContain("signin.success", html); // filtered out
     }
 
-    [Fact]
-    public async Task SignIn_WithoutAntiforgeryToken_Returns400()
+    [SkippableTheory, DatabaseData]
+    public async Task SignIn_WithoutAntiforgeryToken_Returns400(DatabaseProvider provider)
     {
-        var browser = _app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        await using var app = await StartAsync(provider);
+        var browser = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
         var response = await browser.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string> { ["key"] = AppFactory.ApiKey }));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
 
-    [Fact]
-    public async Task SignOut_WithoutAntiforgeryToken_Returns400_AndKeepsTheSession()
+    [SkippableTheory, DatabaseData]
+    public async Task SignOut_WithoutAntiforgeryToken_Returns400_AndKeepsTheSession(DatabaseProvider provider)
     {
-        var browser = _app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        await using var app = await StartAsync(provider);
+        var browser = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
         await SignIn(browser);
         Assert.Equal(HttpStatusCode.BadRequest, (await browser.PostAsync("/signout", new FormUrlEncodedContent([]))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/")).StatusCode);
@@ -120,16 +124,17 @@ public sealed class AccessAndPagesTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Redirect, (await browser.GetAsync("/")).StatusCode);
     }
 
-    [Fact]
-    public async Task SignIn_WithWrongKey_StaysOnTheForm()
+    [SkippableTheory, DatabaseData]
+    public async Task SignIn_WithWrongKey_StaysOnTheForm(DatabaseProvider provider)
     {
-        var browser = _app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        await using var app = await StartAsync(provider);
+        var browser = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
         var response = await PostSignIn(browser, "wrong");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("not valid", await response.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.Redirect, (await browser.GetAsync("/")).StatusCode);
-        Assert.Equal(1, _app.Scalar("SELECT COUNT(*) FROM audit_entries WHERE action = 'signin.failure' AND outcome = 'Refused'"));
-        Assert.Equal(0, _app.Scalar("SELECT COUNT(*) FROM audit_entries WHERE action = 'signin.success'"));
+        Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM audit_entries WHERE action = 'signin.failure' AND outcome = 'Refused'"));
+        Assert.Equal(0, app.Scalar("SELECT COUNT(*) FROM audit_entries WHERE action = 'signin.success'"));
     }
 
     private static async Task SignIn(HttpClient browser)

@@ -1,34 +1,28 @@
+using System.Data.Common;
 using System.Net;
 using System.Net.Http.Json;
-using Microsoft.Data.Sqlite;
+using TeamSkills.Core.Data;
 
 namespace TeamSkills.Tests.Integration;
 
-public sealed class AuditTests : IAsyncLifetime
+public sealed class AuditTests
 {
-    private readonly AppFactory _app = new();
-    private HttpClient _api = null!;
+    private static Task<AppFactory> StartAsync(DatabaseProvider provider) => new AppFactory(provider).StartedAsync();
 
-    public Task InitializeAsync()
+    [SkippableTheory, DatabaseData]
+    public async Task EveryChange_LeavesAnAuditEntry_WithWhoWhatAndOutcome(DatabaseProvider provider)
     {
-        _api = _app.Api();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _app.DisposeAsync();
-
-    [Fact]
-    public async Task EveryChange_LeavesAnAuditEntry_WithWhoWhatAndOutcome()
-    {
-        Assert.Equal(HttpStatusCode.OK, (await _api.UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
-        Assert.Equal((HttpStatusCode)422, (await _api.UploadCsv("/api/imports/roster", Data.RosterHeader + "\nE1,A,bad,T,,SRE\n")).StatusCode);
-        var added = await (await _api.PostAsJsonAsync("/api/completions", new { employeeId = "E5", certification = "aiops-foundation", earnedOn = "2026-05-01" })).JsonOf();
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
+        Assert.Equal(HttpStatusCode.OK, (await api.UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
+        Assert.Equal((HttpStatusCode)422, (await api.UploadCsv("/api/imports/roster", Data.RosterHeader + "\nE1,A,bad,T,,SRE\n")).StatusCode);
+        var added = await (await api.PostAsJsonAsync("/api/completions", new { employeeId = "E5", certification = "aiops-foundation", earnedOn = "2026-05-01" })).JsonOf();
         var completionId = added.GetProperty("completion").GetProperty("id").GetInt64();
-        Assert.Equal(HttpStatusCode.NoContent, (await _api.DeleteAsync($"/api/completions/{completionId}")).StatusCode);
-        await _api.PostAsJsonAsync("/api/roles/aliases", new { title = "Solutions Architect", role = "Platform Engineer" });
-        await _api.PutAsJsonAsync("/api/catalog/certifications/aiops-foundation", new { renewalWindowDays = 60 });
+        Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync($"/api/completions/{completionId}")).StatusCode);
+        await api.PostAsJsonAsync("/api/roles/aliases", new { title = "Solutions Architect", role = "Platform Engineer" });
+        await api.PutAsJsonAsync("/api/catalog/certifications/aiops-foundation", new { renewalWindowDays = 60 });
 
-        var entries = (await (await _api.GetAsync("/api/audit")).JsonOf()).EnumerateArray().ToList();
+        var entries = (await (await api.GetAsync("/api/audit")).JsonOf()).EnumerateArray().ToList();
         var actions = entries.Select(e => (e.GetProperty("action").GetString(), e.GetProperty("outcome").GetString())).Reverse().ToList();
         Assert.Equal(
             [("import.roster", "Applied"), ("import.roster", "Rejected"), ("completion.added", "Applied"), ("completion.removed", "Applied"),
@@ -41,42 +35,55 @@ public sealed class AuditTests : IAsyncLifetime
         var import = entries.Last().GetProperty("details");
         Assert.Equal(5, import.GetProperty("created").GetInt32());
 
-        var imports = await (await _api.GetAsync("/api/audit?action=import")).JsonOf();
+        var imports = await (await api.GetAsync("/api/audit?action=import")).JsonOf();
         Assert.Equal(2, imports.GetArrayLength());
-        Assert.Equal(0, (await (await _api.GetAsync("/api/audit?actor=someone-else")).JsonOf()).GetArrayLength());
-        Assert.Equal(HttpStatusCode.BadRequest, (await _api.GetAsync("/api/audit?from=yesterday")).StatusCode);
+        Assert.Equal(0, (await (await api.GetAsync("/api/audit?actor=someone-else")).JsonOf()).GetArrayLength());
+        Assert.Equal(HttpStatusCode.BadRequest, (await api.GetAsync("/api/audit?from=yesterday")).StatusCode);
     }
 
-    [Fact]
-    public async Task AuditEntries_AreAppendOnly_AtTheDatabase()
+    [SkippableTheory, DatabaseData]
+    public async Task AuditFilter_ByActionPrefix_IgnoresCase_OnEveryProvider(DatabaseProvider provider)
     {
-        await _api.UploadCsv("/api/imports/roster", Data.Roster());
-        using var conn = new SqliteConnection($"Data Source={_app.DatabasePath};Pooling=False");
-        conn.Open();
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
+        Assert.Equal(HttpStatusCode.OK, (await api.UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
+        Assert.Equal(1, (await (await api.GetAsync("/api/audit?action=import.roster")).JsonOf()).GetArrayLength());
+        Assert.Equal(1, (await (await api.GetAsync("/api/audit?action=Import")).JsonOf()).GetArrayLength());
+        Assert.Equal(0, (await (await api.GetAsync("/api/audit?action=import_")).JsonOf()).GetArrayLength()); // no wildcards
+    }
+
+    [SkippableTheory, DatabaseData]
+    public async Task AuditEntries_AreAppendOnly_AtTheDatabase(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
+        await api.UploadCsv("/api/imports/roster", Data.Roster());
+        using var conn = app.OpenConnection();
         foreach (var sql in new[] { "UPDATE audit_entries SET actor = 'mallory'", "DELETE FROM audit_entries" })
         {
             using var cmd = conn.CreateCommand();
             cmd.CommandText = sql;
-            var ex = Assert.Throws<SqliteException>(() => cmd.ExecuteNonQuery());
+            var ex = Assert.ThrowsAny<DbException>(() => cmd.ExecuteNonQuery());
             Assert.Contains("append-only", ex.Message);
         }
-        Assert.Equal(1, _app.Scalar("SELECT COUNT(*) FROM audit_entries WHERE actor = 'bootstrap-admin'"));
+        Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM audit_entries WHERE actor = 'bootstrap-admin'"));
     }
 
-    [Fact]
-    public async Task Audit_NeedsAnAdminKey()
+    [SkippableTheory, DatabaseData]
+    public async Task Audit_NeedsAnAdminKey(DatabaseProvider provider)
     {
-        var anonymous = _app.CreateClient();
+        await using var app = await StartAsync(provider);
+        var anonymous = app.CreateClient();
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/audit")).StatusCode);
     }
 }
 
 public sealed class RateLimitTests
 {
-    [Fact]
-    public async Task Api_OverItsLimit_Answers429WithRetryAfter_PerKey()
+    [SkippableTheory, DatabaseData]
+    public async Task Api_OverItsLimit_Answers429WithRetryAfter_PerKey(DatabaseProvider provider)
     {
-        await using var app = new AppFactory().With("TeamSkills:RateLimits:ApiPerMinute", "5");
+        await using var app = new AppFactory(provider).With("TeamSkills:RateLimits:ApiPerMinute", "5");
         var api = app.Api();
         for (var i = 0; i < 5; i++) Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/catalog/roles")).StatusCode);
         var limited = await api.GetAsync("/api/catalog/roles");
@@ -91,10 +98,10 @@ public sealed class RateLimitTests
         Assert.Equal(HttpStatusCode.OK, (await other.GetAsync("/health")).StatusCode);
     }
 
-    [Fact]
-    public async Task SignIn_OverItsLimit_Answers429()
+    [SkippableTheory, DatabaseData]
+    public async Task SignIn_OverItsLimit_Answers429(DatabaseProvider provider)
     {
-        await using var app = new AppFactory().With("TeamSkills:RateLimits:SignInPerMinute", "3");
+        await using var app = new AppFactory(provider).With("TeamSkills:RateLimits:SignInPerMinute", "3");
         var browser = app.CreateClient();
         for (var i = 0; i < 3; i++)
             Assert.NotEqual(HttpStatusCode.TooManyRequests, (await browser.PostAsync("/signin", new FormUrlEncodedContent([]))).StatusCode);

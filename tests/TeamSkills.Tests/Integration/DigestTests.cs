@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using TeamSkills.Core.Data;
 using TeamSkills.Web.Features.Digests;
 
 namespace TeamSkills.Tests.Integration;
@@ -12,28 +13,21 @@ public sealed class DigestTests : IAsyncLifetime
 {
     // A server per test: each test counts exactly the messages it caused.
     private readonly SmtpServer smtp = new();
-    private AppFactory _app = null!;
-    private HttpClient _api = null!;
 
-    public async Task InitializeAsync()
-    {
-        await smtp.InitializeAsync();
-        if (smtp.Unavailable is not null) return;
-        _app = new AppFactory().WithSmtp(smtp);
-        _api = _app.Api();
-        Assert.Equal(HttpStatusCode.OK, (await _api.UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await _api.UploadCsv("/api/imports/completions", Data.Completions(), "c.csv")).StatusCode);
-    }
+    public Task InitializeAsync() => smtp.InitializeAsync();
 
-    public async Task DisposeAsync()
-    {
-        if (_app is not null) await _app.DisposeAsync();
-        await smtp.DisposeAsync();
-    }
+    public Task DisposeAsync() => smtp.DisposeAsync();
 
-    private async Task<int> Run<TJob>() where TJob : notnull
+    private Task<AppFactory> StartAsync(DatabaseProvider provider) => new AppFactory(provider).WithSmtp(smtp).StartedAsync(async app =>
     {
-        await using var scope = _app.Services.CreateAsyncScope();
+        var api = app.Api();
+        Assert.Equal(HttpStatusCode.OK, (await api.UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.UploadCsv("/api/imports/completions", Data.Completions(), "c.csv")).StatusCode);
+    });
+
+    private static async Task<int> Run<TJob>(AppFactory app) where TJob : notnull
+    {
+        await using var scope = app.Services.CreateAsyncScope();
         return await ((dynamic)scope.ServiceProvider.GetRequiredService<TJob>()).RunAsync(CancellationToken.None);
     }
 
@@ -41,12 +35,13 @@ public sealed class DigestTests : IAsyncLifetime
 
     private static string Body(CapturedMail m) => m.Message.TextBody ?? "";
 
-    [SkippableFact]
-    public async Task ManagerDigest_OnePerManager_OnlyTheirTeams_AndASecondRunSendsNothing()
+    [SkippableTheory, DatabaseData]
+    public async Task ManagerDigest_OnePerManager_OnlyTheirTeams_AndASecondRunSendsNothing(DatabaseProvider provider)
     {
         Ready();
+        await using var app = await StartAsync(provider);
         var before = smtp.Messages().Count;
-        Assert.Equal(2, await Run<ManagerDigestJob>());
+        Assert.Equal(2, await Run<ManagerDigestJob>(app));
         var mia = Assert.Single(smtp.MessagesTo("mia@example.com"), m => (m.Message.Subject ?? "").Contains("digest"));
         var max = Assert.Single(smtp.MessagesTo("max@example.com"), m => (m.Message.Subject ?? "").Contains("digest"));
         Assert.Contains("Platform: 37.5% coverage, 5 gaps", Body(mia));
@@ -69,22 +64,21 @@ public sealed class DigestTests : IAsyncLifetime
             Assert.DoesNotContain("Dan Dorn", text);
         }
 
-        Assert.Equal(0, await Run<ManagerDigestJob>());
+        Assert.Equal(0, await Run<ManagerDigestJob>(app));
         Assert.Equal(before + 2, smtp.Messages().Count);
-        Assert.Equal(2, _app.Scalar("SELECT COUNT(*) FROM sent_messages WHERE kind = 'digest' AND outcome = 'Sent'"));
+        Assert.Equal(2, app.Scalar("SELECT COUNT(*) FROM sent_messages WHERE kind = 'digest' AND outcome = 'Sent'"));
     }
 
-    [SkippableFact]
-    public async Task LndReport_SendsTheOrgWorkbookToEachRecipient_OncePerMonth()
+    [SkippableTheory, DatabaseData]
+    public async Task LndReport_SendsTheOrgWorkbookToEachRecipient_OncePerMonth(DatabaseProvider provider)
     {
         Ready();
-        await _app.DisposeAsync();
-        _app = new AppFactory().WithSmtp(smtp).With("TeamSkills:Digests:LndRecipients:0", "lnd@example.com")
-            .With("TeamSkills:Digests:LndRecipients:1", "head.of.learning@example.com");
-        _api = _app.Api();
-        Assert.Equal(HttpStatusCode.OK, (await _api.UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
-        Assert.Equal(2, await Run<LndReportJob>());
-        Assert.Equal(0, await Run<LndReportJob>());
+        await using var app = await new AppFactory(provider).WithSmtp(smtp).With("TeamSkills:Digests:LndRecipients:0", "lnd@example.com")
+            .With("TeamSkills:Digests:LndRecipients:1", "head.of.learning@example.com").StartedAsync();
+        var api = app.Api();
+        Assert.Equal(HttpStatusCode.OK, (await api.UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
+        Assert.Equal(2, await Run<LndReportJob>(app));
+        Assert.Equal(0, await Run<LndReportJob>(app));
         var mail = Assert.Single(smtp.MessagesTo("lnd@example.com"));
         Assert.Contains("Platform", mail.Message.TextBody);
         var xlsx = Assert.Single(mail.Message.Attachments.OfType<MimeKit.MimePart>());
@@ -98,119 +92,130 @@ public sealed class DigestTests : IAsyncLifetime
         Assert.Contains("Ann Archer", names);
     }
 
-    [SkippableFact]
-    public async Task DigestPreview_ShowsTheManagersTeamsAndWhetherItWouldSend_WithoutSending()
+    [SkippableTheory, DatabaseData]
+    public async Task DigestPreview_ShowsTheManagersTeamsAndWhetherItWouldSend_WithoutSending(DatabaseProvider provider)
     {
         Ready();
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
         var before = smtp.Messages().Count;
-        var preview = await (await _api.GetAsync("/api/digests/preview?manager=mia@example.com")).JsonOf();
+        var preview = await (await api.GetAsync("/api/digests/preview?manager=mia@example.com")).JsonOf();
         Assert.True(preview.GetProperty("wouldSend").GetBoolean());
         Assert.Equal(new[] { "Platform" }, preview.GetProperty("digest").GetProperty("teams").EnumerateArray().Select(t => t.GetProperty("name").GetString()!).ToArray());
         Assert.Contains("Platform", preview.GetProperty("html").GetString());
         Assert.Equal(before, smtp.Messages().Count);
-        Assert.Equal(HttpStatusCode.NotFound, (await _api.GetAsync("/api/digests/preview?manager=nobody@example.com")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync("/api/digests/preview?manager=nobody@example.com")).StatusCode);
 
-        await Run<ManagerDigestJob>();
-        preview = await (await _api.GetAsync("/api/digests/preview?manager=mia@example.com")).JsonOf();
+        await Run<ManagerDigestJob>(app);
+        preview = await (await api.GetAsync("/api/digests/preview?manager=mia@example.com")).JsonOf();
         Assert.False(preview.GetProperty("wouldSend").GetBoolean());
         Assert.StartsWith("already sent", preview.GetProperty("reason").GetString());
     }
 
-    [SkippableFact]
-    public async Task Reminders_AtEachThreshold_ExactlyOnce_WithTheManagerInCopy()
+    [SkippableTheory, DatabaseData]
+    public async Task Reminders_AtEachThreshold_ExactlyOnce_WithTheManagerInCopy(DatabaseProvider provider)
     {
         Ready();
+        await using var app = await StartAsync(provider);
         // 2026-06-01: Ann's AIOps Architect expires 2026-07-01 (30 days: the 30-day reminder, the 90-day one is moot);
         // Dan's DataOps Specialist expired 2026-05-31 (the day-of reminder, a day late).
-        Assert.Equal(2, await Run<RenewalRemindersJob>());
-        Assert.Equal(0, await Run<RenewalRemindersJob>());
+        Assert.Equal(2, await Run<RenewalRemindersJob>(app));
+        Assert.Equal(0, await Run<RenewalRemindersJob>(app));
         var ann = smtp.MessagesTo("ann@example.com");
         var first = Assert.Single(ann);
         Assert.Contains("expires in 30 days", first.Message.Subject ?? "");
         Assert.Contains("mia@example.com", first.Message.Cc.Mailboxes.Select(m => m.Address));
         Assert.Single(smtp.MessagesTo("dan@example.com"));
 
-        _app.Clock.Advance(TimeSpan.FromDays(23)); // 2026-06-24: 7 days left
-        Assert.Equal(1, await Run<RenewalRemindersJob>());
-        _app.Clock.Advance(TimeSpan.FromDays(3));
-        Assert.Equal(0, await Run<RenewalRemindersJob>());
-        _app.Clock.Advance(TimeSpan.FromDays(4)); // 2026-07-01: the day it expires
-        Assert.Equal(1, await Run<RenewalRemindersJob>());
-        Assert.Equal(0, await Run<RenewalRemindersJob>());
+        app.Clock.Advance(TimeSpan.FromDays(23)); // 2026-06-24: 7 days left
+        Assert.Equal(1, await Run<RenewalRemindersJob>(app));
+        app.Clock.Advance(TimeSpan.FromDays(3));
+        Assert.Equal(0, await Run<RenewalRemindersJob>(app));
+        app.Clock.Advance(TimeSpan.FromDays(4)); // 2026-07-01: the day it expires
+        Assert.Equal(1, await Run<RenewalRemindersJob>(app));
+        Assert.Equal(0, await Run<RenewalRemindersJob>(app));
         var subjects = smtp.MessagesTo("ann@example.com").Select(m => m.Message.Subject ?? "").ToList();
         Assert.Equal(3, subjects.Count);
         Assert.Contains(subjects, s => s.Contains("in 7 days"));
         Assert.Contains(subjects, s => s.Contains("expires today"));
     }
 
-    [SkippableFact]
-    public async Task SmtpDown_TheJobFails_ThenAfterRecoveryEachMessageGoesOnce()
+    [SkippableTheory, DatabaseData]
+    public async Task SmtpDown_TheJobFails_ThenAfterRecoveryEachMessageGoesOnce(DatabaseProvider provider)
     {
         Ready();
+        await using var app = await StartAsync(provider);
         smtp.Stop();
         try
         {
-            await Assert.ThrowsAnyAsync<Exception>(() => Run<ManagerDigestJob>());
-            Assert.Equal(0, _app.Scalar("SELECT COUNT(*) FROM sent_messages WHERE kind = 'digest'"));
+            await Assert.ThrowsAnyAsync<Exception>(() => Run<ManagerDigestJob>(app));
+            Assert.Equal(0, app.Scalar("SELECT COUNT(*) FROM sent_messages WHERE kind = 'digest'"));
         }
         finally
         {
             await smtp.StartAsync();
         }
         var before = smtp.Messages().Count;
-        Assert.Equal(2, await Run<ManagerDigestJob>()); // what Hangfire's retry does
-        Assert.Equal(0, await Run<ManagerDigestJob>());
+        Assert.Equal(2, await Run<ManagerDigestJob>(app)); // what Hangfire's retry does
+        Assert.Equal(0, await Run<ManagerDigestJob>(app));
         Assert.Equal(before + 2, smtp.Messages().Count);
     }
 
-    [SkippableFact]
-    public async Task NextWeek_WithNothingNew_TheDigestIsSkipped_AndANewCompletionSendsIt()
+    [SkippableTheory, DatabaseData]
+    public async Task NextWeek_WithNothingNew_TheDigestIsSkipped_AndANewCompletionSendsIt(DatabaseProvider provider)
     {
         Ready();
-        Assert.Equal(2, await Run<ManagerDigestJob>());
-        _app.Clock.Advance(TimeSpan.FromDays(7)); // 2026-W24, nothing recorded since
-        Assert.Equal(0, await Run<ManagerDigestJob>());
-        Assert.Equal(2, _app.Scalar("SELECT COUNT(*) FROM sent_messages WHERE kind = 'digest' AND period = '2026-W24' AND outcome = 'Skipped'"));
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
+        Assert.Equal(2, await Run<ManagerDigestJob>(app));
+        app.Clock.Advance(TimeSpan.FromDays(7)); // 2026-W24, nothing recorded since
+        Assert.Equal(0, await Run<ManagerDigestJob>(app));
+        Assert.Equal(2, app.Scalar("SELECT COUNT(*) FROM sent_messages WHERE kind = 'digest' AND period = '2026-W24' AND outcome = 'Skipped'"));
 
-        _app.Clock.Advance(TimeSpan.FromDays(7)); // 2026-W25: Max's team gains a completion
-        Assert.Equal(HttpStatusCode.Created, (await _api.PostAsJsonAsync("/api/completions",
+        app.Clock.Advance(TimeSpan.FromDays(7)); // 2026-W25: Max's team gains a completion
+        Assert.Equal(HttpStatusCode.Created, (await api.PostAsJsonAsync("/api/completions",
             new { employeeId = "E5", certification = "aiops-foundation", earnedOn = "2026-06-14" })).StatusCode);
-        Assert.Equal(1, await Run<ManagerDigestJob>());
+        Assert.Equal(1, await Run<ManagerDigestJob>(app));
         var latest = smtp.MessagesTo("max@example.com").Last();
         Assert.Contains("Eve Ellis (Data): AIOps Foundation", latest.Message.TextBody);
     }
 
-    [SkippableFact]
-    public async Task TwoOverlappingRuns_SendEachDigestOnce()
+    [SkippableTheory, DatabaseData]
+    public async Task TwoOverlappingRuns_SendEachDigestOnce(DatabaseProvider provider)
     {
         Ready();
-        var runs = await Task.WhenAll(Run<ManagerDigestJob>(), Run<ManagerDigestJob>(), Run<ManagerDigestJob>());
+        await using var app = await StartAsync(provider);
+        var runs = await Task.WhenAll(Run<ManagerDigestJob>(app), Run<ManagerDigestJob>(app), Run<ManagerDigestJob>(app));
         Assert.Equal(2, runs.Sum());
         Assert.Single(smtp.MessagesTo("mia@example.com"));
         Assert.Single(smtp.MessagesTo("max@example.com"));
-        Assert.Equal(2, _app.Scalar("SELECT COUNT(*) FROM sent_messages WHERE kind = 'digest' AND outcome = 'Sent'"));
+        Assert.Equal(2, app.Scalar("SELECT COUNT(*) FROM sent_messages WHERE kind = 'digest' AND outcome = 'Sent'"));
     }
 
-    [SkippableFact]
-    public async Task ARefusedRecipient_DoesNotBlockTheOthers()
+    [SkippableTheory, DatabaseData]
+    public async Task ARefusedRecipient_DoesNotBlockTheOthers(DatabaseProvider provider)
     {
         Ready();
-        Assert.Equal(HttpStatusCode.OK, (await _api.UploadCsv("/api/imports/roster?mode=partial", Data.Lines(Data.RosterHeader,
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
+        Assert.Equal(HttpStatusCode.OK, (await api.UploadCsv("/api/imports/roster?mode=partial", Data.Lines(Data.RosterHeader,
             "E9,Rex Ray,rex@example.com,Research,reject.me@example.com,Data Engineer"))).StatusCode);
-        Assert.Equal(2, await Run<ManagerDigestJob>());
-        Assert.Equal(1, _app.Scalar("SELECT COUNT(*) FROM sent_messages WHERE recipient = 'reject.me@example.com' AND outcome = 'Rejected'"));
+        Assert.Equal(2, await Run<ManagerDigestJob>(app));
+        Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM sent_messages WHERE recipient = 'reject.me@example.com' AND outcome = 'Rejected'"));
         Assert.Single(smtp.MessagesTo("mia@example.com"));
         Assert.Single(smtp.MessagesTo("max@example.com"));
-        Assert.Equal(0, await Run<ManagerDigestJob>()); // the refused one is not retried forever
+        Assert.Equal(0, await Run<ManagerDigestJob>(app)); // the refused one is not retried forever
     }
 
-    [SkippableFact]
-    public async Task AManagerOptsOutFromTheDigestLink_AndGetsNoMore()
+    [SkippableTheory, DatabaseData]
+    public async Task AManagerOptsOutFromTheDigestLink_AndGetsNoMore(DatabaseProvider provider)
     {
         Ready();
-        var preview = await (await _api.GetAsync("/api/digests/preview?manager=mia@example.com")).JsonOf();
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
+        var preview = await (await api.GetAsync("/api/digests/preview?manager=mia@example.com")).JsonOf();
         var link = new Uri(preview.GetProperty("digest").GetProperty("preferencesUrl").GetString()!).PathAndQuery;
-        var browser = _app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        var browser = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
         var page = await browser.GetStringAsync(link);
         Assert.Contains("mia@example.com", page);
         var token = Regex.Match(page, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
@@ -222,7 +227,7 @@ public sealed class DigestTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Redirect, saved.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await browser.GetAsync("/digest?token=forged")).StatusCode);
 
-        Assert.Equal(1, await Run<ManagerDigestJob>());
+        Assert.Equal(1, await Run<ManagerDigestJob>(app));
         Assert.Empty(smtp.MessagesTo("mia@example.com"));
         Assert.Single(smtp.MessagesTo("max@example.com"));
     }

@@ -4,34 +4,31 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using ClosedXML.Excel;
+using TeamSkills.Core.Data;
 using UglyToad.PdfPig;
 
 namespace TeamSkills.Tests.Integration;
 
 /// <summary>Every export read back (ClosedXML, PdfPig) and compared with the API's numbers; access rules; file names.</summary>
-public sealed class ExportTests : IAsyncLifetime
+public sealed class ExportTests
 {
     public const string Payload = "=HYPERLINK(\"http://x\",\"y\")";
     public const string OddTeam = "../We/st \"Ops\"";
-    private readonly AppFactory _app = new();
-    private HttpClient _api = null!;
 
-    public async Task InitializeAsync()
+    private static Task<AppFactory> StartAsync(DatabaseProvider provider) => new AppFactory(provider).StartedAsync(async app =>
     {
-        _api = _app.Api();
+        var api = app.Api();
         var roster = Data.Roster(
             "E6,\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",x@example.com,Platform,mia@example.com,Platform Engineer",
             $"E9,Pat Path,pat@example.com,\"../We/st \"\"Ops\"\"\",pat.boss@example.com,Platform Engineer");
-        Assert.Equal(HttpStatusCode.OK, (await _api.UploadCsv("/api/imports/roster", roster)).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await _api.UploadCsv("/api/imports/completions", Data.Completions(), "completions.csv")).StatusCode);
-    }
+        Assert.Equal(HttpStatusCode.OK, (await api.UploadCsv("/api/imports/roster", roster)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.UploadCsv("/api/imports/completions", Data.Completions(), "completions.csv")).StatusCode);
+    });
 
-    public async Task DisposeAsync() => await _app.DisposeAsync();
+    private static async Task<int> TeamId(AppFactory app, string name) =>
+        (await (await app.Api().GetAsync("/api/teams")).JsonOf()).EnumerateArray().Single(t => t.GetProperty("name").GetString() == name).GetProperty("id").GetInt32();
 
-    private async Task<int> TeamId(string name) =>
-        (await (await _api.GetAsync("/api/teams")).JsonOf()).EnumerateArray().Single(t => t.GetProperty("name").GetString() == name).GetProperty("id").GetInt32();
-
-    private Task<HttpClient> As(string email, string role) => _app.ApiAsAsync(email, role);
+    private static Task<HttpClient> As(AppFactory app, string email, string role) => app.ApiAsAsync(email, role);
 
     private static async Task<XLWorkbook> Workbook(HttpResponseMessage response)
     {
@@ -45,12 +42,14 @@ public sealed class ExportTests : IAsyncLifetime
 
     private static string Status(JsonElement c) => c.GetProperty("status").GetString()!;
 
-    [Fact]
-    public async Task TeamXlsx_ReadBack_EqualsTheTeamGapsApi()
+    [SkippableTheory, DatabaseData]
+    public async Task TeamXlsx_ReadBack_EqualsTheTeamGapsApi(DatabaseProvider provider)
     {
-        var id = await TeamId("Platform");
-        var api = await (await _api.GetAsync($"/api/teams/{id}/gaps?asOf=2026-06-01")).JsonOf();
-        var response = await _api.GetAsync($"/api/teams/{id}/report.xlsx?asOf=2026-06-01");
+        await using var app = await StartAsync(provider);
+        var client = app.Api();
+        var id = await TeamId(app, "Platform");
+        var api = await (await client.GetAsync($"/api/teams/{id}/gaps?asOf=2026-06-01")).JsonOf();
+        var response = await client.GetAsync($"/api/teams/{id}/report.xlsx?asOf=2026-06-01");
         await response.Content.LoadIntoBufferAsync();
         File.WriteAllBytes(Path.Combine(TeamSkills.Tests.Browser.BrowserFixture.ArtifactsDirectory, "team-report.xlsx"), await response.Content.ReadAsByteArrayAsync());
         using var wb = await Workbook(response);
@@ -102,10 +101,12 @@ public sealed class ExportTests : IAsyncLifetime
         Assert.Equal(12, wb.Worksheet("Catalog").RowsUsed().Count() - 1);
     }
 
-    [Fact]
-    public async Task TeamXlsx_FormulaLikeRosterName_ComesOutAsText()
+    [SkippableTheory, DatabaseData]
+    public async Task TeamXlsx_FormulaLikeRosterName_ComesOutAsText(DatabaseProvider provider)
     {
-        var bytes = await (await _api.GetAsync($"/api/teams/{await TeamId("Platform")}/report.xlsx")).Content.ReadAsByteArrayAsync();
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
+        var bytes = await (await api.GetAsync($"/api/teams/{await TeamId(app, "Platform")}/report.xlsx")).Content.ReadAsByteArrayAsync();
         using (var wb = new XLWorkbook(new MemoryStream(bytes)))
         {
             var cells = wb.Worksheets.SelectMany(w => w.CellsUsed()).Where(c => c.GetString() == Payload).ToList();
@@ -119,12 +120,14 @@ public sealed class ExportTests : IAsyncLifetime
             Assert.DoesNotContain("<x:f>", new StreamReader(entry.Open()).ReadToEnd().Replace("<f>", "<x:f>"));
     }
 
-    [SkippableFact]
-    public async Task TeamPdf_ReadBack_TextEqualsTheApi_AndPageOneRendersToPng()
+    [SkippableTheory, DatabaseData]
+    public async Task TeamPdf_ReadBack_TextEqualsTheApi_AndPageOneRendersToPng(DatabaseProvider provider)
     {
-        var id = await TeamId("Platform");
-        var api = await (await _api.GetAsync($"/api/teams/{id}/gaps")).JsonOf();
-        var response = await _api.GetAsync($"/api/teams/{id}/report.pdf");
+        await using var app = await StartAsync(provider);
+        var client = app.Api();
+        var id = await TeamId(app, "Platform");
+        var api = await (await client.GetAsync($"/api/teams/{id}/gaps")).JsonOf();
+        var response = await client.GetAsync($"/api/teams/{id}/report.pdf");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/pdf", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal("teamskills-Platform-2026-06-01.pdf", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
@@ -177,11 +180,13 @@ public sealed class ExportTests : IAsyncLifetime
         return png;
     }
 
-    [Fact]
-    public async Task OrgXlsx_ReadBack_EqualsTheTeamsApi_AndListsEveryEngineer()
+    [SkippableTheory, DatabaseData]
+    public async Task OrgXlsx_ReadBack_EqualsTheTeamsApi_AndListsEveryEngineer(DatabaseProvider provider)
     {
-        var teams = (await (await _api.GetAsync("/api/teams?asOf=2026-06-01")).JsonOf()).EnumerateArray().ToList();
-        using var wb = await Workbook(await _api.GetAsync("/api/reports/org.xlsx?asOf=2026-06-01"));
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
+        var teams = (await (await api.GetAsync("/api/teams?asOf=2026-06-01")).JsonOf()).EnumerateArray().ToList();
+        using var wb = await Workbook(await api.GetAsync("/api/reports/org.xlsx?asOf=2026-06-01"));
         Assert.Equal(["Summary", "Teams", "Engineers", "Catalog"], wb.Worksheets.Select(w => w.Name));
         var sheet = wb.Worksheet("Teams");
         Assert.Equal(teams.Count, sheet.RowsUsed().Count() - 1);
@@ -209,7 +214,7 @@ public sealed class ExportTests : IAsyncLifetime
         Assert.False(payload.HasFormula);
         Assert.Equal(XLDataType.Text, payload.DataType);
         // Per engineer: gaps and held equal the team API's engineer rows.
-        var platform = await (await _api.GetAsync($"/api/teams/{await TeamId("Platform")}/gaps?asOf=2026-06-01")).JsonOf();
+        var platform = await (await api.GetAsync($"/api/teams/{await TeamId(app, "Platform")}/gaps?asOf=2026-06-01")).JsonOf();
         foreach (var e in platform.GetProperty("engineers").EnumerateArray())
         {
             var row = engineers.RowsUsed().Single(r => r.Cell(2).GetString() == e.GetProperty("employeeId").GetString());
@@ -219,11 +224,13 @@ public sealed class ExportTests : IAsyncLifetime
         }
     }
 
-    [SkippableFact]
-    public async Task OrgPdf_ReadBack_HasEveryTeamAndTheOrgTotals()
+    [SkippableTheory, DatabaseData]
+    public async Task OrgPdf_ReadBack_HasEveryTeamAndTheOrgTotals(DatabaseProvider provider)
     {
-        var teams = (await (await _api.GetAsync("/api/teams")).JsonOf()).EnumerateArray().ToList();
-        var response = await _api.GetAsync("/api/reports/org.pdf");
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
+        var teams = (await (await api.GetAsync("/api/teams")).JsonOf()).EnumerateArray().ToList();
+        var response = await api.GetAsync("/api/reports/org.pdf");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("teamskills-organisation-2026-06-01.pdf", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
         var bytes = await response.Content.ReadAsByteArrayAsync();
@@ -235,32 +242,36 @@ public sealed class ExportTests : IAsyncLifetime
         foreach (var t in teams) Assert.Contains(t.GetProperty("name").GetString()!.Split(' ')[0], all);
     }
 
-    [Fact]
-    public async Task Exports_FollowTheAccessRules()
+    [SkippableTheory, DatabaseData]
+    public async Task Exports_FollowTheAccessRules(DatabaseProvider provider)
     {
-        var max = await As("max@example.com", "Manager"); // manages Data only
-        var eve = await As("eve@example.com", "Engineer");
-        var lnd = await As("lnd@example.com", "LearningAdmin");
-        int platform = await TeamId("Platform"), data = await TeamId("Data");
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
+        var max = await As(app, "max@example.com", "Manager"); // manages Data only
+        var eve = await As(app, "eve@example.com", "Engineer");
+        var lnd = await As(app, "lnd@example.com", "LearningAdmin");
+        int platform = await TeamId(app, "Platform"), data = await TeamId(app, "Data");
         foreach (var ext in new[] { "xlsx", "pdf" })
         {
             Assert.Equal(HttpStatusCode.OK, (await max.GetAsync($"/api/teams/{data}/report.{ext}")).StatusCode);
             Assert.Equal(HttpStatusCode.NotFound, (await max.GetAsync($"/api/teams/{platform}/report.{ext}")).StatusCode);
             Assert.Equal(HttpStatusCode.NotFound, (await eve.GetAsync($"/api/teams/{data}/report.{ext}")).StatusCode);
-            Assert.Equal(HttpStatusCode.NotFound, (await _api.GetAsync($"/api/teams/99999/report.{ext}")).StatusCode);
-            Assert.Equal(HttpStatusCode.BadRequest, (await _api.GetAsync($"/api/teams/{data}/report.{ext}?asOf=soon")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync($"/api/teams/99999/report.{ext}")).StatusCode);
+            Assert.Equal(HttpStatusCode.BadRequest, (await api.GetAsync($"/api/teams/{data}/report.{ext}?asOf=soon")).StatusCode);
             Assert.Equal(HttpStatusCode.Forbidden, (await max.GetAsync($"/api/reports/org.{ext}")).StatusCode);
             Assert.Equal(HttpStatusCode.Forbidden, (await eve.GetAsync($"/api/reports/org.{ext}")).StatusCode);
             Assert.Equal(HttpStatusCode.OK, (await lnd.GetAsync($"/api/reports/org.{ext}")).StatusCode);
-            Assert.Equal(HttpStatusCode.Unauthorized, (await _app.CreateClient().GetAsync($"/api/teams/{data}/report.{ext}")).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await app.CreateClient().GetAsync($"/api/teams/{data}/report.{ext}")).StatusCode);
         }
         Assert.Equal(HttpStatusCode.Forbidden, (await max.PostAsync("/api/reports/org.xlsx/jobs", null)).StatusCode);
     }
 
-    [Fact]
-    public async Task ContentDisposition_WithPathCharactersInTheTeamName_IsASafeFileName()
+    [SkippableTheory, DatabaseData]
+    public async Task ContentDisposition_WithPathCharactersInTheTeamName_IsASafeFileName(DatabaseProvider provider)
     {
-        var response = await _api.GetAsync($"/api/teams/{await TeamId(OddTeam)}/report.pdf?asOf=2026-05-01");
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
+        var response = await api.GetAsync($"/api/teams/{await TeamId(app, OddTeam)}/report.pdf?asOf=2026-05-01");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var header = response.Content.Headers.GetValues("Content-Disposition").Single();
         var name = response.Content.Headers.ContentDisposition!.FileName!.Trim('"');
@@ -271,11 +282,13 @@ public sealed class ExportTests : IAsyncLifetime
         Assert.True(header.Count(c => c == '"') <= 2, header); // at most the quotes around the name
     }
 
-    [Fact]
-    public async Task OrgXlsxJob_RunsInTheBackground_AndOnlyTheRequesterSeesIt()
+    [SkippableTheory, DatabaseData]
+    public async Task OrgXlsxJob_RunsInTheBackground_AndOnlyTheRequesterSeesIt(DatabaseProvider provider)
     {
-        var lnd = await As("lnd@example.com", "LearningAdmin");
-        var start = await _api.PostAsync("/api/reports/org.xlsx/jobs?asOf=2026-06-01", null);
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
+        var lnd = await As(app, "lnd@example.com", "LearningAdmin");
+        var start = await api.PostAsync("/api/reports/org.xlsx/jobs?asOf=2026-06-01", null);
         Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
         var job = await start.JsonOf();
         var statusUrl = job.GetProperty("statusUrl").GetString()!;
@@ -283,7 +296,7 @@ public sealed class ExportTests : IAsyncLifetime
         JsonElement status = default;
         for (var i = 0; i < 200; i++)
         {
-            status = await (await _api.GetAsync(statusUrl)).JsonOf();
+            status = await (await api.GetAsync(statusUrl)).JsonOf();
             if (status.GetProperty("phase").GetString() is "done" or "failed") break;
             await Task.Delay(50);
         }
@@ -292,9 +305,9 @@ public sealed class ExportTests : IAsyncLifetime
         var download = status.GetProperty("downloadUrl").GetString()!;
         Assert.Equal(HttpStatusCode.NotFound, (await lnd.GetAsync(statusUrl)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await lnd.GetAsync(download)).StatusCode);
-        using var wb = await Workbook(await _api.GetAsync(download));
-        var teams = (await (await _api.GetAsync("/api/teams")).JsonOf()).EnumerateArray().ToList();
+        using var wb = await Workbook(await api.GetAsync(download));
+        var teams = (await (await api.GetAsync("/api/teams")).JsonOf()).EnumerateArray().ToList();
         Assert.Equal(teams.Sum(t => t.GetProperty("engineerCount").GetInt32()), wb.Worksheet("Engineers").RowsUsed().Count() - 1);
-        Assert.Single(Directory.GetFiles(Path.Combine(_app.DataDirectory, "exports"), "*.xlsx"));
+        Assert.Single(Directory.GetFiles(Path.Combine(app.DataDirectory, "exports"), "*.xlsx"));
     }
 }

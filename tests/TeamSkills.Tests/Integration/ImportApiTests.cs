@@ -3,45 +3,41 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using ClosedXML.Excel;
+using Microsoft.Extensions.DependencyInjection;
+using TeamSkills.Core.Data;
+using TeamSkills.Web.Features.Imports;
 
 namespace TeamSkills.Tests.Integration;
 
-public sealed class ImportApiTests : IAsyncLifetime
+public sealed class ImportApiTests
 {
-    private readonly AppFactory _app = new AppFactory()
+    private static Task<AppFactory> StartAsync(DatabaseProvider provider) => new AppFactory(provider)
         .With("TeamSkills:Imports:MaxUploadBytes", "1048576")
-        .With("TeamSkills:Imports:MaxInflatedBytes", "16777216");
-    private HttpClient _api = null!;
+        .With("TeamSkills:Imports:MaxInflatedBytes", "16777216")
+        .StartedAsync();
 
-    public Task InitializeAsync()
+    private static async Task<JsonElement> ImportRoster(AppFactory app, string csv, HttpStatusCode expected = HttpStatusCode.OK, string query = "")
     {
-        _api = _app.Api();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _app.DisposeAsync();
-
-    private async Task<JsonElement> ImportRoster(string csv, HttpStatusCode expected = HttpStatusCode.OK, string query = "")
-    {
-        var response = await _api.UploadCsv("/api/imports/roster" + query, csv);
+        var response = await app.Api().UploadCsv("/api/imports/roster" + query, csv);
         var body = await response.JsonOf();
         Assert.True(expected == response.StatusCode, $"{(int)response.StatusCode}: {body}");
         return body;
     }
 
     /// <summary>A fingerprint of everything an import may change.</summary>
-    private string Fingerprint() => string.Join("|",
-        _app.Scalar("SELECT COUNT(*) FROM engineers"),
-        _app.Scalar("SELECT COUNT(*) FROM engineers WHERE active = 1"),
-        _app.Scalar("SELECT COUNT(*) FROM teams"),
-        _app.Scalar("SELECT COUNT(*) FROM completions"),
-        _app.Scalar("SELECT COALESCE(SUM(LENGTH(name) + LENGTH(email) + LENGTH(title) + team_id), 0) FROM engineers"),
-        _app.Scalar("SELECT value FROM app_state WHERE key = 'data_version'"));
+    private static string Fingerprint(AppFactory app) => string.Join("|",
+        app.Scalar("SELECT COUNT(*) FROM engineers"),
+        app.Scalar("SELECT COUNT(*) FROM engineers WHERE active = TRUE"),
+        app.Scalar("SELECT COUNT(*) FROM teams"),
+        app.Scalar("SELECT COUNT(*) FROM completions"),
+        app.Scalar("SELECT COALESCE(SUM(LENGTH(name) + LENGTH(email) + LENGTH(title) + team_id), 0) FROM engineers"),
+        app.Scalar("SELECT value FROM app_state WHERE key = 'data_version'"));
 
-    [Fact]
-    public async Task RosterImport_CreatesEngineersAndTeams_AndAnswersTheContractFields()
+    [SkippableTheory, DatabaseData]
+    public async Task RosterImport_CreatesEngineersAndTeams_AndAnswersTheContractFields(DatabaseProvider provider)
     {
-        var body = await ImportRoster(Data.Roster());
+        await using var app = await StartAsync(provider);
+        var body = await ImportRoster(app, Data.Roster());
         Assert.True(body.GetProperty("importId").GetInt64() > 0);
         Assert.True(body.GetProperty("applied").GetBoolean());
         Assert.Equal(5, body.GetProperty("created").GetInt32());
@@ -49,26 +45,45 @@ public sealed class ImportApiTests : IAsyncLifetime
         Assert.Equal(0, body.GetProperty("deactivated").GetInt32());
         Assert.Equal(0, body.GetProperty("unchanged").GetInt32());
         Assert.Equal(0, body.GetProperty("errors").GetArrayLength());
-        Assert.Equal(5, _app.Scalar("SELECT COUNT(*) FROM engineers WHERE active = 1"));
-        Assert.Equal(2, _app.Scalar("SELECT COUNT(*) FROM teams"));
-        Assert.Equal(1, _app.Scalar("SELECT COUNT(*) FROM engineers WHERE role_id IS NULL"));
+        Assert.Equal(5, app.Scalar("SELECT COUNT(*) FROM engineers WHERE active = TRUE"));
+        Assert.Equal(2, app.Scalar("SELECT COUNT(*) FROM teams"));
+        Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM engineers WHERE role_id IS NULL"));
     }
 
-    [Fact]
-    public async Task RosterImport_LargeLoad_ThroughTheBulkPath_StaysConsistent()
+    [SkippableTheory, DatabaseData]
+    public async Task RosterImport_LargeLoad_ThroughTheBulkPath_StaysConsistent(DatabaseProvider provider)
     {
-        // 12,000 rows in 32-row statements with a remainder: every row lands once, indexes and integrity intact.
-        var indexSql = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('engineers', 'teams')";
-        var indexesBefore = _app.Scalar(indexSql);
+        await using var app = await StartAsync(provider);
+        // 12,000 rows through the bulk path (SQLite: 32-row statements with a remainder; PostgreSQL: binary COPY):
+        // every row lands once, indexes and integrity intact. The checks are each provider's own tools.
+        var indexSql = provider == DatabaseProvider.Sqlite
+            ? "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('engineers', 'teams')"
+            : "SELECT COUNT(*) FROM pg_indexes WHERE tablename IN ('engineers', 'teams')";
+        var indexesBefore = app.Scalar(indexSql);
         var csv = new StringBuilder(Data.RosterHeader + "\n");
         for (var i = 0; i < 12_000; i++) csv.Append($"B{i:D5},Person {i},p{i}@example.com,Team {i % 40},m{i % 40}@example.com,Data Engineer\n");
-        await using var big = new AppFactory();
+        await using var big = new AppFactory(provider);
         var api = big.Api();
         var first = await (await api.UploadCsv("/api/imports/roster", csv.ToString())).JsonOf();
         Assert.Equal(12_000, first.GetProperty("created").GetInt32());
         Assert.Equal(indexesBefore, big.Scalar(indexSql));
-        Assert.Equal(12_000, big.Scalar("SELECT COUNT(*) FROM engineers INDEXED BY IX_engineers_employee_id WHERE employee_id >= ''"));
-        Assert.Equal("ok", big.Scalar("SELECT CASE WHEN (SELECT integrity_check FROM pragma_integrity_check) = 'ok' THEN 1 ELSE 0 END") == 1 ? "ok" : "corrupt");
+        if (provider == DatabaseProvider.Sqlite)
+        {
+            Assert.Equal(12_000, big.Scalar("SELECT COUNT(*) FROM engineers INDEXED BY IX_engineers_employee_id WHERE employee_id >= ''"));
+            Assert.Equal("ok", big.Scalar("SELECT CASE WHEN (SELECT integrity_check FROM pragma_integrity_check) = 'ok' THEN 1 ELSE 0 END") == 1 ? "ok" : "corrupt");
+        }
+        else
+        {
+            // amcheck with heapallindexed: every row is found through every index, and each B-tree's invariants hold
+            // (it raises an error otherwise); and no index was left invalid.
+            Assert.Equal(12_000, big.Scalar("SELECT COUNT(*) FROM engineers WHERE employee_id >= ''"));
+            Assert.Equal(0, big.Scalar("SELECT COUNT(*) FROM pg_index WHERE indrelid IN ('engineers'::regclass, 'teams'::regclass) AND NOT indisvalid"));
+            using var conn = big.OpenConnection();
+            using var check = conn.CreateCommand();
+            check.CommandText = "CREATE EXTENSION IF NOT EXISTS amcheck; SELECT COUNT(*) FROM (SELECT bt_index_check(indexrelid, true) " +
+                "FROM pg_index WHERE indrelid IN ('engineers'::regclass, 'teams'::regclass)) AS checked";
+            Assert.Equal(indexesBefore, Convert.ToInt64(check.ExecuteScalar()));
+        }
         var again = await (await api.UploadCsv("/api/imports/roster", csv.ToString())).JsonOf();
         Assert.Equal(12_000, again.GetProperty("unchanged").GetInt32());
         var teams = await (await api.GetAsync("/api/teams")).JsonOf();
@@ -76,79 +91,141 @@ public sealed class ImportApiTests : IAsyncLifetime
         Assert.All(teams.EnumerateArray(), t => Assert.Equal(300, t.GetProperty("engineerCount").GetInt32()));
     }
 
-    [Fact]
-    public async Task RosterImport_SameFileTwice_ChangesNothingAndSaysSo()
+    [SkippableTheory, DatabaseData]
+    public async Task RosterImport_SameFileTwice_ChangesNothingAndSaysSo(DatabaseProvider provider)
     {
-        await ImportRoster(Data.Roster());
-        var before = Fingerprint();
-        var again = await ImportRoster(Data.Roster());
+        await using var app = await StartAsync(provider);
+        await ImportRoster(app, Data.Roster());
+        var before = Fingerprint(app);
+        var again = await ImportRoster(app, Data.Roster());
         Assert.False(again.GetProperty("applied").GetBoolean());
         Assert.Equal(5, again.GetProperty("unchanged").GetInt32());
         Assert.Equal(0, again.GetProperty("created").GetInt32() + again.GetProperty("updated").GetInt32());
         Assert.Contains("No changes", again.GetProperty("message").GetString());
-        Assert.Equal(before, Fingerprint());
+        Assert.Equal(before, Fingerprint(app));
     }
 
-    [Fact]
-    public async Task RosterImport_DryRun_ReportsTheDiffWithoutApplying()
+    /// <summary>
+    /// Runs an import straight through its handler, each in its own scope, all at once: past the per-process gate the
+    /// HTTP endpoints share, as imports arriving at two app instances on one database are. The database alone must
+    /// order them.
+    /// </summary>
+    private static Task<ImportOutcomeResult[]> ImportAllAtOnce<THandler>(AppFactory app, int count, string mode, string csv)
+        where THandler : notnull =>
+        Task.WhenAll(Enumerable.Range(0, count).Select(i => Task.Run(async () =>
+        {
+            await using var scope = app.Services.CreateAsyncScope();
+            var handler = (dynamic)scope.ServiceProvider.GetRequiredService<THandler>();
+            return (ImportOutcomeResult)await handler.ExecuteAsync(
+                new ImportRequest(Data.Utf8(csv), $"upload-{i}.csv", "text/csv", mode, false, $"instance-{i}"), CancellationToken.None);
+        })));
+
+    private static void AssertOneAppliedAndTheRestFoundItDone(ImportOutcomeResult[] results, int rows)
     {
-        await ImportRoster(Data.Roster());
-        var before = Fingerprint();
+        Assert.All(results, r => Assert.True(r.StatusCode == 200, $"{r.StatusCode}: {r.Response.Message}"));
+        Assert.Equal(1, results.Count(r => r.Response.Applied));
+        Assert.Equal(rows, results.Sum(r => r.Response.Created));
+        Assert.Equal(rows * (results.Length - 1), results.Sum(r => r.Response.Unchanged));
+    }
+
+    [SkippableTheory, DatabaseData]
+    public async Task RosterImport_SeveralAtOnce_ApplyOneAfterTheOther_EachSeeingTheLast(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        // The same new roster uploaded four times at once (two admins, two instances): each import's diff is computed
+        // against what the one before it wrote, so exactly one creates and the rest find nothing to do.
+        var csv = new StringBuilder(Data.RosterHeader + "\n");
+        for (var i = 0; i < 2000; i++) csv.Append($"C{i:D5},Person {i},p{i}@example.com,Team {i % 20},m{i % 20}@example.com,Data Engineer\n");
+        var results = await ImportAllAtOnce<RosterImport>(app, 4, "full", csv.ToString());
+        AssertOneAppliedAndTheRestFoundItDone(results, rows: 2000);
+        Assert.Equal(2000, app.Scalar("SELECT COUNT(*) FROM engineers"));
+        Assert.Equal(20, app.Scalar("SELECT COUNT(*) FROM teams"));
+        Assert.Equal(4, app.Scalar("SELECT COUNT(*) FROM imports WHERE kind = 'Roster'"));
+    }
+
+    [SkippableTheory, DatabaseData]
+    public async Task CompletionImport_SeveralAtOnce_ApplyOneAfterTheOther_EachSeeingTheLast(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        var roster = new StringBuilder(Data.RosterHeader + "\n");
+        var completions = new StringBuilder("employee_id,certification,earned_on\n");
+        for (var i = 0; i < 2000; i++)
+        {
+            roster.Append($"C{i:D5},Person {i},p{i}@example.com,Team {i % 20},m{i % 20}@example.com,Data Engineer\n");
+            completions.Append($"C{i:D5},aiops-foundation,2025-01-{1 + i % 28:D2}\n");
+        }
+        Assert.Equal(200, (await ImportAllAtOnce<RosterImport>(app, 1, "full", roster.ToString())).Single().StatusCode);
+        var results = await ImportAllAtOnce<CompletionImport>(app, 4, "partial", completions.ToString());
+        AssertOneAppliedAndTheRestFoundItDone(results, rows: 2000);
+        Assert.Equal(2000, app.Scalar("SELECT COUNT(*) FROM completions"));
+    }
+
+    [SkippableTheory, DatabaseData]
+    public async Task RosterImport_DryRun_ReportsTheDiffWithoutApplying(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        await ImportRoster(app, Data.Roster());
+        var before = Fingerprint(app);
         var changed = Data.Roster("E6,Fay Fox,fay@example.com,Data,max@example.com,Cloud Engineer")
             .Replace("Bob Baker", "Robert Baker")
             .Replace("E3,Cat Cole,cat@example.com,Platform,mia@example.com,Solutions Architect\n", "");
-        var dry = await ImportRoster(changed, query: "?dryRun=true");
+        var dry = await ImportRoster(app, changed, query: "?dryRun=true");
         Assert.False(dry.GetProperty("applied").GetBoolean());
         Assert.True(dry.GetProperty("dryRun").GetBoolean());
         Assert.Equal(1, dry.GetProperty("created").GetInt32());
         Assert.Equal(1, dry.GetProperty("updated").GetInt32());
         Assert.Equal(1, dry.GetProperty("deactivated").GetInt32());
         Assert.Equal(3, dry.GetProperty("unchanged").GetInt32());
-        Assert.Equal(before, Fingerprint());
+        Assert.Equal(before, Fingerprint(app));
 
-        var real = await ImportRoster(changed);
+        var real = await ImportRoster(app, changed);
         Assert.True(real.GetProperty("applied").GetBoolean());
         Assert.Equal(1, real.GetProperty("deactivated").GetInt32());
-        Assert.Equal(5, _app.Scalar("SELECT COUNT(*) FROM engineers WHERE active = 1"));
-        Assert.Equal(6, _app.Scalar("SELECT COUNT(*) FROM engineers"));
-        Assert.Equal(0, _app.Scalar("SELECT active FROM engineers WHERE employee_id = 'E3'"));
+        Assert.Equal(5, app.Scalar("SELECT COUNT(*) FROM engineers WHERE active = TRUE"));
+        Assert.Equal(6, app.Scalar("SELECT COUNT(*) FROM engineers"));
+        Assert.Equal(0, app.Scalar("SELECT active FROM engineers WHERE employee_id = 'E3'"));
     }
 
-    [Fact]
-    public async Task RosterImport_PartialMode_OnlyUpserts()
+    [SkippableTheory, DatabaseData]
+    public async Task RosterImport_PartialMode_OnlyUpserts(DatabaseProvider provider)
     {
-        await ImportRoster(Data.Roster());
+        await using var app = await StartAsync(provider);
+        await ImportRoster(app, Data.Roster());
         var partial = Data.Lines(Data.RosterHeader, "E9,Gil Gray,gil@example.com,Data,max@example.com,Data Engineer");
-        var body = await ImportRoster(partial, query: "?mode=partial");
+        var body = await ImportRoster(app, partial, query: "?mode=partial");
         Assert.Equal(1, body.GetProperty("created").GetInt32());
         Assert.Equal(0, body.GetProperty("deactivated").GetInt32());
-        Assert.Equal(6, _app.Scalar("SELECT COUNT(*) FROM engineers WHERE active = 1"));
+        Assert.Equal(6, app.Scalar("SELECT COUNT(*) FROM engineers WHERE active = TRUE"));
     }
 
-    [Fact]
-    public async Task RosterImport_ManagerMove_ChangesTheTeamsManager()
+    [SkippableTheory, DatabaseData]
+    public async Task RosterImport_ManagerMove_ChangesTheTeamsManager(DatabaseProvider provider)
     {
-        await ImportRoster(Data.Roster());
+        await using var app = await StartAsync(provider);
+        await ImportRoster(app, Data.Roster());
         var moved = Data.Roster().Replace("Data,max@example.com", "Data,zoe@example.com");
-        await ImportRoster(moved);
-        Assert.Equal(1, _app.Scalar("SELECT COUNT(*) FROM teams WHERE name = 'Data' AND manager_email = 'zoe@example.com'"));
+        await ImportRoster(app, moved);
+        Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM teams WHERE name = 'Data' AND manager_email = 'zoe@example.com'"));
     }
 
-    [Fact]
-    public async Task RosterImport_HeadersAreMatchedLooselyWithSynonyms_AndSemicolonsAndBom()
+    [SkippableTheory, DatabaseData]
+    public async Task RosterImport_HeadersAreMatchedLooselyWithSynonyms_AndSemicolonsAndBom(DatabaseProvider provider)
     {
+        await using var app = await StartAsync(provider);
         var csv = "\uFEFFEmployee Number;Full Name;Work E-mail;Department;Manager;Job Title\r\n" +
                   "E1;\"Archer; Ann\";ANN@example.com;Platform;mia@example.com;SRE\r\n";
-        var body = await ImportRoster(csv);
+        var body = await ImportRoster(app, csv);
         Assert.Equal(1, body.GetProperty("created").GetInt32());
-        Assert.Equal(1, _app.Scalar("SELECT COUNT(*) FROM engineers WHERE name = 'Archer; Ann' AND email = 'ann@example.com' AND role_id = 'sre'"));
+        Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM engineers WHERE name = 'Archer; Ann' AND email = 'ann@example.com' AND role_id = 'sre'"));
     }
 
-    [Fact]
-    public async Task RosterImport_EveryRowErrorKind_Returns422WithLineAndColumn_AndChangesNothing()
+    [SkippableTheory, DatabaseData]
+    public async Task RosterImport_EveryRowErrorKind_Returns422WithLineAndColumn_AndChangesNothing(DatabaseProvider provider)
     {
-        await ImportRoster(Data.Roster());
-        var before = Fingerprint();
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
+        await ImportRoster(app, Data.Roster());
+        var before = Fingerprint(app);
         var longName = new string('x', 5000);
         var csv = Data.Lines(
             "Employee ID,Name,Email,Team,Manager Email,Title",
@@ -160,7 +237,7 @@ public sealed class ImportApiTests : IAsyncLifetime
             $"E9,{longName},long@example.com,Platform,mia@example.com,SRE",           // line 7: too long
             "E10,No Team,noteam@example.com,,mia@example.com,SRE",                    // line 8: team required
             "E11,Bad Manager,bm@example.com,Platform,boss at example,SRE");          // line 9: invalid manager email
-        var response = await _api.UploadCsv("/api/imports/roster", csv);
+        var response = await api.UploadCsv("/api/imports/roster", csv);
         Assert.Equal((HttpStatusCode)422, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var body = await response.JsonOf();
@@ -176,26 +253,28 @@ public sealed class ImportApiTests : IAsyncLifetime
         Assert.Contains(errors, e => e is { Line: 8, Column: "Team" } && e.Message.Contains("required"));
         Assert.Contains(errors, e => e is { Line: 9, Column: "Manager Email" });
         Assert.Equal(7, errors.Count);
-        Assert.Equal(before, Fingerprint());
-        Assert.Equal(1, _app.Scalar("SELECT COUNT(*) FROM imports WHERE outcome = 'Rejected'"));
+        Assert.Equal(before, Fingerprint(app));
+        Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM imports WHERE outcome = 'Rejected'"));
     }
 
-    [Fact]
-    public async Task RosterImport_MissingColumn_Returns422NamingIt()
+    [SkippableTheory, DatabaseData]
+    public async Task RosterImport_MissingColumn_Returns422NamingIt(DatabaseProvider provider)
     {
-        var body = await ImportRoster("employee_id,name,team,manager_email,title\nE1,Ann,Platform,,SRE\n", (HttpStatusCode)422);
+        await using var app = await StartAsync(provider);
+        var body = await ImportRoster(app, "employee_id,name,team,manager_email,title\nE1,Ann,Platform,,SRE\n", (HttpStatusCode)422);
         var error = Assert.Single(body.GetProperty("errors").EnumerateArray());
         Assert.Equal(1, error.GetProperty("line").GetInt32());
         Assert.Equal("email", error.GetProperty("column").GetString());
     }
 
-    [Fact]
-    public async Task RosterImport_QuotedFieldsWithLineBreaks_ReportTheRightLines()
+    [SkippableTheory, DatabaseData]
+    public async Task RosterImport_QuotedFieldsWithLineBreaks_ReportTheRightLines(DatabaseProvider provider)
     {
+        await using var app = await StartAsync(provider);
         var csv = Data.RosterHeader + "\n" +
                   "E1,\"Ann\nArcher\",ann@example.com,Platform,,SRE\n" +   // lines 2-3
                   "E2,Bob,bad-email,Platform,,SRE\n";                       // line 4
-        var body = await ImportRoster(csv, (HttpStatusCode)422);
+        var body = await ImportRoster(app, csv, (HttpStatusCode)422);
         var errors = body.GetProperty("errors").EnumerateArray().ToList();
         // The line break inside a name is itself refused (control character), on the line where the record starts.
         Assert.Equal([2, 4], errors.Select(e => e.GetProperty("line").GetInt32()));
@@ -221,69 +300,81 @@ public sealed class ImportApiTests : IAsyncLifetime
         };
     }
 
-    [Theory]
-    [MemberData(nameof(BadFiles))]
-    public async Task RosterImport_BadFile_IsRefusedWithAClearError_AndChangesNothing(string name, byte[] content, int status)
+    public static IEnumerable<object[]> BadFilesOnEachDatabase() => DatabaseRows.Cross(BadFiles());
+
+    [SkippableTheory]
+    [MemberData(nameof(BadFilesOnEachDatabase))]
+    public async Task RosterImport_BadFile_IsRefusedWithAClearError_AndChangesNothing(DatabaseProvider provider, string name, byte[] content, int status)
     {
-        await ImportRoster(Data.Roster());
-        var before = Fingerprint();
-        var response = await _api.Upload("/api/imports/roster", content, name + ".csv");
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
+        await ImportRoster(app, Data.Roster());
+        var before = Fingerprint(app);
+        var response = await api.Upload("/api/imports/roster", content, name + ".csv");
         Assert.Equal((HttpStatusCode)status, response.StatusCode);
         var body = await response.JsonOf();
         Assert.False(string.IsNullOrWhiteSpace(body.GetProperty("detail").GetString()));
         Assert.NotEmpty(body.GetProperty("errors").EnumerateArray());
-        Assert.Equal(before, Fingerprint());
-        Assert.Equal(HttpStatusCode.OK, (await _api.GetAsync("/health")).StatusCode);
+        Assert.Equal(before, Fingerprint(app));
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/health")).StatusCode);
     }
 
-    [Fact]
-    public async Task RosterImport_Oversize_Returns413_AndChangesNothing()
+    [SkippableTheory, DatabaseData]
+    public async Task RosterImport_Oversize_Returns413_AndChangesNothing(DatabaseProvider provider)
     {
-        await ImportRoster(Data.Roster());
-        var before = Fingerprint();
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
+        await ImportRoster(app, Data.Roster());
+        var before = Fingerprint(app);
         var big = new StringBuilder(Data.RosterHeader + "\n");
         for (var i = 0; big.Length < 1_200_000; i++) big.Append($"X{i},Name {i},x{i}@example.com,Big,,SRE\n");
-        var response = await _api.UploadCsv("/api/imports/roster", big.ToString());
+        var response = await api.UploadCsv("/api/imports/roster", big.ToString());
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Contains("MB", (await response.JsonOf()).GetProperty("detail").GetString());
-        Assert.Equal(before, Fingerprint());
+        Assert.Equal(before, Fingerprint(app));
     }
 
-    [Fact]
-    public async Task RosterImport_ZipBomb_IsRefusedByCountingInflatedBytes()
+    [SkippableTheory, DatabaseData]
+    public async Task RosterImport_ZipBomb_IsRefusedByCountingInflatedBytes(DatabaseProvider provider)
     {
-        await ImportRoster(Data.Roster());
-        var before = Fingerprint();
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
+        await ImportRoster(app, Data.Roster());
+        var before = Fingerprint(app);
         // 64 MB of spaces inside a "worksheet" compresses to well under the 1 MB upload limit.
         var bomb = BombWorkbook(64L * 1024 * 1024);
         Assert.True(bomb.Length < 1_048_576, $"bomb is {bomb.Length} bytes");
-        var response = await _api.Upload("/api/imports/roster", bomb, "bomb.xlsx",
+        var response = await api.Upload("/api/imports/roster", bomb, "bomb.xlsx",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
         Assert.Equal((HttpStatusCode)422, response.StatusCode);
         Assert.Contains("zip bomb", (await response.JsonOf()).GetProperty("detail").GetString());
-        Assert.Equal(before, Fingerprint());
+        Assert.Equal(before, Fingerprint(app));
     }
 
-    [Fact]
-    public async Task RosterImport_XlsxWithTooManyColumns_Returns422()
+    [SkippableTheory, DatabaseData]
+    public async Task RosterImport_XlsxWithTooManyColumns_Returns422(DatabaseProvider provider)
     {
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
         using var wb = new XLWorkbook();
         var ws = wb.AddWorksheet("Roster");
         ws.Cell(1, 1).Value = "employee_id";
         ws.Cell(1, 16384).Value = "far away";
-        var response = await _api.Upload("/api/imports/roster", Save(wb), "wide.xlsx");
+        var response = await api.Upload("/api/imports/roster", Save(wb), "wide.xlsx");
         Assert.Equal((HttpStatusCode)422, response.StatusCode);
         Assert.Contains("columns", (await response.JsonOf()).GetProperty("detail").GetString());
     }
 
-    [Fact]
-    public async Task XlsxAndCsv_GiveTheSameResult()
+    [SkippableTheory, DatabaseData]
+    public async Task XlsxAndCsv_GiveTheSameResult(DatabaseProvider provider)
     {
-        await using var other = new AppFactory();
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
+        await using var other = new AppFactory(provider);
         var otherApi = other.Api();
 
-        await ImportRoster(Data.Roster());
-        Assert.Equal(HttpStatusCode.OK, (await _api.UploadCsv("/api/imports/completions", Data.Completions(), "c.csv")).StatusCode);
+        await ImportRoster(app, Data.Roster());
+        Assert.Equal(HttpStatusCode.OK, (await api.UploadCsv("/api/imports/completions", Data.Completions(), "c.csv")).StatusCode);
 
         var rosterXlsx = ToWorkbook(Data.Roster(), dateColumns: []);
         var completionsXlsx = ToWorkbook(Data.Completions(), dateColumns: [2, 3]);
@@ -291,11 +382,11 @@ public sealed class ImportApiTests : IAsyncLifetime
         var c = await otherApi.Upload("/api/imports/completions", completionsXlsx, "completions.xlsx");
         Assert.True(c.StatusCode == HttpStatusCode.OK, await c.Content.ReadAsStringAsync());
 
-        Assert.Equal(await (await _api.GetAsync("/api/teams")).Content.ReadAsStringAsync(),
+        Assert.Equal(await (await api.GetAsync("/api/teams")).Content.ReadAsStringAsync(),
             await (await otherApi.GetAsync("/api/teams")).Content.ReadAsStringAsync());
         foreach (var id in new[] { "E1", "E2", "E4", "E5" })
         {
-            var a = (await (await _api.GetAsync($"/api/engineers/{id}")).JsonOf()).GetProperty("certifications").ToString();
+            var a = (await (await api.GetAsync($"/api/engineers/{id}")).JsonOf()).GetProperty("certifications").ToString();
             var b = (await (await otherApi.GetAsync($"/api/engineers/{id}")).JsonOf()).GetProperty("certifications").ToString();
             Assert.Equal(a, b);
         }
@@ -304,11 +395,13 @@ public sealed class ImportApiTests : IAsyncLifetime
         Assert.Equal(5, again.GetProperty("unchanged").GetInt32());
     }
 
-    [Fact]
-    public async Task CompletionImport_RowErrors_Return422_AndNothingIsApplied()
+    [SkippableTheory, DatabaseData]
+    public async Task CompletionImport_RowErrors_Return422_AndNothingIsApplied(DatabaseProvider provider)
     {
-        await ImportRoster(Data.Roster());
-        var before = Fingerprint();
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
+        await ImportRoster(app, Data.Roster());
+        var before = Fingerprint(app);
         var csv = Data.Lines(
             "employee_id,certification,earned_on,expires_on",
             "E1,aiops-foundation,2025-01-01,",          // fine
@@ -318,65 +411,73 @@ public sealed class ImportApiTests : IAsyncLifetime
             "E1,aiops-architect,2025-01-01,2024-01-01", // expiry before earned
             "E1,aiops-foundation,2025-01-01,",          // duplicate of line 2
             "E2,mlops-foundation,2030-01-01,");         // future
-        var body = await (await _api.UploadCsv("/api/imports/completions", csv, "c.csv")).JsonOf();
+        var body = await (await api.UploadCsv("/api/imports/completions", csv, "c.csv")).JsonOf();
         var errors = body.GetProperty("errors").EnumerateArray().Select(e => (e.GetProperty("line").GetInt32(), e.GetProperty("column").GetString())).ToList();
         Assert.Equal([(3, "employee_id"), (4, "certification"), (5, "earned_on"), (6, "expires_on"), (7, "certification"), (8, "earned_on")], errors);
-        Assert.Equal(before, Fingerprint());
+        Assert.Equal(before, Fingerprint(app));
     }
 
-    [Fact]
-    public async Task CompletionImport_MatchesLongNamesAndEmails_DerivesExpiry_AndIsIdempotent()
+    [SkippableTheory, DatabaseData]
+    public async Task CompletionImport_MatchesLongNamesAndEmails_DerivesExpiry_AndIsIdempotent(DatabaseProvider provider)
     {
-        await ImportRoster(Data.Roster());
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
+        await ImportRoster(app, Data.Roster());
         var csv = Data.Lines(
             "E-mail,Certification,Earned On",
             "ann@example.com,Certified MLOps Engineer — Professional,2025-02-03",
             "ANN@EXAMPLE.COM,  certified   aiops architect -   foundation level ,2024-12-31");
-        var body = await (await _api.UploadCsv("/api/imports/completions", csv, "c.csv")).JsonOf();
+        var body = await (await api.UploadCsv("/api/imports/completions", csv, "c.csv")).JsonOf();
         Assert.Equal(2, body.GetProperty("created").GetInt32());
-        Assert.Equal(1, _app.Scalar("SELECT COUNT(*) FROM completions WHERE certification_id = 'mlops-professional' AND expires_on = '2028-02-03' AND expiry_derived = 1"));
-        Assert.Equal(1, _app.Scalar("SELECT COUNT(*) FROM completions WHERE certification_id = 'aiops-foundation' AND expires_on = '2027-12-31'"));
+        Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM completions WHERE certification_id = 'mlops-professional' AND expires_on = '2028-02-03' AND expiry_derived = TRUE"));
+        Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM completions WHERE certification_id = 'aiops-foundation' AND expires_on = '2027-12-31'"));
 
-        var again = await (await _api.UploadCsv("/api/imports/completions", csv, "c.csv")).JsonOf();
+        var again = await (await api.UploadCsv("/api/imports/completions", csv, "c.csv")).JsonOf();
         Assert.Equal(2, again.GetProperty("unchanged").GetInt32());
         Assert.False(again.GetProperty("applied").GetBoolean());
-        Assert.Equal(2, _app.Scalar("SELECT COUNT(*) FROM completions"));
+        Assert.Equal(2, app.Scalar("SELECT COUNT(*) FROM completions"));
     }
 
-    [Fact]
-    public async Task CompletionImport_WithoutExpiry_NeverOverwritesARecordedExpiry()
+    [SkippableTheory, DatabaseData]
+    public async Task CompletionImport_WithoutExpiry_NeverOverwritesARecordedExpiry(DatabaseProvider provider)
     {
-        await ImportRoster(Data.Roster());
-        await _api.UploadCsv("/api/imports/completions", Data.Lines("employee_id,certification,earned_on,expires_on", "E5,aiops-foundation,2025-01-01,2026-01-01"), "c.csv");
-        var again = await (await _api.UploadCsv("/api/imports/completions", Data.Lines("employee_id,certification,earned_on", "E5,aiops-foundation,2025-01-01"), "c.csv")).JsonOf();
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
+        await ImportRoster(app, Data.Roster());
+        await api.UploadCsv("/api/imports/completions", Data.Lines("employee_id,certification,earned_on,expires_on", "E5,aiops-foundation,2025-01-01,2026-01-01"), "c.csv");
+        var again = await (await api.UploadCsv("/api/imports/completions", Data.Lines("employee_id,certification,earned_on", "E5,aiops-foundation,2025-01-01"), "c.csv")).JsonOf();
         Assert.Equal(1, again.GetProperty("unchanged").GetInt32());
-        Assert.Equal(1, _app.Scalar("SELECT COUNT(*) FROM completions WHERE expires_on = '2026-01-01' AND expiry_derived = 0"));
+        Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM completions WHERE expires_on = '2026-01-01' AND expiry_derived = FALSE"));
     }
 
-    [Fact]
-    public async Task CompletionHistory_IsKept_AndTheLatestExpiryCounts()
+    [SkippableTheory, DatabaseData]
+    public async Task CompletionHistory_IsKept_AndTheLatestExpiryCounts(DatabaseProvider provider)
     {
-        await ImportRoster(Data.Roster());
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
+        await ImportRoster(app, Data.Roster());
         var csv = Data.Lines("employee_id,certification,earned_on,expires_on",
             "E5,aiops-foundation,2020-01-01,2023-01-01",
             "E5,aiops-foundation,2023-02-01,2026-02-01",
             "E5,aiops-foundation,2022-06-01,2026-07-15");
-        Assert.Equal(HttpStatusCode.OK, (await _api.UploadCsv("/api/imports/completions", csv, "c.csv")).StatusCode);
-        Assert.Equal(3, _app.Scalar("SELECT COUNT(*) FROM completions"));
-        var eve = await (await _api.GetAsync("/api/engineers/E5")).JsonOf();
+        Assert.Equal(HttpStatusCode.OK, (await api.UploadCsv("/api/imports/completions", csv, "c.csv")).StatusCode);
+        Assert.Equal(3, app.Scalar("SELECT COUNT(*) FROM completions"));
+        var eve = await (await api.GetAsync("/api/engineers/E5")).JsonOf();
         var foundation = eve.GetProperty("certifications").EnumerateArray().Single(c => c.GetProperty("id").GetString() == "aiops-foundation");
         Assert.Equal("2026-07-15", foundation.GetProperty("expiresOn").GetString());
         Assert.Equal("expiring", foundation.GetProperty("status").GetString());
     }
 
-    [Fact]
-    public async Task Imports_AreRecorded_AndTheOriginalFileCanBeDownloaded()
+    [SkippableTheory, DatabaseData]
+    public async Task Imports_AreRecorded_AndTheOriginalFileCanBeDownloaded(DatabaseProvider provider)
     {
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
         var csv = Data.Roster();
-        var id = (await ImportRoster(csv)).GetProperty("importId").GetInt64();
-        await _api.Upload("/api/imports/roster", [0, 1, 2, 3], "junk.csv");
+        var id = (await ImportRoster(app, csv)).GetProperty("importId").GetInt64();
+        await api.Upload("/api/imports/roster", [0, 1, 2, 3], "junk.csv");
 
-        var list = await (await _api.GetAsync("/api/imports")).JsonOf();
+        var list = await (await api.GetAsync("/api/imports")).JsonOf();
         Assert.Equal(2, list.GetArrayLength());
         var applied = list.EnumerateArray().Single(i => i.GetProperty("id").GetInt64() == id);
         Assert.Equal("Applied", applied.GetProperty("outcome").GetString());
@@ -384,25 +485,29 @@ public sealed class ImportApiTests : IAsyncLifetime
         Assert.Equal(5, applied.GetProperty("created").GetInt32());
         Assert.Equal("Rejected", list[0].GetProperty("outcome").GetString());
 
-        var file = await _api.GetAsync($"/api/imports/{id}/file");
+        var file = await api.GetAsync($"/api/imports/{id}/file");
         Assert.Equal(HttpStatusCode.OK, file.StatusCode);
         Assert.Equal(Data.Utf8(csv), await file.Content.ReadAsByteArrayAsync());
         Assert.Equal("text/csv", file.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(HttpStatusCode.NotFound, (await _api.GetAsync("/api/imports/999/file")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync("/api/imports/999/file")).StatusCode);
     }
 
-    [Fact]
-    public async Task Import_WithBadMode_Returns400()
+    [SkippableTheory, DatabaseData]
+    public async Task Import_WithBadMode_Returns400(DatabaseProvider provider)
     {
-        var response = await _api.UploadCsv("/api/imports/roster?mode=everything", Data.Roster());
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
+        var response = await api.UploadCsv("/api/imports/roster?mode=everything", Data.Roster());
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
 
-    [Fact]
-    public async Task Import_WithoutFileField_Returns400()
+    [SkippableTheory, DatabaseData]
+    public async Task Import_WithoutFileField_Returns400(DatabaseProvider provider)
     {
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
         using var form = new MultipartFormDataContent { { new StringContent("x"), "notfile" } };
-        var response = await _api.PostAsync("/api/imports/roster", form);
+        var response = await api.PostAsync("/api/imports/roster", form);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
 

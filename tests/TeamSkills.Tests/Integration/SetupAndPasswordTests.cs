@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using TeamSkills.Core.Data;
 using TeamSkills.Web.Features.Access;
 
 namespace TeamSkills.Tests.Integration;
@@ -21,10 +22,10 @@ public sealed class SetupAndPasswordTests
     private static Task<HttpResponseMessage> PasswordSignIn(HttpClient browser, string email, string password) =>
         PostForm(browser, "/signin", "/signin", new() { ["email"] = email, ["password"] = password, ["returnUrl"] = "/" });
 
-    [Fact]
-    public async Task SetupLink_CreatesTheFirstAdmin_Once_ThenPasswordSignInWorks()
+    [SkippableTheory, DatabaseData]
+    public async Task SetupLink_CreatesTheFirstAdmin_Once_ThenPasswordSignInWorks(DatabaseProvider provider)
     {
-        await using var app = new AppFactory();
+        await using var app = new AppFactory(provider);
         var browser = Browser(app);
         _ = app.Services; // host started: no users, so a setup token was issued
         var token = app.Services.GetRequiredService<FirstAdmin.SetupToken>().Issue();
@@ -33,24 +34,24 @@ public sealed class SetupAndPasswordTests
         var created = await PostForm(browser, $"/setup?token={token}", "/setup",
             new() { ["token"] = token, ["email"] = "Admin@Example.com", ["password"] = "correct horse battery" });
         Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
-        Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM AspNetUsers WHERE email = 'admin@example.com'"));
+        Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM \"AspNetUsers\" WHERE email = 'admin@example.com'"));
 
         // The link never works again.
         Assert.Contains("already been used", await browser.GetStringAsync($"/setup?token={token}"));
         var again = await browser.PostAsync("/setup", new FormUrlEncodedContent(new Dictionary<string, string>
             { ["token"] = token, ["email"] = "evil@example.com", ["password"] = "correct horse battery" }));
         Assert.NotEqual(HttpStatusCode.Redirect, again.StatusCode);
-        Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM AspNetUsers"));
+        Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM \"AspNetUsers\""));
 
         var signIn = await PasswordSignIn(browser, "admin@example.com", "correct horse battery");
         Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/")).StatusCode);
     }
 
-    [Fact]
-    public async Task PasswordSignIn_LocksTheAccountAfterFiveFailures()
+    [SkippableTheory, DatabaseData]
+    public async Task PasswordSignIn_LocksTheAccountAfterFiveFailures(DatabaseProvider provider)
     {
-        await using var app = new AppFactory()
+        await using var app = new AppFactory(provider)
             .With("TeamSkills:Auth:FirstAdminEmail", "boss@example.com")
             .With("TeamSkills:Auth:FirstAdminPassword", "a long enough password");
         var browser = Browser(app);
@@ -64,10 +65,10 @@ public sealed class SetupAndPasswordTests
         Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM audit_entries WHERE action = 'signin.failure' AND outcome = 'LockedOut'"));
     }
 
-    [Fact]
-    public async Task FirstAdminFromConfiguration_CanSignIn_AndNoSetupLinkIsNeeded()
+    [SkippableTheory, DatabaseData]
+    public async Task FirstAdminFromConfiguration_CanSignIn_AndNoSetupLinkIsNeeded(DatabaseProvider provider)
     {
-        await using var app = new AppFactory()
+        await using var app = new AppFactory(provider)
             .With("TeamSkills:Auth:FirstAdminEmail", "boss@example.com")
             .With("TeamSkills:Auth:FirstAdminPassword", "a long enough password");
         var browser = Browser(app);
@@ -75,10 +76,10 @@ public sealed class SetupAndPasswordTests
         Assert.Contains("not valid", await browser.GetStringAsync("/setup?token=anything"));
     }
 
-    [Fact]
-    public async Task PasswordReset_ByEmailedLink_WorksOnce_AndLiftsTheLockout()
+    [SkippableTheory, DatabaseData]
+    public async Task PasswordReset_ByEmailedLink_WorksOnce_AndLiftsTheLockout(DatabaseProvider provider)
     {
-        await using var app = new AppFactory()
+        await using var app = new AppFactory(provider)
             .With("TeamSkills:Auth:FirstAdminEmail", "boss@example.com")
             .With("TeamSkills:Auth:FirstAdminPassword", "a long enough password");
         var browser = Browser(app);

@@ -55,6 +55,16 @@ public sealed class CertificationNameMatcherTests
     [InlineData("")]
     [InlineData(null)]
     public void Match_UnknownOrAmbiguous_IsNull(string? text) => Assert.Null(Matcher.Match(text));
+
+    [Fact]
+    public void Match_WhereTwoCertificationsReadAlike_TheEarlierInTheCatalogWins_InWhateverOrderTheyCome()
+    {
+        var seed = CatalogSeed.Certifications(CatalogSeed.Load()).ToList();
+        var (first, second) = (seed[0], seed[1]);
+        second.Aliases += "|" + first.Name.ToUpperInvariant(); // an L&D edit that makes a name ambiguous
+        seed.Reverse(); // rows as a database may return them, e.g. PostgreSQL after an update
+        Assert.Equal(first.Id, new CertificationNameMatcher(seed).Match(first.Name));
+    }
 }
 
 public sealed class ExpiryRulesTests

@@ -67,6 +67,7 @@ public static class AccessSetup
                 o.Password.RequireNonAlphanumeric = false;
             })
             .AddRoles<Microsoft.AspNetCore.Identity.IdentityRole>()
+            .AddUserValidator<UserLengthValidator>()
             .AddEntityFrameworkStores<Core.Data.TeamSkillsDbContext>()
             .AddDefaultTokenProviders();
         builder.Services.AddTeamSkillsRateLimits();
@@ -75,6 +76,21 @@ public static class AccessSetup
 
     public static ClaimsPrincipal BootstrapPrincipal() =>
         new(new ClaimsIdentity(ApiKeyHandler.BootstrapClaims(), CookieAuthenticationDefaults.AuthenticationScheme));
+}
+
+/// <summary>
+/// Identity keeps user names and emails in 256-character columns. PostgreSQL and SQL Server refuse a longer value when
+/// it is saved (a 500); SQLite would keep it. Refused here instead, as a validation error, the same on every provider,
+/// for every way a user is made (the users API, the setup link, the configured first admin).
+/// </summary>
+internal sealed class UserLengthValidator : IUserValidator<Core.Access.AppUser>
+{
+    public const int MaxLength = 256;
+
+    public Task<IdentityResult> ValidateAsync(UserManager<Core.Access.AppUser> manager, Core.Access.AppUser user) =>
+        Task.FromResult(user.Email?.Length > MaxLength || user.UserName?.Length > MaxLength
+            ? IdentityResult.Failed(new IdentityError { Code = "EmailTooLong", Description = $"The email is longer than {MaxLength} characters." })
+            : IdentityResult.Success);
 }
 
 /// <summary>

@@ -50,13 +50,14 @@ public static class UserEndpoints
 
         users.MapGet("", async (TeamSkillsDbContext db, CancellationToken ct) =>
         {
-            var list = await db.Users.AsNoTracking().OrderBy(u => u.Email)
+            var list = (await db.Users.AsNoTracking()
                 .Select(u => new
                 {
                     u.Id, u.Email, u.CreatedAt,
                     Role = db.UserRoles.Where(r => r.UserId == u.Id).Join(db.Roles, ur => ur.RoleId, r => r.Id, (ur, r) => r.Name).FirstOrDefault(),
                 })
-                .ToListAsync(ct);
+                .ToListAsync(ct))
+                .OrderBy(u => u.Email, StringComparer.Ordinal).ToList(); // ordinally, not by the database's collation
             var keys = (await db.ApiKeys.AsNoTracking().ToListAsync(ct)).ToLookup(k => k.UserId);
             return list.Select(u => new UserView(u.Email!, u.Role, u.CreatedAt,
                 keys[u.Id].OrderBy(k => k.Id).Select(k => new ApiKeyView(k.Id, k.Prefix, k.CreatedAt, k.RevokedAt)).ToList())).ToList();
@@ -111,9 +112,14 @@ public static class UserEndpoints
     {
         using var scope = services.CreateScope();
         var roles = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>();
+        // Under the writer lock (the role store saves through this scope's context, so inside it): instances
+        // starting at once on an empty database create each role once.
+        var db = scope.ServiceProvider.GetRequiredService<TeamSkillsDbContext>();
+        await using var tx = await db.BeginWriteTransactionAsync(CancellationToken.None);
         foreach (var role in Roles)
         {
             if (!await roles.RoleExistsAsync(role)) await roles.CreateAsync(new IdentityRole(role));
         }
+        await tx.CommitAsync();
     }
 }

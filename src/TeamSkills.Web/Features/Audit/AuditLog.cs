@@ -54,7 +54,13 @@ public static class AuditEndpoints
     /// <summary>The filters the API and the page share: action by prefix ("import" matches import.roster), actor exactly.</summary>
     public static IQueryable<AuditEntry> Filter(IQueryable<AuditEntry> query, string? action, string? actor)
     {
-        if (!string.IsNullOrWhiteSpace(action)) query = query.Where(e => e.Action.StartsWith(action.Trim()));
+        // Actions are lower-case constants; the prefix is lowered too, so it matches alike on every provider
+        // (StartsWith becomes LIKE on SQLite, which ignores ASCII case; PostgreSQL's LIKE does not).
+        if (!string.IsNullOrWhiteSpace(action))
+        {
+            var prefix = action.Trim().ToLowerInvariant();
+            query = query.Where(e => e.Action.StartsWith(prefix));
+        }
         if (!string.IsNullOrWhiteSpace(actor)) query = query.Where(e => e.Actor == actor.Trim());
         return query;
     }

@@ -52,8 +52,10 @@ public sealed class CatalogService(TeamSkillsDbContext db, AuditLog audit, OrgCl
     public async Task<IReadOnlyList<RoleView>> RolesAsync(CancellationToken ct)
     {
         var certs = await db.Certifications.AsNoTracking().ToDictionaryAsync(c => c.Id, ct);
-        var roles = await db.JobRoles.AsNoTracking().Include(r => r.Certifications).OrderBy(r => r.Name).ToListAsync(ct);
-        var aliases = await db.RoleAliases.AsNoTracking().OrderBy(a => a.NormalizedTitle).ToListAsync(ct);
+        // Text is ordered here, ordinally, not by the database's collation: the same order on every provider.
+        var roles = (await db.JobRoles.AsNoTracking().Include(r => r.Certifications).ToListAsync(ct))
+            .OrderBy(r => r.Name, StringComparer.Ordinal).ThenBy(r => r.Id, StringComparer.Ordinal).ToList();
+        var aliases = (await db.RoleAliases.AsNoTracking().ToListAsync(ct)).OrderBy(a => a.NormalizedTitle, StringComparer.Ordinal).ToList();
         return roles.Select(r => ToView(r, certs, aliases.Where(a => a.RoleId == r.Id).Select(a => a.NormalizedTitle).ToList())).ToList();
     }
 
@@ -65,7 +67,8 @@ public sealed class CatalogService(TeamSkillsDbContext db, AuditLog audit, OrgCl
         return rows.Where(r => scope.CanSeeTeam(r.TeamId))
             .GroupBy(r => r.NormalizedTitle)
             .Select(g => new UnmappedTitle(g.Key,
-                g.GroupBy(x => x.Title).OrderByDescending(x => x.Count()).Select(x => x.Key).Take(5).ToList(),
+                g.GroupBy(x => x.Title).OrderByDescending(x => x.Count()).ThenBy(x => x.Key, StringComparer.Ordinal) // not the rows' order
+                    .Select(x => x.Key).Take(5).ToList(),
                 g.Count(),
                 g.Select(x => x.Team).Distinct().Order().Take(5).ToList()))
             .OrderByDescending(u => u.EngineerCount).ThenBy(u => u.NormalizedTitle)
@@ -105,7 +108,7 @@ public sealed class CatalogService(TeamSkillsDbContext db, AuditLog audit, OrgCl
         cert.RenewalBase = body.RenewalBase ?? cert.RenewalBase;
         if (body.HardPrerequisite is not null) cert.HardPrerequisiteId = body.HardPrerequisite;
         else if (body.ClearHardPrerequisite == true) cert.HardPrerequisiteId = null;
-        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        await using (var tx = await db.BeginWriteTransactionAsync(ct))
         {
             if (body.ValidityMonths is not null || body.RenewalBase is not null)
             {
@@ -169,7 +172,7 @@ public sealed class CatalogService(TeamSkillsDbContext db, AuditLog audit, OrgCl
         if (errors.Count > 0) return CatalogResult<RoleView>.Invalid(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
 
         var before = Lines(role.Certifications, certs);
-        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        await using (var tx = await db.BeginWriteTransactionAsync(ct))
         {
             foreach (var old in role.Certifications.ToList())
             {
@@ -185,8 +188,8 @@ public sealed class CatalogService(TeamSkillsDbContext db, AuditLog audit, OrgCl
             await tx.CommitAsync(ct);
         }
         changes.Publish(DataChange.Everything("catalog"));
-        var aliases = await db.RoleAliases.AsNoTracking().Where(a => a.RoleId == role.Id).OrderBy(a => a.NormalizedTitle)
-            .Select(a => a.NormalizedTitle).ToListAsync(ct);
+        var aliases = (await db.RoleAliases.AsNoTracking().Where(a => a.RoleId == role.Id).Select(a => a.NormalizedTitle).ToListAsync(ct))
+            .Order(StringComparer.Ordinal).ToList();
         return CatalogResult<RoleView>.Ok(ToView(role, certs, aliases));
     }
 
@@ -194,7 +197,7 @@ public sealed class CatalogService(TeamSkillsDbContext db, AuditLog audit, OrgCl
     public async Task<CatalogResult<AliasMapping>> MapAliasAsync(MapAlias body, string actor, CancellationToken ct)
     {
         var key = TitleNormalizer.Normalize(body.Title);
-        var roles = await db.JobRoles.AsNoTracking().ToListAsync(ct);
+        var roles = (await db.JobRoles.AsNoTracking().ToListAsync(ct)).OrderBy(r => r.Name, StringComparer.Ordinal).ToList();
         var role = roles.FirstOrDefault(r => string.Equals(r.Id, body.Role?.Trim(), StringComparison.OrdinalIgnoreCase)
                                              || string.Equals(r.Name, body.Role?.Trim(), StringComparison.OrdinalIgnoreCase));
         var errors = new Dictionary<string, string[]>();
@@ -205,7 +208,7 @@ public sealed class CatalogService(TeamSkillsDbContext db, AuditLog audit, OrgCl
 
         bool created;
         int remapped;
-        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        await using (var tx = await db.BeginWriteTransactionAsync(ct))
         {
             var alias = await db.RoleAliases.FirstOrDefaultAsync(a => a.NormalizedTitle == key, ct);
             created = alias is null;

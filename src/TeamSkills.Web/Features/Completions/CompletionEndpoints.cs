@@ -70,7 +70,7 @@ public static class CompletionEndpoints
             var changed = db.ChangeTracker.HasChanges();
             if (changed)
             {
-                await using var tx = await db.Database.BeginTransactionAsync(ct);
+                await using var tx = await db.BeginWriteTransactionAsync(ct);
                 await db.SaveChangesAsync(ct);
                 audit.Add(scope.Actor, created ? "completion.added" : "completion.updated", $"{engineer!.EmployeeId}/{cert.Id}", "Applied",
                     new { completionId = existing.Id, employeeId = engineer.EmployeeId, certification = cert.Id, existing.EarnedOn, existing.ExpiresOn });
@@ -96,7 +96,7 @@ public static class CompletionEndpoints
                 : await db.Engineers.Where(e => e.Id == completion.EngineerId).Select(e => (int?)e.TeamId).FirstOrDefaultAsync(ct);
             if (completion is null || teamId is null || !scope.CanSeeTeam(teamId.Value))
                 return Results.Problem(statusCode: 404, title: "Completion not found", detail: $"No completion {id}.");
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await using var tx = await db.BeginWriteTransactionAsync(ct);
             db.Completions.Remove(completion);
             audit.Add(scope.Actor, "completion.removed", $"completion {id}", "Applied",
                 new { completionId = id, engineerId = completion.EngineerId, certification = completion.CertificationId, completion.EarnedOn, completion.ExpiresOn });

@@ -74,14 +74,15 @@ public sealed class DigestBuilder(
             .Where(c => engineers.ContainsKey(c.EngineerId))
             .Select(c => new DigestCompletion(engineers[c.EngineerId].Name, teamNames[engineers[c.EngineerId].TeamId],
                 certName.GetValueOrDefault(c.CertificationId, c.CertificationId), c.EarnedOn))
-            .OrderBy(c => c.Team).ThenBy(c => c.Engineer).ToList();
+            .OrderBy(c => c.Team).ThenBy(c => c.Engineer)
+            .ThenBy(c => c.Certification, StringComparer.Ordinal).ThenBy(c => c.EarnedOn).ToList(); // never the rows' order
         // New since the last digest = recorded since then (not "took effect since": a late sweep records older dates).
         var gaps = (await db.StatusEvents.AsNoTracking().Where(e => e.ToStatus == CertStatus.Expired && e.RecordedAt > from)
                 .Select(e => new { e.EngineerId, e.CertificationId, e.OnDate }).ToListAsync(ct))
             .Where(e => engineers.ContainsKey(e.EngineerId) && IsRecommended(engineers[e.EngineerId], e.CertificationId))
             .Select(e => new DigestGap(engineers[e.EngineerId].Name, teamNames[engineers[e.EngineerId].TeamId],
                 certName.GetValueOrDefault(e.CertificationId, e.CertificationId), e.OnDate))
-            .OrderBy(g => g.Team).ThenBy(g => g.Engineer).ToList();
+            .OrderBy(g => g.Team).ThenBy(g => g.Engineer).ThenBy(g => g.Certification, StringComparer.Ordinal).ToList();
         var upcoming = new List<DigestExpiry>();
         foreach (var e in engineers.Values)
         {

@@ -155,8 +155,8 @@ public sealed class GapQueries(TeamSkillsDbContext db, GapIndex index, OrgClock 
         if (e is null || !scope.CanSeeEngineer(e.TeamId, e.Email)) return null;
         var s = await index.GetAsync(db, ct);
         var team = await db.Teams.AsNoTracking().Where(t => t.Id == e.TeamId).Select(t => new TeamRef(t.Id, t.Name)).FirstAsync(ct);
-        var history = await db.Completions.AsNoTracking().Where(c => c.EngineerId == e.Id)
-            .OrderByDescending(c => c.EarnedOn).ThenBy(c => c.CertificationId).ToListAsync(ct);
+        var history = (await db.Completions.AsNoTracking().Where(c => c.EngineerId == e.Id).ToListAsync(ct))
+            .OrderByDescending(c => c.EarnedOn).ThenBy(c => c.CertificationId, StringComparer.Ordinal).ToList();
 
         Holding? BestOf(string certId) =>
             GapEngine.Best(history.Where(h => h.CertificationId == certId).Select(h => new Holding(h.EarnedOn, h.ExpiresOn)).ToArray(), asOf);

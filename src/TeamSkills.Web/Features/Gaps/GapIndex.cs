@@ -168,7 +168,11 @@ public sealed class GapSnapshot
             new CertRule(c.Id, c.Name, c.Level, c.RecommendedOrder, c.CatalogOrder, c.HardPrerequisiteId, c.PreparationDays, c.RenewalWindowDays),
             c.ValidityMonths)).ToArray();
 
-        var roleRows = await db.JobRoles.AsNoTracking().Include(r => r.Certifications).OrderBy(r => r.Name).ToListAsync(ct);
+        // ORDER BY on text follows the database's collation (SQLite: binary; PostgreSQL and SQL Server: usually the
+        // locale's, where case and punctuation sort differently), so names are put in order here, ordinally, as the
+        // reports do: every provider lists roles, teams and engineers alike.
+        var roleRows = (await db.JobRoles.AsNoTracking().Include(r => r.Certifications).ToListAsync(ct))
+            .OrderBy(r => r.Name, StringComparer.Ordinal).ThenBy(r => r.Id, StringComparer.Ordinal).ToList();
         var roles = roleRows.Select(r =>
         {
             var recs = r.Certifications.Where(rc => certIndex.ContainsKey(rc.CertificationId))
@@ -177,13 +181,14 @@ public sealed class GapSnapshot
         }).ToArray();
         var roleIndex = roles.Select((r, i) => (r.Id, i)).ToDictionary(x => x.Id, x => x.i, StringComparer.Ordinal);
 
-        var teams = await db.Teams.AsNoTracking().OrderBy(t => t.Name)
-            .Select(t => new TeamInfo(t.Id, t.Name, t.ManagerEmail)).ToArrayAsync(ct);
+        var teams = (await db.Teams.AsNoTracking().Select(t => new TeamInfo(t.Id, t.Name, t.ManagerEmail)).ToListAsync(ct))
+            .OrderBy(t => t.Name, StringComparer.Ordinal).ToArray();
 
         var engineers = await db.Engineers.AsNoTracking().Where(e => e.Active)
-            .OrderBy(e => e.TeamId).ThenBy(e => e.Name).ThenBy(e => e.EmployeeId)
             .Select(e => new { e.Id, e.EmployeeId, e.Name, e.Email, e.Title, e.RoleId, e.TeamId, e.ManagerEmail })
             .ToListAsync(ct);
+        engineers.Sort((a, b) => a.TeamId != b.TeamId ? a.TeamId.CompareTo(b.TeamId)
+            : string.CompareOrdinal(a.Name, b.Name) is var byName and not 0 ? byName : string.CompareOrdinal(a.EmployeeId, b.EmployeeId));
 
         // All completions in index order, filtered here: cheaper than a correlated "engineer is active" test per row.
         var active = engineers.Select(e => e.Id).ToHashSet();

@@ -46,9 +46,9 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, Aud
         if (errors.Count == 0 && !map.Has("employee_id") && !map.Has("email"))
             errors.Add(new ImportError(table.HeaderLine, "employee_id", "Missing column: give employee_id or email to say whose completion it is."));
 
-        // The write transaction starts before the current data is read (SQLite: BEGIN IMMEDIATE): validation and
-        // diff see exactly the data they will be applied to.
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        // The write transaction takes the writer lock before the current data is read (BeginWriteTransactionAsync):
+        // validation and diff see exactly the data they will be applied to.
+        await using var tx = await db.BeginWriteTransactionAsync(ct);
         var certs = await db.Certifications.AsNoTracking().ToListAsync(ct);
         var matcher = new CertificationNameMatcher(certs);
         var certById = certs.ToDictionary(c => c.Id, StringComparer.Ordinal);

@@ -50,9 +50,9 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
             errors.Add(new ImportError(table.HeaderLine, "", "The file has a header but no data rows."));
 
         phases.Mark("validate");
-        // The write transaction starts before the current data is read (SQLite: BEGIN IMMEDIATE), so the diff is
-        // computed against exactly what it will be applied to, even with writers in other instances.
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        // The write transaction takes the writer lock before the current data is read (BeginWriteTransactionAsync), so
+        // the diff is computed against exactly what it will be applied to, even with writers in other instances.
+        await using var tx = await db.BeginWriteTransactionAsync(ct);
         var aliases = await db.RoleAliases.AsNoTracking().ToDictionaryAsync(a => a.NormalizedTitle, a => a.RoleId, StringComparer.Ordinal, ct);
         var existing = await db.Engineers.AsNoTracking()
             .Select(e => new Existing(e.Id, e.EmployeeId, e.Name, e.Email, e.Title, e.TeamId, e.ManagerEmail, e.Active))

@@ -69,7 +69,7 @@ public sealed class CoverageSnapshotJob(TeamSkillsDbContext db, GapIndex index, 
         var today = clock.Today;
         var snapshot = await index.GetAsync(db, ct);
         var tallies = snapshot.Tallies(today);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.BeginWriteTransactionAsync(ct);
         await db.CoverageSnapshots.Where(s => s.Date == today).ExecuteDeleteAsync(ct);
         db.CoverageSnapshots.AddRange(snapshot.Teams.Select(t => (t, tally: tallies.GetValueOrDefault(t.Id) ?? new TeamTally()))
             .Where(x => x.tally.EngineerCount > 0)
