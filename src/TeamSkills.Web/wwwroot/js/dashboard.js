@@ -134,9 +134,17 @@
       shown = -1;
       status.textContent = 'Preparing the workbook…';
       bar.hidden = false;
-      // A small org may be done before this answer arrived: ask once, then follow the pushes.
-      const now = await fetch(job.statusUrl, { headers: { Accept: 'application/json' } });
-      if (now.ok) show(await now.json());
+      // A small org may be done before this answer arrived, and a push can be lost (a reconnect, the Redis
+      // backplane down): ask now, then every few seconds until it is done, besides following the pushes.
+      const poll = async () => {
+        if (exportId !== job.id || shown >= 100) return;
+        try {
+          const now = await fetch(job.statusUrl, { headers: { Accept: 'application/json' } });
+          if (now.ok) show(await now.json());
+        } catch { /* offline for a moment: the next poll or push catches up */ }
+        if (exportId === job.id && shown < 100 && status.textContent.indexOf('failed') < 0) setTimeout(poll, 3000);
+      };
+      await poll();
     });
   }
   const flash = el => { el.classList.remove('flash'); void el.offsetWidth; el.classList.add('flash'); };
