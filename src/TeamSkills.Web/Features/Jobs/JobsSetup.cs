@@ -77,10 +77,11 @@ public static class JobsSetup
         // JobStorage.Current: two hosts in one process (tests) must never run each other's jobs or dispose each
         // other's storage.
         builder.Services.AddSingleton<JobStorage>(sp => CreateStorage(sp.GetRequiredService<IConfiguration>()));
-        builder.Services.AddHangfire(c => c
+        builder.Services.AddHangfire((sp, c) => c
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings());
+            .UseRecommendedSerializerSettings()
+            .UseLogProvider(new HostLogProvider(sp.GetRequiredService<ILoggerFactory>())));
         var options = builder.Configuration.GetSection(JobOptions.Section).Get<JobOptions>() ?? new JobOptions();
         if (options.RunServer)
             builder.Services.AddHangfireServer((sp, o) =>
@@ -268,6 +269,44 @@ public static class JobsSetup
         {
             zone = TimeZoneInfo.Utc;
             return false;
+        }
+    }
+}
+
+/// <summary>
+/// Hangfire's log provider is process-wide (static) and the last host configured in the process owns it: when that
+/// host stops, its LoggerFactory is disposed under every other host's Hangfire (two hosts in one process: tests, a
+/// benchmark). Log lines then go nowhere instead of throwing ObjectDisposedException out of Hangfire's constructors.
+/// </summary>
+internal sealed class HostLogProvider(ILoggerFactory factory) : Hangfire.Logging.ILogProvider
+{
+    private readonly Hangfire.AspNetCore.AspNetCoreLogProvider _inner = new(factory);
+
+    public Hangfire.Logging.ILog GetLogger(string name)
+    {
+        try
+        {
+            return new Safe(_inner.GetLogger(name));
+        }
+        catch (ObjectDisposedException)
+        {
+            return new Safe(null);
+        }
+    }
+
+    private sealed class Safe(Hangfire.Logging.ILog? inner) : Hangfire.Logging.ILog
+    {
+        public bool Log(Hangfire.Logging.LogLevel logLevel, Func<string>? messageFunc, Exception? exception = null)
+        {
+            if (inner is null) return false;
+            try
+            {
+                return inner.Log(logLevel, messageFunc!, exception!);
+            }
+            catch (ObjectDisposedException)
+            {
+                return false;
+            }
         }
     }
 }
