@@ -71,23 +71,20 @@ public sealed class TeamSkillsDbContext(DbContextOptions<TeamSkillsDbContext> op
     }
 
     /// <summary>
-    /// Begins a write transaction that holds the database's writer lock from its first statement, so what it reads is
-    /// what it writes over, with writers in other app instances too. SQLite: BEGIN IMMEDIATE (Microsoft.Data.Sqlite's
+    /// Begins a write transaction that holds the database's one writer lock from its first statement, so what it reads
+    /// is what it writes over, with writers in other app instances too. SQLite: BEGIN IMMEDIATE (Microsoft.Data.Sqlite's
     /// default) takes the file's write lock. PostgreSQL and SQL Server run READ COMMITTED, where two such transactions
-    /// read the same rows and then collide on a unique key or overwrite each other; there the transaction first locks
-    /// the data_version row every write bumps anyway, so writers queue as on SQLite and each statement after the lock
-    /// sees what the writer before committed. Readers are never blocked.
+    /// read the same rows and then collide on a unique key or overwrite each other: there the transaction first takes
+    /// an application lock (pg_advisory_xact_lock, sp_getapplock) held until it ends, so writers queue as on SQLite and
+    /// each statement after the lock sees what the writer before committed. Readers never wait for it.
     /// </summary>
     public async Task<IDbContextTransaction> BeginWriteTransactionAsync(CancellationToken ct)
     {
         var tx = await Database.BeginTransactionAsync(ct);
         try
         {
-            if (!Database.IsSqlite())
-            {
-                await AppState.Where(s => s.Key == Data.AppState.DataVersion)
-                    .ExecuteUpdateAsync(s => s.SetProperty(x => x.Value, x => x.Value), ct);
-            }
+            if (Database.IsNpgsql()) await Database.ExecuteSqlRawAsync(PostgreSqlWriterLock, ct);
+            else if (Database.IsSqlServer()) await Database.ExecuteSqlRawAsync(SqlServerWriterLock, ct);
             return tx;
         }
         catch
@@ -96,6 +93,11 @@ public sealed class TeamSkillsDbContext(DbContextOptions<TeamSkillsDbContext> op
             throw;
         }
     }
+
+    // The key is "TSWRITER" in ASCII, recognisable in pg_locks.
+    private const string PostgreSqlWriterLock = "SELECT pg_advisory_xact_lock(6076296333182125394)";
+    private const string SqlServerWriterLock =
+        "EXEC sp_getapplock @Resource = N'teamskills-writer', @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = -1";
 
     /// <summary>Bumps the data version inside the caller's transaction; see <see cref="Data.AppState"/>.</summary>
     /// <returns>The new version, as this transaction sees it.</returns>
