@@ -6,8 +6,11 @@ using TeamSkills.Web.Features.Imports;
 
 namespace TeamSkills.Benchmarks;
 
-/// <summary>One memory sample of the served app: wall clock, resident set, managed heap after the last GC, gen-2 collections so far.</summary>
-internal sealed record MemorySample(DateTimeOffset At, long Rss, long GcHeap, int Gen2);
+/// <summary>
+/// One memory sample of the served app: wall clock, resident set, managed heap after the last GC, memory the GC has
+/// committed (the rest of the RSS is native: runtime, SQLite caches, malloc arenas, code), gen-2 collections so far.
+/// </summary>
+internal sealed record MemorySample(DateTimeOffset At, long Rss, long GcHeap, long GcCommitted, int Gen2);
 
 /// <summary>
 /// The app (<see cref="BenchHost"/>, Release build) in a process of its own, so load generators (wrk, the soak's clients)
@@ -75,7 +78,8 @@ internal sealed class ServedApp : IAsyncDisposable
         {
             var f = line.Split(' ');
             var sample = new MemorySample(DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(f[1], CultureInfo.InvariantCulture)),
-                long.Parse(f[2], CultureInfo.InvariantCulture), long.Parse(f[3], CultureInfo.InvariantCulture), int.Parse(f[4], CultureInfo.InvariantCulture));
+                long.Parse(f[2], CultureInfo.InvariantCulture), long.Parse(f[3], CultureInfo.InvariantCulture), long.Parse(f[4], CultureInfo.InvariantCulture),
+                int.Parse(f[5], CultureInfo.InvariantCulture));
             lock (_samples) _samples.Add(sample);
             return;
         }
@@ -118,7 +122,7 @@ internal sealed class ServedApp : IAsyncDisposable
                     {
                         var gc = GC.GetGCMemoryInfo();
                         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                            $"SAMPLE {DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()} {Memory.CurrentRss()} {gc.HeapSizeBytes} {GC.CollectionCount(2)}"));
+                            $"SAMPLE {DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()} {Memory.CurrentRss()} {gc.HeapSizeBytes} {gc.TotalCommittedBytes} {GC.CollectionCount(2)}"));
                         try { await Task.Delay(TimeSpan.FromSeconds(sampleSeconds), stop.Token); } catch (OperationCanceledException) { }
                     }
                 });
