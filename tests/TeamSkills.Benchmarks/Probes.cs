@@ -45,6 +45,9 @@ internal static class Memory
 
     public static long CurrentRss() => Read("VmRSS:");
 
+    /// <summary>The resident set's anonymous part (heaps, GC, malloc) and its file-backed part (mapped assemblies, native libraries).</summary>
+    public static (long Anon, long File) RssParts() => (Read("RssAnon:"), Read("RssFile:"));
+
     /// <summary>Resets VmHWM to the current RSS (Linux: "5" to /proc/self/clear_refs), so a later peak is one phase's own.</summary>
     public static bool ResetPeak()
     {

@@ -6,8 +6,12 @@ using TeamSkills.Web.Features.Imports;
 
 namespace TeamSkills.Benchmarks;
 
-/// <summary>One memory sample of the served app: wall clock, resident set, managed heap after the last GC, gen-2 collections so far.</summary>
-internal sealed record MemorySample(DateTimeOffset At, long Rss, long GcHeap, int Gen2);
+/// <summary>
+/// One memory sample of the served app: wall clock, resident set, managed heap after the last GC, memory the GC has
+/// committed, the anonymous and file-backed parts of the RSS (anonymous minus GC committed is native: runtime, SQLite
+/// caches, malloc arenas), gen-2 collections so far.
+/// </summary>
+internal sealed record MemorySample(DateTimeOffset At, long Rss, long GcHeap, long GcCommitted, long RssAnon, long RssFile, int Gen2);
 
 /// <summary>
 /// The app (<see cref="BenchHost"/>, Release build) in a process of its own, so load generators (wrk, the soak's clients)
@@ -75,7 +79,8 @@ internal sealed class ServedApp : IAsyncDisposable
         {
             var f = line.Split(' ');
             var sample = new MemorySample(DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(f[1], CultureInfo.InvariantCulture)),
-                long.Parse(f[2], CultureInfo.InvariantCulture), long.Parse(f[3], CultureInfo.InvariantCulture), int.Parse(f[4], CultureInfo.InvariantCulture));
+                long.Parse(f[2], CultureInfo.InvariantCulture), long.Parse(f[3], CultureInfo.InvariantCulture), long.Parse(f[4], CultureInfo.InvariantCulture),
+                long.Parse(f[5], CultureInfo.InvariantCulture), long.Parse(f[6], CultureInfo.InvariantCulture), int.Parse(f[7], CultureInfo.InvariantCulture));
             lock (_samples) _samples.Add(sample);
             return;
         }
@@ -117,8 +122,9 @@ internal sealed class ServedApp : IAsyncDisposable
                     while (!stop.IsCancellationRequested)
                     {
                         var gc = GC.GetGCMemoryInfo();
+                        var (anon, file) = Memory.RssParts();
                         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                            $"SAMPLE {DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()} {Memory.CurrentRss()} {gc.HeapSizeBytes} {GC.CollectionCount(2)}"));
+                            $"SAMPLE {DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()} {Memory.CurrentRss()} {gc.HeapSizeBytes} {gc.TotalCommittedBytes} {anon} {file} {GC.CollectionCount(2)}"));
                         try { await Task.Delay(TimeSpan.FromSeconds(sampleSeconds), stop.Token); } catch (OperationCanceledException) { }
                     }
                 });

@@ -118,8 +118,8 @@ internal static class SoakBenchmark
             Console.WriteLine(report);
             await File.WriteAllTextAsync(Path.Combine(outDir, "bench-soak.md"), report + "\n");
             await File.WriteAllLinesAsync(Path.Combine(outDir, "bench-soak-samples.csv"),
-                new[] { "seconds,rss_mb,gc_heap_mb,gen2_collections" }.Concat(served.Samples.Where(s => s.At >= start).Select(s =>
-                    string.Create(CultureInfo.InvariantCulture, $"{(s.At - start).TotalSeconds:0},{s.Rss / 1e6:0.0},{s.GcHeap / 1e6:0.0},{s.Gen2}"))));
+                new[] { "seconds,rss_mb,gc_heap_mb,gc_committed_mb,rss_anon_mb,rss_file_mb,gen2_collections" }.Concat(served.Samples.Where(s => s.At >= start).Select(s =>
+                    string.Create(CultureInfo.InvariantCulture, $"{(s.At - start).TotalSeconds:0},{s.Rss / 1e6:0.0},{s.GcHeap / 1e6:0.0},{s.GcCommitted / 1e6:0.0},{s.RssAnon / 1e6:0.0},{s.RssFile / 1e6:0.0},{s.Gen2}"))));
             Console.WriteLine($"Written to {Path.Combine(outDir, "bench-soak.md")} (samples: bench-soak-samples.csv).");
             return ok ? 0 : 1;
         }
@@ -144,6 +144,9 @@ internal static class SoakBenchmark
         var secondHalf = samples.Where(s => Minutes(s) >= span / 2).ToList();
         var (rssSlope, rssError) = Slope(secondHalf.Select(s => (Minutes(s), s.Rss / 1e6)).ToList());
         var (heapSlope, heapError) = Slope(secondHalf.Select(s => (Minutes(s), s.GcHeap / 1e6)).ToList());
+        var (committedSlope, committedError) = Slope(secondHalf.Select(s => (Minutes(s), s.GcCommitted / 1e6)).ToList());
+        var (nativeSlope, nativeError) = Slope(secondHalf.Select(s => (Minutes(s), (s.RssAnon - s.GcCommitted) / 1e6)).ToList());
+        var (fileSlope, fileError) = Slope(secondHalf.Select(s => (Minutes(s), s.RssFile / 1e6)).ToList());
         // Under 3 minutes the second half is the warm-up's tail (index loads, JIT, pools filling): no verdict on memory.
         var judged = span >= 3 && !double.IsNaN(rssSlope);
         var verdict = !judged ? "not judged (a memory verdict needs a run of 3 minutes or more; 5 is the soak)"
@@ -177,6 +180,9 @@ internal static class SoakBenchmark
         sb.AppendLine("|---|---|---|---|---|");
         sb.AppendLine($"| RSS | {Avg(first, s => s.Rss)} | {Avg(last, s => s.Rss)} | {rssSlope:+0.00;-0.00} ± {rssError:0.00} MB/min | {samples.Count} ({secondHalf.Count} in the second half) |");
         sb.AppendLine($"| GC heap after the last collection | {Avg(first, s => s.GcHeap)} | {Avg(last, s => s.GcHeap)} | {heapSlope:+0.00;-0.00} ± {heapError:0.00} MB/min | gen-2 collections: {(samples.Count > 0 ? samples[^1].Gen2 - samples[0].Gen2 : 0)} |");
+        sb.AppendLine($"| GC committed | {Avg(first, s => s.GcCommitted)} | {Avg(last, s => s.GcCommitted)} | {committedSlope:+0.00;-0.00} ± {committedError:0.00} MB/min | |");
+        sb.AppendLine($"| Anonymous RSS minus GC committed (native heaps: runtime, SQLite, malloc arenas) | {Avg(first, s => s.RssAnon - s.GcCommitted)} | {Avg(last, s => s.RssAnon - s.GcCommitted)} | {nativeSlope:+0.00;-0.00} ± {nativeError:0.00} MB/min | |");
+        sb.AppendLine($"| File-backed RSS (assemblies, native libraries, JIT-touched code pages) | {Avg(first, s => s.RssFile)} | {Avg(last, s => s.RssFile)} | {fileSlope:+0.00;-0.00} ± {fileError:0.00} MB/min | |");
         sb.AppendLine();
         sb.AppendLine($"Requests: {log.Total:N0}, failed: {failures} ({(failures == 0 ? "none" : string.Join("; ", log.FirstErrors))}). " +
             $"Roster imports changed {(rosterChanges.Count == 0 ? "-" : $"{rosterChanges.Min():N0}–{rosterChanges.Max():N0}")} engineers each.");
