@@ -8,6 +8,8 @@ RESULTS="$ROOT/tests/results"
 rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# Every test host would watch its configuration files; hundreds of hosts exhaust the inotify instances (128 by default).
+export DOTNET_hostBuilder__reloadConfigOnChange=false
 
 # Debian packages the suites and benchmarks use. Only missing ones are installed, and only as root.
 # chromium: the browser suite (Playwright drives /usr/bin/chromium; no browser is ever downloaded).

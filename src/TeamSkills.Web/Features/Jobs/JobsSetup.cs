@@ -147,8 +147,8 @@ public static class JobsSetup
             var definition = Definitions.FirstOrDefault(d => d.Id == jobId);
             if (definition is null) return Results.Problem(statusCode: 404, title: "Job not found", detail: $"No recurring job '{jobId}'.");
             var errors = new Dictionary<string, string[]>();
-            if (string.IsNullOrWhiteSpace(body.Cron) || !TryCron(body.Cron, out _)) errors["cron"] = [$"'{body.Cron}' is not a cron expression (5 fields, e.g. \"0 8 * * 1\")."];
-            if (string.IsNullOrWhiteSpace(body.TimeZone) || !TryZone(body.TimeZone, out _)) errors["timeZone"] = [$"'{body.TimeZone}' is not a known time zone id (e.g. \"Europe/Berlin\")."];
+            if (string.IsNullOrWhiteSpace(body.Cron) || body.Cron.Trim().Length > 100 || !TryCron(body.Cron, out _)) errors["cron"] = [$"'{body.Cron}' is not a cron expression (5 fields, e.g. \"0 8 * * 1\")."];
+            if (string.IsNullOrWhiteSpace(body.TimeZone) || body.TimeZone.Trim().Length > 100 || !TryZone(body.TimeZone, out _)) errors["timeZone"] = [$"'{body.TimeZone}' is not a known time zone id (e.g. \"Europe/Berlin\")."];
             if (errors.Count > 0) return Results.ValidationProblem(errors, statusCode: 422, title: "Schedule rejected");
             var row = await db.JobSchedules.FirstOrDefaultAsync(s => s.JobId == jobId, ct);
             if (row is null) db.JobSchedules.Add(row = new JobSchedule { JobId = jobId });

@@ -34,8 +34,6 @@ public sealed class RedisLiveControl(IConfiguration configuration, LiveConnectio
         // While Redis is unreachable a push fails at once (logged by the publisher) instead of queueing for seconds
         // and holding back the pushes behind it; dashboards catch up with GetSummaries when their connection resumes.
         options.BacklogPolicy = BacklogPolicy.FailFast;
-        // Back within about a second of Redis returning (the default backs off exponentially to much longer).
-        options.ReconnectRetryPolicy = new LinearRetry(1000);
         options.ChannelPrefix = RedisChannel.Literal("TeamSkills");
         options.ClientName ??= "teamskills";
         return options;
