@@ -3,6 +3,7 @@
 #   tests/bench.sh --all [--quick]       every benchmark at 1k/10k/100k engineers (--quick: 1k/10k, wrk 10 s), one table
 #                                        printed and written to tests/results/bench-all.md (starts PostgreSQL; needs wrk)
 #   tests/bench.sh --soak [--minutes 5]  bounded soak: imports, reads, live clients, exports; memory trend, failures
+#                                        (the environment reaches the app: MALLOC_ARENA_MAX=2 tests/bench.sh --soak)
 #   tests/bench.sh --engineers 10000     import (SQLite), API and pages
 #   tests/bench.sh --postgres            100k-row roster import on PostgreSQL vs psql \copy (starts PostgreSQL)
 #   tests/bench.sh --live | --exports | --wrk
