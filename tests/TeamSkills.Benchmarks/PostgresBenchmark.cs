@@ -113,20 +113,9 @@ internal static class PostgresBenchmark
 
     private static async Task<TimeSpan> PsqlCopyAsync(string connection, string csv, int expectedRows)
     {
-        var b = new NpgsqlConnectionStringBuilder(connection);
-        var start = new ProcessStartInfo("psql") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "-h", b.Host!, "-p", b.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", b.Username!, "-d", b.Database!,
-                     "-v", "ON_ERROR_STOP=1", "-c", $"\\copy roster FROM '{csv}' WITH (FORMAT csv, HEADER true)" })
-            start.ArgumentList.Add(arg);
-        var watch = Stopwatch.StartNew();
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        watch.Stop();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"psql \\copy failed: {await error}");
+        var elapsed = await PsqlAsync(connection, $"\\copy roster FROM '{csv}' WITH (FORMAT csv, HEADER true)");
         Benchmark.Expect(await CountAsync(connection, "SELECT COUNT(*) FROM roster") == expectedRows, "psql copied every row");
-        return watch.Elapsed;
+        return elapsed;
     }
 
     /// <summary>psql with each command as its own -c, in one session; the whole process timed.</summary>

@@ -43,17 +43,8 @@ public sealed class MultiInstanceTests : IAsyncLifetime
     [Fact]
     public async Task AClientOnB_ReceivesTheLiveUpdate_ForAnImportMadeThroughA()
     {
-        var updates = Channel.CreateUnbounded<JsonElement>();
-        await using var hub = new HubConnectionBuilder()
-            .WithUrl(new Uri(_b.BaseAddress, "/hubs/gaps"), o =>
-            {
-                o.Headers["X-Api-Key"] = AppFactory.ApiKey;
-                o.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets;
-                o.SkipNegotiation = true;
-            })
-            .Build();
-        hub.On<JsonElement>("gapSummaryUpdated", m => updates.Writer.TryWrite(m));
-        await hub.StartAsync();
+        var (hub, updates) = await RedisOutageTests.ListenAsync(_b);
+        await using var _ = hub;
 
         var response = await _a.Api().UploadCsv("/api/imports/roster", Data.Roster());
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -321,7 +312,8 @@ public sealed class RedisOutageTests : IAsyncLifetime
         if (_redisDir.Length > 0) Directory.Delete(_redisDir, recursive: true);
     }
 
-    private static async Task<(HubConnection Hub, Channel<JsonElement> Updates)> ListenAsync(AppProcess app)
+    /// <summary>A SignalR client on the instance with the bootstrap key, collecting gapSummaryUpdated.</summary>
+    internal static async Task<(HubConnection Hub, Channel<JsonElement> Updates)> ListenAsync(AppProcess app)
     {
         var updates = Channel.CreateUnbounded<JsonElement>();
         var hub = new HubConnectionBuilder()
