@@ -30,7 +30,6 @@ internal static class PostgresBenchmark
         {
             var today = DateOnly.FromDateTime(DateTime.UtcNow);
             var data = DataGenerator.Write(tmp, engineers, 1, today);
-            var warmData = DataGenerator.Write(Directory.CreateDirectory(Path.Combine(tmp, "warmup")).FullName, 2_000, 1, today);
             var version = await ScalarAsync(server, "SHOW server_version");
 
             string NewDatabase()
@@ -41,9 +40,10 @@ internal static class PostgresBenchmark
                 return new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
             }
 
-            // Warm-up: the app's first import in the process runs cold JIT; measured runs follow it, as on a server that has been up.
+            // Warm-up: the app's first import in the process runs cold JIT and grows the GC heap; measured runs follow one of
+            // the same size (the same code paths: a large load rebuilds indexes, a small one does not), as on a server that has been up.
             await using (var warm = await BenchHost.BuildAsync(Path.Combine(tmp, "warm"), NewDatabase()))
-                await Benchmark.ImportAsync<RosterImport>(warm, warmData.RosterPath, "full", (h, r, ct) => h.ExecuteAsync(r, ct));
+                await Benchmark.ImportAsync<RosterImport>(warm, data.RosterPath, "full", (h, r, ct) => h.ExecuteAsync(r, ct));
 
             var app = new List<TimeSpan>();
             var copy = new List<TimeSpan>();
@@ -65,7 +65,7 @@ internal static class PostgresBenchmark
                 app.Add(elapsed);
                 await host.DisposeAsync();
 
-                // The schema's own floor: the rows the app wrote, copied by psql into a twin of the engineers table (identity
+                // The schema row by row: the rows the app wrote, copied by psql into a twin of the engineers table (identity
                 // key, unique employee_id, the same foreign keys to teams and roles); only the \copy is timed.
                 var rows = Path.Combine(tmp, "engineers.csv");
                 const string columns = "employee_id, name, email, title, normalized_title, role_id, team_id, manager_email, active, created_at, updated_at";
@@ -88,14 +88,15 @@ internal static class PostgresBenchmark
             Console.WriteLine();
             Console.WriteLine("| Measure | TeamSkills | Baseline | Ratio | Target | Result |");
             Console.WriteLine("|---|---|---|---|---|---|");
-            Console.WriteLine($"| Roster import, mode=full, {engineers:N0} rows (binary COPY in the import's transaction) | {Benchmark.Rate(appMedian, engineers)} | psql \\copy into a bare table: {Benchmark.Rate(copyMedian, engineers)} | {ratio:N2}x | ≤ {RatioTarget:N0}x | {(ratio <= RatioTarget ? "met" : "NOT MET")} |");
-            Console.WriteLine($"| Same rows, psql \\copy into the app's engineers table (identity key, unique index, foreign keys) | {Benchmark.Rate(floorMedian, engineers)} | psql \\copy into a bare table | {floorMedian / copyMedian:N2}x | none | the schema's floor |");
-            Console.WriteLine($"| App over that floor | {appMedian / floorMedian:N2}x | | | | info |");
+            Console.WriteLine($"| Roster import, mode=full, {engineers:N0} rows (binary COPY in the import's transaction; from 10,000 rows into a table no larger, indexes and foreign keys rebuilt around it) | {Benchmark.Rate(appMedian, engineers)} | psql \\copy into a bare table: {Benchmark.Rate(copyMedian, engineers)} | {ratio:N2}x | ≤ {RatioTarget:N0}x | {(ratio <= RatioTarget ? "met" : "NOT MET")} |");
+            Console.WriteLine($"| Same rows, psql \\copy into a twin of the engineers table (identity key, unique index, foreign keys checked row by row) | {Benchmark.Rate(floorMedian, engineers)} | psql \\copy into a bare table | {floorMedian / copyMedian:N2}x | none | the schema, row by row |");
+            Console.WriteLine($"| App over that | {appMedian / floorMedian:N2}x | | | | info |");
             Console.WriteLine($"| Each round: app / bare / floor | {string.Join(", ", app.Select((a, i) => $"{a.TotalSeconds:N2} / {copy[i].TotalSeconds:N2} / {floor[i].TotalSeconds:N2} s"))} | | | | info |");
             Console.WriteLine();
             Console.WriteLine("The app's time is the handler's ExecuteAsync: parse, validate every row, resolve titles to roles, diff against the");
-            Console.WriteLine("existing roster, COPY teams and engineers, update managers, audit, commit. psql's is the whole process (start,");
-            Console.WriteLine("connect, \\copy, exit) into a table with no keys or indexes.");
+            Console.WriteLine("existing roster, COPY teams and engineers (dropping the engineers table's secondary indexes and foreign keys first");
+            Console.WriteLine("and re-creating them after, when the load is at least as large as the table), update managers, audit, commit.");
+            Console.WriteLine("psql's is the whole process (start, connect, \\copy, exit) into a table with no keys or indexes.");
             return 0;
         }
         catch (Exception ex)

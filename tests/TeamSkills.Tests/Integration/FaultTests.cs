@@ -387,7 +387,7 @@ public sealed class FaultTests(Xunit.Abstractions.ITestOutputHelper output)
     /// A realistic roster of <paramref name="engineers"/> rows (as tests/TeamSkills.Benchmarks/DataGenerator.cs makes
     /// them: 50 per team, mapped titles and a few unmapped), ids and emails prefixed so two rosters do not collide.
     /// </summary>
-    private static byte[] LargeRoster(int engineers, string prefix)
+    internal static byte[] LargeRoster(int engineers, string prefix)
     {
         string[] titles =
         [

@@ -141,7 +141,7 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, Aud
                 v[0] = x.Row.EngineerId; v[1] = x.Row.CertificationId; v[2] = x.Row.EarnedOn; v[3] = x.Expires;
                 v[4] = x.Derived; v[5] = req.ImportedBy;
             },
-            new Dictionary<string, object> { ["import_id"] = record.Id, ["recorded_at"] = now.UtcTicks }, ct);
+            new Dictionary<string, object> { ["import_id"] = record.Id, ["recorded_at"] = now.UtcTicks }, ct, log);
         await using (var update = ImportSupport.Command(tx,
             "UPDATE completions SET expires_on = @expires_on, expiry_derived = @expiry_derived WHERE id = @id", "expires_on", "expiry_derived", "id"))
         {

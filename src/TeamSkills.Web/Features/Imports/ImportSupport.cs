@@ -134,7 +134,8 @@ internal static class ImportSupport
     /// <list type="bullet">
     /// <item>SQLite: multi-row INSERT statements prepared once with positional parameters, through SQLitePCL directly
     /// (Microsoft.Data.Sqlite binds every parameter by name on every execution, which was most of a 100k-row import);</item>
-    /// <item>PostgreSQL: binary COPY (<see cref="PostgreSqlBulk"/>);</item>
+    /// <item>PostgreSQL: binary COPY (<see cref="PostgreSqlBulk"/>); a large load into a table no larger than the load
+    /// rebuilds its secondary indexes and foreign keys around the COPY;</item>
     /// <item>SQL Server: SqlBulkCopy (<see cref="SqlServerBulk"/>);</item>
     /// <item>anything else: one prepared INSERT per row.</item>
     /// </list>
@@ -143,7 +144,7 @@ internal static class ImportSupport
     /// the statement once instead of bound per row. Give them their column's CLR type (bool for a flag, int for an
     /// int key, long for a timestamp in ticks): PostgreSQL's binary COPY writes exactly that type.</param>
     public static async Task BulkInsertAsync<T>(IDbContextTransaction tx, string table, string[] columns, IReadOnlyList<T> rows,
-        Action<T, object?[]> fill, IReadOnlyDictionary<string, object>? constants = null, CancellationToken ct = default)
+        Action<T, object?[]> fill, IReadOnlyDictionary<string, object>? constants = null, CancellationToken ct = default, ILogger? log = null)
     {
         if (rows.Count == 0) return;
         constants ??= new Dictionary<string, object>();
@@ -158,7 +159,7 @@ internal static class ImportSupport
                 }));
                 return;
             case Npgsql.NpgsqlConnection npgsql:
-                await PostgreSqlBulk.CopyAsync(npgsql, table, columns, rows, fill, constants, ct);
+                await PostgreSqlBulk.CopyAsync(npgsql, table, columns, rows, fill, constants, log, ct);
                 return;
             case Microsoft.Data.SqlClient.SqlConnection sql:
                 await SqlServerBulk.CopyAsync(sql, (Microsoft.Data.SqlClient.SqlTransaction)dbTx, table, columns, rows, fill, constants, ct);

@@ -131,7 +131,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
                 v[0] = r.EmployeeId; v[1] = r.Name; v[2] = r.Email; v[3] = r.Title; v[4] = r.NormalizedTitle;
                 v[5] = aliases.GetValueOrDefault(r.NormalizedTitle); v[6] = teamByName[r.Team].Id; v[7] = r.ManagerEmail;
             },
-            new Dictionary<string, object> { ["active"] = true, ["created_at"] = now.UtcTicks, ["updated_at"] = now.UtcTicks }, ct);
+            new Dictionary<string, object> { ["active"] = true, ["created_at"] = now.UtcTicks, ["updated_at"] = now.UtcTicks }, ct, log);
 
         phases.Mark("insert");
         await using (var update = ImportSupport.Command(tx,

@@ -12,8 +12,99 @@ namespace TeamSkills.Web.Features.Imports;
 /// </summary>
 internal static class PostgreSqlBulk
 {
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    /// <summary>From this many rows, a load into a table that holds no more rows than it adds rebuilds the table's
+    /// secondary indexes and foreign keys around the COPY (see <see cref="DeferIndexesAsync"/>).</summary>
+    public const int LargeLoadRows = 10_000;
+
+    /// <summary>How long a large load waits for the table locks that rebuilding needs before it loads the usual way.</summary>
+    public const string LargeLoadLockTimeout = "2s";
+
     public static async Task CopyAsync<T>(NpgsqlConnection connection, string table, string[] columns, IReadOnlyList<T> rows,
+        Action<T, object?[]> fill, IReadOnlyDictionary<string, object> constants, ILogger? log, CancellationToken ct)
+    {
+        var restore = rows.Count >= LargeLoadRows ? await DeferIndexesAsync(connection, table, rows.Count, log, ct) : null;
+        await CopyRowsAsync(connection, table, columns, rows, fill, constants, ct);
+        if (restore is not null) await restore(ct);
+    }
+
+    /// <summary>
+    /// PostgreSQL's advice for populating a table ("Populating a Database": remove indexes and foreign keys, load,
+    /// re-create them): a foreign key checked once by a join, and an index built once by a sort, cost a fraction of
+    /// checking and inserting row by row (100,000 engineers: 1.7 s → 0.4 s here). Used only when the table holds no
+    /// more rows than the load adds, so rebuilding costs at most about what the load does.
+    /// <para>It is all inside the caller's transaction: a failure anywhere rolls the DDL back with the rows, and
+    /// other sessions never see the table without its keys. The price: from the drop to the commit, the table and the
+    /// tables its foreign keys point at are locked (ACCESS EXCLUSIVE), so their readers wait for the import's write
+    /// phase instead of reading the old rows. If those locks are not granted within <see cref="LargeLoadLockTimeout"/>
+    /// (a long report holding them), the load goes row by row as usual. The primary key stays (other tables'
+    /// foreign keys point at it), and so do indexes that back constraints.</para>
+    /// </summary>
+    /// <returns>What re-creates the indexes and foreign keys after the load; null when the load should go the usual way.</returns>
+    private static async Task<Func<CancellationToken, Task>?> DeferIndexesAsync(NpgsqlConnection connection, string table, int adding,
+        ILogger? log, CancellationToken ct)
+    {
+        // Bounded count: never reads more than adding + 1 rows, however large the table.
+        var present = Convert.ToInt64(await ScalarAsync(connection, $"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT {adding + 1}) AS t", ct));
+        if (present > adding) return null;
+
+        var foreignKeys = new List<(string Name, string Definition)>();
+        await using (var cmd = new NpgsqlCommand(
+            "SELECT quote_ident(conname), pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = @table::regclass AND contype = 'f' ORDER BY conname",
+            connection))
+        {
+            cmd.Parameters.AddWithValue("table", table);
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) foreignKeys.Add((reader.GetString(0), reader.GetString(1)));
+        }
+        var indexes = new List<(string Name, string Definition)>();
+        await using (var cmd = new NpgsqlCommand(
+            "SELECT quote_ident(n.nspname) || '.' || quote_ident(i.relname), pg_get_indexdef(i.oid) FROM pg_index x " +
+            "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_namespace n ON n.oid = i.relnamespace " +
+            "WHERE x.indrelid = @table::regclass AND NOT x.indisprimary " +
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) ORDER BY i.relname", connection))
+        {
+            cmd.Parameters.AddWithValue("table", table);
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) indexes.Add((reader.GetString(0), reader.GetString(1)));
+        }
+        if (foreignKeys.Count == 0 && indexes.Count == 0) return null;
+
+        await ExecuteAsync(connection, $"SAVEPOINT bulk_load; SET LOCAL lock_timeout = '{LargeLoadLockTimeout}'", ct);
+        try
+        {
+            foreach (var (name, _) in foreignKeys) await ExecuteAsync(connection, $"ALTER TABLE {table} DROP CONSTRAINT {name}", ct);
+            foreach (var (name, _) in indexes) await ExecuteAsync(connection, $"DROP INDEX {name}", ct);
+            await ExecuteAsync(connection, "SET LOCAL lock_timeout TO DEFAULT; RELEASE SAVEPOINT bulk_load", ct);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable)
+        {
+            await ExecuteAsync(connection, "ROLLBACK TO SAVEPOINT bulk_load; SET LOCAL lock_timeout TO DEFAULT; RELEASE SAVEPOINT bulk_load", ct);
+            log?.LogInformation("Bulk load into {Table}: its locks were not granted within {Timeout}; loading row by row with its indexes in place.",
+                table, LargeLoadLockTimeout);
+            return null;
+        }
+
+        return async token =>
+        {
+            foreach (var (_, definition) in indexes) await ExecuteAsync(connection, definition, token);
+            foreach (var (name, definition) in foreignKeys) await ExecuteAsync(connection, $"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}", token);
+        };
+    }
+
+    private static async Task<object?> ScalarAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, connection);
+        return await cmd.ExecuteScalarAsync(ct);
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, connection);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static async Task CopyRowsAsync<T>(NpgsqlConnection connection, string table, string[] columns, IReadOnlyList<T> rows,
         Action<T, object?[]> fill, IReadOnlyDictionary<string, object> constants, CancellationToken ct)
     {
         var names = string.Join(", ", columns.Concat(constants.Keys));

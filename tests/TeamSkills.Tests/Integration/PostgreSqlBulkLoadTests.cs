@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Net;
+using Npgsql;
+using TeamSkills.Core.Data;
+
+namespace TeamSkills.Tests.Integration;
+
+/// <summary>
+/// PostgreSQL's large-load path: an import at least as large as the table drops the table's secondary indexes and
+/// foreign keys, COPYs, and re-creates them in the same transaction. These check that the schema comes back exactly
+/// as it was and still enforces what it enforced, that a load that cannot get its locks goes row by row instead,
+/// and that a load into a larger table never rebuilds it.
+/// </summary>
+public sealed class PostgreSqlBulkLoadTests
+{
+    private const int Large = 12_000; // above the 10,000-row threshold
+
+    [SkippableFact]
+    public async Task ALargeImportIntoAnEmptyRoster_RebuildsTheIndexesAndForeignKeysExactlyAsTheyWere()
+    {
+        await using var app = new AppFactory(DatabaseProvider.PostgreSql);
+        using var api = app.Api();
+        var before = Schema(app);
+        Assert.Contains(before, d => d.Contains("UNIQUE INDEX", StringComparison.Ordinal)); // the employee_id index
+        Assert.Equal(2, before.Count(d => d.Contains("FOREIGN KEY", StringComparison.Ordinal)));
+        var oids = Oids(app);
+
+        var response = await api.Upload("/api/imports/roster", FaultTests.LargeRoster(Large, "B"), "roster.csv");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(Large, (await response.JsonOf()).GetProperty("created").GetInt32());
+        Assert.Equal(Large, app.Scalar("SELECT COUNT(*) FROM engineers"));
+
+        Assert.Equal(before, Schema(app));
+        // Re-created, not left alone: every secondary index and foreign key has a new object id.
+        Assert.Empty(Oids(app).Intersect(oids));
+        Assert.Equal(0L, app.Scalar("SELECT COUNT(*) FROM pg_constraint WHERE conrelid = 'engineers'::regclass AND NOT convalidated"));
+        Assert.Equal(0L, app.Scalar("SELECT COUNT(*) FROM pg_index WHERE indrelid = 'engineers'::regclass AND NOT (indisvalid AND indisready)"));
+
+        // Still enforced: a second row with an existing employee_id, and a row pointing at no team, are refused.
+        await using var conn = (NpgsqlConnection)app.OpenConnection();
+        var duplicate = await Assert.ThrowsAsync<PostgresException>(() => Execute(conn,
+            "INSERT INTO engineers (employee_id, name, email, title, normalized_title, team_id, active, created_at, updated_at) " +
+            "SELECT employee_id, name, 'other@example.com', title, normalized_title, team_id, true, 0, 0 FROM engineers LIMIT 1"));
+        Assert.Equal(PostgresErrorCodes.UniqueViolation, duplicate.SqlState);
+        var orphan = await Assert.ThrowsAsync<PostgresException>(() => Execute(conn,
+            "INSERT INTO engineers (employee_id, name, email, title, normalized_title, team_id, active, created_at, updated_at) " +
+            "VALUES ('NEW-1', 'N', 'n@example.com', 't', 't', 2147483647, true, 0, 0)"));
+        Assert.Equal(PostgresErrorCodes.ForeignKeyViolation, orphan.SqlState);
+    }
+
+    [SkippableFact]
+    public async Task ALargeImportWhileAReportReadsTheRoster_WaitsTwoSecondsThenLoadsRowByRow_AndTheReaderIsNotDisturbed()
+    {
+        await using var app = new AppFactory(DatabaseProvider.PostgreSql);
+        using var api = app.Api();
+        var before = Schema(app);
+        var oids = Oids(app);
+
+        // A long read holds ACCESS SHARE on engineers: the rebuild's ACCESS EXCLUSIVE cannot be granted.
+        await using var reader = (NpgsqlConnection)app.OpenConnection();
+        await using var tx = await reader.BeginTransactionAsync();
+        await Execute(reader, "SELECT COUNT(*) FROM engineers");
+
+        var clock = Stopwatch.StartNew();
+        var response = await api.Upload("/api/imports/roster", FaultTests.LargeRoster(Large, "W"), "roster.csv");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(2), $"the import did not wait for the locks first ({clock.Elapsed.TotalSeconds:F1} s)");
+        Assert.Equal(Large, app.Scalar("SELECT COUNT(*) FROM engineers"));
+        Assert.Equal(before, Schema(app));
+        Assert.Equal(oids, Oids(app)); // nothing was dropped: the rows went in with the indexes in place
+
+        // The reader's transaction is intact and still sees its snapshot's table.
+        await Execute(reader, "SELECT COUNT(*) FROM engineers");
+        await tx.CommitAsync();
+    }
+
+    [SkippableFact]
+    public async Task AnImportSmallerThanTheTable_KeepsTheIndexesInPlace()
+    {
+        await using var app = new AppFactory(DatabaseProvider.PostgreSql);
+        using var api = app.Api();
+        Assert.Equal(HttpStatusCode.OK, (await api.Upload("/api/imports/roster", FaultTests.LargeRoster(Large + 1_000, "S"), "roster.csv")).StatusCode);
+        var before = Schema(app);
+
+        var oids = Oids(app);
+
+        // Partial mode: 12,000 new engineers into a table of 13,000 (the first file's "S" rows stay).
+        var response = await api.Upload("/api/imports/roster?mode=partial", FaultTests.LargeRoster(Large, "T"), "roster.csv");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(Large, (await response.JsonOf()).GetProperty("created").GetInt32());
+        Assert.Equal(before, Schema(app));
+        Assert.Equal(oids, Oids(app)); // the same index and constraint objects: nothing was rebuilt
+    }
+
+    /// <summary>engineers' secondary indexes and constraints as PostgreSQL prints them, in a stable order.</summary>
+    private static List<string> Schema(AppFactory app)
+    {
+        using var conn = (NpgsqlConnection)app.OpenConnection();
+        using var cmd = new NpgsqlCommand(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'engineers' " +
+            "UNION ALL SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'engineers'::regclass " +
+            "ORDER BY 1", conn);
+        using var reader = cmd.ExecuteReader();
+        var rows = new List<string>();
+        while (reader.Read()) rows.Add(reader.GetString(0));
+        return rows;
+    }
+
+    /// <summary>The object ids of engineers' secondary indexes and foreign keys: re-creating one gives it a new id.</summary>
+    private static List<long> Oids(AppFactory app)
+    {
+        using var conn = (NpgsqlConnection)app.OpenConnection();
+        using var cmd = new NpgsqlCommand(
+            "SELECT indexrelid::bigint FROM pg_index WHERE indrelid = 'engineers'::regclass AND NOT indisprimary " +
+            "UNION ALL SELECT oid::bigint FROM pg_constraint WHERE conrelid = 'engineers'::regclass AND contype = 'f' ORDER BY 1", conn);
+        using var reader = cmd.ExecuteReader();
+        var oids = new List<long>();
+        while (reader.Read()) oids.Add(reader.GetInt64(0));
+        Assert.Equal(3, oids.Count); // the employee_id index and the two foreign keys
+        return oids;
+    }
+
+    private static async Task Execute(NpgsqlConnection conn, string sql)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        await cmd.ExecuteNonQueryAsync();
+    }
+}
