@@ -34,7 +34,11 @@ internal static class Benchmark
         if (args.Length > 0 && args[0] == "--soak")
             return await SoakBenchmark.RunAsync(IntArg(args, "--minutes", 5), IntArg(args, "--engineers", 10_000));
         if (args.Length > 0 && args[0] == "--serve")
+        {
+            // As Program.cs does first thing (see NativeHeap).
+            Console.WriteLine($"glibc malloc arenas: {TeamSkills.Web.Features.Platform.NativeHeap.LimitArenas() ?? "the C library's default"}");
             return await ServedApp.ServeAsync(IntArg(args, "--engineers", 10_000), IntArg(args, "--sample-seconds", 10));
+        }
         if (args.Length > 0 && args[0] == "--wrk")
             return await WrkBenchmark.RunAsync(IntArg(args, "--engineers", 10_000), IntArg(args, "--seconds", 30));
         if (args.Length > 0 && args[0] == "--exports-measure")
