@@ -2,7 +2,8 @@
 # Benchmarks; see tests/TeamSkills.Benchmarks. Examples:
 #   tests/bench.sh --all [--quick]       every benchmark at 1k/10k/100k engineers (--quick: 1k/10k, wrk 10 s), one table
 #                                        printed and written to tests/results/bench-all.md (starts PostgreSQL; needs wrk)
-#   tests/bench.sh --soak [--minutes 5]  bounded soak: imports, reads, live clients, exports; memory trend, failures
+#   tests/bench.sh --soak [--minutes 5] [--warmup-minutes 3]  bounded soak: imports, reads, live clients, exports;
+#                                        memory trend (after the warm-up, if any), failures
 #                                        (the environment reaches the app: MALLOC_ARENA_MAX=2 tests/bench.sh --soak)
 #   tests/bench.sh --engineers 10000     import (SQLite), API and pages
 #   tests/bench.sh --postgres            100k-row roster import on PostgreSQL vs psql \copy (starts PostgreSQL)

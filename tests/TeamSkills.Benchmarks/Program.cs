@@ -32,7 +32,7 @@ internal static class Benchmark
         if (args.Contains("--all"))
             return await AllBenchmark.RunAsync(args.Contains("--quick"));
         if (args.Length > 0 && args[0] == "--soak")
-            return await SoakBenchmark.RunAsync(IntArg(args, "--minutes", 5), IntArg(args, "--engineers", 10_000));
+            return await SoakBenchmark.RunAsync(IntArg(args, "--minutes", 5), IntArg(args, "--engineers", 10_000), IntArg(args, "--warmup-minutes", 0));
         if (args.Length > 0 && args[0] == "--serve")
         {
             // As Program.cs does first thing (see NativeHeap).

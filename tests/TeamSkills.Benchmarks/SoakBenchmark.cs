@@ -32,7 +32,7 @@ internal static class SoakBenchmark
     private static readonly TimeSpan RosterEvery = TimeSpan.FromSeconds(20), CompletionsEvery = TimeSpan.FromSeconds(10),
         ExportEvery = TimeSpan.FromSeconds(30), ReaderPause = TimeSpan.FromMilliseconds(100);
 
-    public static async Task<int> RunAsync(int minutes, int engineers)
+    public static async Task<int> RunAsync(int minutes, int engineers, int warmupMinutes = 0)
     {
         var outDir = Directory.CreateDirectory(Path.GetFullPath(Path.Combine("tests", "results"))).FullName;
         var hubs = new List<HubConnection>();
@@ -76,9 +76,12 @@ internal static class SoakBenchmark
                 }));
             }
 
-            Console.WriteLine($"Soak: {minutes} min against {uri} (app pid {served.ProcessId}); {Listeners} live clients connected.");
-            var start = DateTimeOffset.UtcNow;
-            using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(minutes));
+            Console.WriteLine($"Soak: {(warmupMinutes > 0 ? $"{warmupMinutes} min warm-up, then " : "")}{minutes} min against {uri} (app pid {served.ProcessId}); {Listeners} live clients connected.");
+            // The warm-up runs the same load; its requests count (a failure there fails the soak), its memory samples are
+            // not judged: the measured window starts after it.
+            var loadStart = DateTimeOffset.UtcNow;
+            var start = loadStart + TimeSpan.FromMinutes(warmupMinutes);
+            using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(warmupMinutes + minutes));
             var rosterChanges = new ConcurrentBag<int>();
             var work = new List<Task>
             {
@@ -113,12 +116,12 @@ internal static class SoakBenchmark
             await Task.Delay(TimeSpan.FromSeconds(1));
 
             var samples = served.Samples.Where(s => s.At >= start && s.At <= end).ToList();
-            var report = Report(minutes, engineers, start, end, log, samples, heard, rosterChanges.ToList(), out var ok);
+            var report = Report(minutes, warmupMinutes, engineers, start, end, log, samples, heard, rosterChanges.ToList(), out var ok);
             Console.WriteLine();
             Console.WriteLine(report);
             await File.WriteAllTextAsync(Path.Combine(outDir, "bench-soak.md"), report + "\n");
             await File.WriteAllLinesAsync(Path.Combine(outDir, "bench-soak-samples.csv"),
-                new[] { "seconds,rss_mb,gc_heap_mb,gc_committed_mb,rss_anon_mb,rss_file_mb,gen2_collections" }.Concat(served.Samples.Where(s => s.At >= start).Select(s =>
+                new[] { "seconds,rss_mb,gc_heap_mb,gc_committed_mb,rss_anon_mb,rss_file_mb,gen2_collections" }.Concat(served.Samples.Where(s => s.At >= loadStart).Select(s =>
                     string.Create(CultureInfo.InvariantCulture, $"{(s.At - start).TotalSeconds:0},{s.Rss / 1e6:0.0},{s.GcHeap / 1e6:0.0},{s.GcCommitted / 1e6:0.0},{s.RssAnon / 1e6:0.0},{s.RssFile / 1e6:0.0},{s.Gen2}"))));
             Console.WriteLine($"Written to {Path.Combine(outDir, "bench-soak.md")} (samples: bench-soak-samples.csv).");
             return ok ? 0 : 1;
@@ -134,7 +137,7 @@ internal static class SoakBenchmark
         }
     }
 
-    private static string Report(int minutes, int engineers, DateTimeOffset start, DateTimeOffset end, SoakLog log,
+    private static string Report(int minutes, int warmupMinutes, int engineers, DateTimeOffset start, DateTimeOffset end, SoakLog log,
         List<MemorySample> samples, int[] heard, List<int> rosterChanges, out bool ok)
     {
         double Minutes(MemorySample s) => (s.At - start).TotalMinutes;
@@ -158,13 +161,15 @@ internal static class SoakBenchmark
         var reads = log.Latencies("GET /api/teams").Concat(log.Latencies("team page")).ToList();
 
         var sb = new StringBuilder();
-        sb.AppendLine($"## Soak: {minutes} min, {engineers:N0} engineers (SQLite), the app in its own process");
+        sb.AppendLine($"## Soak: {minutes} min{(warmupMinutes > 0 ? $" after a {warmupMinutes}-min warm-up" : "")}, {engineers:N0} engineers (SQLite), the app in its own process");
         sb.AppendLine();
         sb.AppendLine($"Machine: {Machine.Describe("-", "-")}. {start:yyyy-MM-dd HH:mm} UTC, load average at the end {LoadAverage()}.");
         sb.AppendLine($"Load: roster re-import every {RosterEvery.TotalSeconds:N0} s (two rosters alternating), completion import every " +
             $"{CompletionsEvery.TotalSeconds:N0} s (500 rows, two expiry variants alternating), {Readers} readers (GET /api/teams, then a " +
             $"team page with the cookie, {ReaderPause.TotalMilliseconds:N0} ms pause after each), {Listeners} SignalR clients listening, " +
-            $"GET /api/reports/org.xlsx every {ExportEvery.TotalSeconds:N0} s; memory sampled by the app every 10 s.");
+            $"GET /api/reports/org.xlsx every {ExportEvery.TotalSeconds:N0} s; memory sampled by the app every 10 s." +
+            (warmupMinutes > 0 ? $" The same load ran for {warmupMinutes} min before the measured window: requests and failures below include it; " +
+                "memory figures are from the measured window only (the samples file has the warm-up too, at negative seconds)." : ""));
         sb.AppendLine();
         sb.AppendLine("| Kind | Requests | Failed | p50 | p95 | max |");
         sb.AppendLine("|---|---|---|---|---|---|");
