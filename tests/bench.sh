@@ -4,7 +4,7 @@
 #                                        printed and written to tests/results/bench-all.md (starts PostgreSQL; needs wrk)
 #   tests/bench.sh --soak [--minutes 5] [--warmup-minutes 3]  bounded soak: imports, reads, live clients, exports;
 #                                        memory trend (after the warm-up, if any), failures
-#                                        (the environment reaches the app: MALLOC_ARENA_MAX=2 tests/bench.sh --soak)
+#                                        (the app limits malloc arenas itself; MALLOC_ARENA_MAX in the environment overrides)
 #   tests/bench.sh --engineers 10000     import (SQLite), API and pages
 #   tests/bench.sh --postgres            100k-row roster import on PostgreSQL vs psql \copy (starts PostgreSQL)
 #   tests/bench.sh --live | --exports | --wrk
