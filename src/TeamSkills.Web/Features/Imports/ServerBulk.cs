@@ -76,11 +76,14 @@ internal static class PostgreSqlBulk
             foreach (var (name, _) in indexes) await ExecuteAsync(connection, $"DROP INDEX {name}", ct);
             await ExecuteAsync(connection, "SET LOCAL lock_timeout TO DEFAULT; RELEASE SAVEPOINT bulk_load", ct);
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable)
+        // Not granted in time, or PostgreSQL chose this session to break a lock cycle with a reader: only the savepoint
+        // is rolled back, and the rows go in the usual way.
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.DeadlockDetected)
         {
             await ExecuteAsync(connection, "ROLLBACK TO SAVEPOINT bulk_load; SET LOCAL lock_timeout TO DEFAULT; RELEASE SAVEPOINT bulk_load", ct);
-            log?.LogInformation("Bulk load into {Table}: its locks were not granted within {Timeout}; loading row by row with its indexes in place.",
-                table, LargeLoadLockTimeout);
+            log?.LogInformation("Bulk load into {Table}: the locks to rebuild its indexes were not granted ({Reason}, waiting at most {Timeout}); " +
+                "loading row by row with its indexes in place.", table, e.SqlState == PostgresErrorCodes.DeadlockDetected ? "deadlock" : "timeout",
+                LargeLoadLockTimeout);
             return null;
         }
 
