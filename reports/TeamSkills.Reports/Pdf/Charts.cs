@@ -39,13 +39,17 @@ public static class Charts
         var barPlot = plot.Add.Bars(bars);
         barPlot.ValueLabelStyle.FontName = ReportFonts.Family;
         barPlot.ValueLabelStyle.FontSize = 9;
-        plot.Axes.Bottom.SetTicks(months.Select((_, i) => (double)i).ToArray(),
-            months.Select(m => m.Month.ToString("MMM yy", System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+        // Twelve "MMM yy" labels ran into each other at half a page's width: the month alone, with the year at the first
+        // month and at each January.
+        plot.Axes.Bottom.SetTicks(months.Select((_, i) => (double)i).ToArray(), months.Select((m, i) => MonthLabel(m.Month, i == 0)).ToArray());
         plot.Axes.SetLimitsY(0, Math.Max(1, peak) * 1.2);
         plot.YLabel("certifications expiring");
         plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         Render(plot, canvas, rect);
     }
+
+    internal static string MonthLabel(DateOnly month, bool first) =>
+        month.ToString(first || month.Month == 1 ? "MMM yy" : "MMM", System.Globalization.CultureInfo.InvariantCulture);
 
     private static ScottPlot.Plot NewPlot(string title)
     {

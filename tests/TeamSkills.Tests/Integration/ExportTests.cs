@@ -240,6 +240,8 @@ public sealed class ExportTests
         Assert.Contains($"{teams.Sum(t => t.GetProperty("gapCount").GetInt32())} gaps", all);
         Assert.Contains("Top gaps", all);
         foreach (var t in teams) Assert.Contains(t.GetProperty("name").GetString()!.Split(' ')[0], all);
+        // The expiry forecast's month axis: twelve separate labels, the year only at the first month and at January.
+        Assert.Contains("Jun 26 Jul Aug Sep Oct Nov Dec Jan 27 Feb Mar Apr May", all);
     }
 
     [SkippableTheory, DatabaseData]
