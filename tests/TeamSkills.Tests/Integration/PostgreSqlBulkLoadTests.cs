@@ -38,14 +38,12 @@ public sealed class PostgreSqlBulkLoadTests
 
         // Still enforced: a second row with an existing employee_id, and a row pointing at no team, are refused.
         await using var conn = (NpgsqlConnection)app.OpenConnection();
-        var duplicate = await Assert.ThrowsAsync<PostgresException>(() => Execute(conn,
+        await AssertRefusedAsync(conn, PostgresErrorCodes.UniqueViolation,
             "INSERT INTO engineers (employee_id, name, email, title, normalized_title, team_id, active, created_at, updated_at) " +
-            "SELECT employee_id, name, 'other@example.com', title, normalized_title, team_id, true, 0, 0 FROM engineers LIMIT 1"));
-        Assert.Equal(PostgresErrorCodes.UniqueViolation, duplicate.SqlState);
-        var orphan = await Assert.ThrowsAsync<PostgresException>(() => Execute(conn,
+            "SELECT employee_id, name, 'other@example.com', title, normalized_title, team_id, true, 0, 0 FROM engineers LIMIT 1");
+        await AssertRefusedAsync(conn, PostgresErrorCodes.ForeignKeyViolation,
             "INSERT INTO engineers (employee_id, name, email, title, normalized_title, team_id, active, created_at, updated_at) " +
-            "VALUES ('NEW-1', 'N', 'n@example.com', 't', 't', 2147483647, true, 0, 0)"));
-        Assert.Equal(PostgresErrorCodes.ForeignKeyViolation, orphan.SqlState);
+            "VALUES ('NEW-1', 'N', 'n@example.com', 't', 't', 2147483647, true, 0, 0)");
     }
 
     [SkippableFact]
@@ -113,10 +111,9 @@ public sealed class PostgreSqlBulkLoadTests
         Assert.Equal(0L, app.Scalar("SELECT COUNT(*) FROM pg_constraint WHERE conrelid = 'completions'::regclass AND NOT convalidated"));
         // The unique (engineer, certification, earned_on) index holds: the same completion again is refused.
         await using var conn = (NpgsqlConnection)app.OpenConnection();
-        var duplicate = await Assert.ThrowsAsync<PostgresException>(() => Execute(conn,
+        await AssertRefusedAsync(conn, PostgresErrorCodes.UniqueViolation,
             "INSERT INTO completions (engineer_id, certification_id, earned_on, expires_on, expiry_derived, recorded_by, recorded_at, import_id) " +
-            "SELECT engineer_id, certification_id, earned_on, expires_on, expiry_derived, recorded_by, recorded_at, import_id FROM completions LIMIT 1"));
-        Assert.Equal(PostgresErrorCodes.UniqueViolation, duplicate.SqlState);
+            "SELECT engineer_id, certification_id, earned_on, expires_on, expiry_derived, recorded_by, recorded_at, import_id FROM completions LIMIT 1");
     }
 
     /// <summary>engineers' secondary indexes and constraints as PostgreSQL prints them, in a stable order.</summary>
@@ -146,6 +143,13 @@ public sealed class PostgreSqlBulkLoadTests
         if (expected is { } n) Assert.Equal(n, oids.Count); // engineers: the employee_id index and the two foreign keys
         else Assert.NotEmpty(oids);
         return oids;
+    }
+
+    /// <summary>The statement fails with the given SQLSTATE: the constraint it breaks is in force.</summary>
+    private static async Task AssertRefusedAsync(NpgsqlConnection conn, string sqlState, string sql)
+    {
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => Execute(conn, sql));
+        Assert.Equal(sqlState, refused.SqlState);
     }
 
     private static async Task Execute(NpgsqlConnection conn, string sql)

@@ -47,26 +47,13 @@ internal static class PostgreSqlBulk
         var present = Convert.ToInt64(await ScalarAsync(connection, $"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT {adding + 1}) AS t", ct));
         if (present > adding) return null;
 
-        var foreignKeys = new List<(string Name, string Definition)>();
-        await using (var cmd = new NpgsqlCommand(
-            "SELECT quote_ident(conname), pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = @table::regclass AND contype = 'f' ORDER BY conname",
-            connection))
-        {
-            cmd.Parameters.AddWithValue("table", table);
-            await using var reader = await cmd.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct)) foreignKeys.Add((reader.GetString(0), reader.GetString(1)));
-        }
-        var indexes = new List<(string Name, string Definition)>();
-        await using (var cmd = new NpgsqlCommand(
+        var foreignKeys = await NamesAndDefinitionsAsync(connection, table,
+            "SELECT quote_ident(conname), pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = @table::regclass AND contype = 'f' ORDER BY conname", ct);
+        var indexes = await NamesAndDefinitionsAsync(connection, table,
             "SELECT quote_ident(n.nspname) || '.' || quote_ident(i.relname), pg_get_indexdef(i.oid) FROM pg_index x " +
             "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_namespace n ON n.oid = i.relnamespace " +
             "WHERE x.indrelid = @table::regclass AND NOT x.indisprimary " +
-            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) ORDER BY i.relname", connection))
-        {
-            cmd.Parameters.AddWithValue("table", table);
-            await using var reader = await cmd.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct)) indexes.Add((reader.GetString(0), reader.GetString(1)));
-        }
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) ORDER BY i.relname", ct);
         if (foreignKeys.Count == 0 && indexes.Count == 0) return null;
 
         await ExecuteAsync(connection, $"SAVEPOINT bulk_load; SET LOCAL lock_timeout = '{LargeLoadLockTimeout}'", ct);
@@ -92,6 +79,18 @@ internal static class PostgreSqlBulk
             foreach (var (_, definition) in indexes) await ExecuteAsync(connection, definition, token);
             foreach (var (name, definition) in foreignKeys) await ExecuteAsync(connection, $"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}", token);
         };
+    }
+
+    /// <summary>(name, definition) rows of a catalog query over <paramref name="table"/> (bound as @table).</summary>
+    private static async Task<List<(string Name, string Definition)>> NamesAndDefinitionsAsync(NpgsqlConnection connection, string table,
+        string sql, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, connection);
+        cmd.Parameters.AddWithValue("table", table);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var rows = new List<(string Name, string Definition)>();
+        while (await reader.ReadAsync(ct)) rows.Add((reader.GetString(0), reader.GetString(1)));
+        return rows;
     }
 
     private static async Task<object?> ScalarAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
