@@ -48,6 +48,7 @@ internal static class PostgresBenchmark
             var app = new List<TimeSpan>();
             var copy = new List<TimeSpan>();
             var floor = new List<TimeSpan>();
+            var rebuilt = new List<TimeSpan>();
             for (var round = 0; round < Rounds; round++)
             {
                 // Baseline: psql \copy into a bare table (no keys, no indexes, no validation), the whole psql process timed.
@@ -73,9 +74,19 @@ internal static class PostgresBenchmark
                     "CREATE TABLE engineers_floor (LIKE engineers INCLUDING ALL)",
                     "ALTER TABLE engineers_floor ADD FOREIGN KEY (team_id) REFERENCES teams (id), ADD FOREIGN KEY (role_id) REFERENCES roles (id)");
                 floor.Add(await PsqlAsync(appDb, $"\\copy engineers_floor ({columns}) FROM '{rows}' WITH (FORMAT csv)"));
+
+                // The database's share of the app's strategy, without the app: the same rows copied by psql into a twin that
+                // keeps only its primary key, then the unique index and both foreign keys built after, in one transaction.
+                await ExecAsync(appDb, "CREATE TABLE engineers_rebuilt (LIKE engineers INCLUDING DEFAULTS INCLUDING IDENTITY); " +
+                    "ALTER TABLE engineers_rebuilt ADD PRIMARY KEY (id)");
+                rebuilt.Add(await PsqlAsync(appDb, "BEGIN", $"\\copy engineers_rebuilt ({columns}) FROM '{rows}' WITH (FORMAT csv)",
+                    "CREATE UNIQUE INDEX ON engineers_rebuilt (employee_id)",
+                    "ALTER TABLE engineers_rebuilt ADD FOREIGN KEY (team_id) REFERENCES teams (id), ADD FOREIGN KEY (role_id) REFERENCES roles (id)",
+                    "COMMIT"));
             }
 
             var floorMedian = floor.Order().ElementAt(Rounds / 2);
+            var rebuiltMedian = rebuilt.Order().ElementAt(Rounds / 2);
             var appMedian = app.Order().ElementAt(Rounds / 2);
             var copyMedian = copy.Order().ElementAt(Rounds / 2);
             var ratio = appMedian / copyMedian;
@@ -91,7 +102,9 @@ internal static class PostgresBenchmark
             Console.WriteLine($"| Roster import, mode=full, {engineers:N0} rows (binary COPY in the import's transaction; from 10,000 rows into a table no larger, indexes and foreign keys rebuilt around it) | {Benchmark.Rate(appMedian, engineers)} | psql \\copy into a bare table: {Benchmark.Rate(copyMedian, engineers)} | {ratio:N2}x | ≤ {RatioTarget:N0}x | {(ratio <= RatioTarget ? "met" : "NOT MET")} |");
             Console.WriteLine($"| Same rows, psql \\copy into a twin of the engineers table (identity key, unique index, foreign keys checked row by row) | {Benchmark.Rate(floorMedian, engineers)} | psql \\copy into a bare table | {floorMedian / copyMedian:N2}x | none | the schema, row by row |");
             Console.WriteLine($"| App over that | {appMedian / floorMedian:N2}x | | | | info |");
-            Console.WriteLine($"| Each round: app / bare / floor | {string.Join(", ", app.Select((a, i) => $"{a.TotalSeconds:N2} / {copy[i].TotalSeconds:N2} / {floor[i].TotalSeconds:N2} s"))} | | | | info |");
+            Console.WriteLine($"| Same rows, psql \\copy into a twin keeping its primary key, then its unique index and foreign keys built after, one transaction (the app's large-load strategy, database work alone) | {Benchmark.Rate(rebuiltMedian, engineers)} | psql \\copy into a bare table | {rebuiltMedian / copyMedian:N2}x | none | the database's share |");
+            Console.WriteLine($"| App over that (parse, validate, diff, teams, audit, stored file) | {appMedian / rebuiltMedian:N2}x, +{(appMedian - rebuiltMedian).TotalSeconds:N2} s | | | | info |");
+            Console.WriteLine($"| Each round: app / bare / floor / rebuilt | {string.Join(", ", app.Select((a, i) => $"{a.TotalSeconds:N2} / {copy[i].TotalSeconds:N2} / {floor[i].TotalSeconds:N2} / {rebuilt[i].TotalSeconds:N2} s"))} | | | | info |");
             Console.WriteLine();
             Console.WriteLine("The app's time is the handler's ExecuteAsync: parse, validate every row, resolve titles to roles, diff against the");
             Console.WriteLine("existing roster, COPY teams and engineers (dropping the engineers table's secondary indexes and foreign keys first");
