@@ -57,6 +57,23 @@ public sealed class ScopeTests
     }
 
     [SkippableTheory, DatabaseData]
+    public async Task Engineer_DoesNotSee_AFormerEmployeesRecord_ThatHadTheirEmail(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        // Eve (E5) leaves: a full import without her deactivates her record; a new hire (E9) gets her email.
+        var roster = Roster().Replace("E5,Eve Ellis,eve@example.com,Data,max@example.com,Jr. DevOps Engineer\n", "")
+            + "E9,Eve Newman,eve@example.com,Data,max@example.com,Data Engineer\n";
+        Assert.Equal(HttpStatusCode.OK, (await app.Api().UploadCsv("/api/imports/roster", roster)).StatusCode);
+
+        var eve = await As(app, "eve@example.com", "Engineer");
+        Assert.Equal(HttpStatusCode.OK, (await eve.GetAsync("/api/engineers/E9")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await eve.GetAsync("/api/engineers/E5")).StatusCode);
+        // The team's manager still sees the former member's record (the team's history).
+        var max = await As(app, "max@example.com", "Manager");
+        Assert.Equal(HttpStatusCode.OK, (await max.GetAsync("/api/engineers/E5")).StatusCode);
+    }
+
+    [SkippableTheory, DatabaseData]
     public async Task LearningAdmin_SeesTheWholeOrg(DatabaseProvider provider)
     {
         await using var app = await StartAsync(provider);

@@ -49,6 +49,23 @@ public sealed class SetupAndPasswordTests
     }
 
     [SkippableTheory, DatabaseData]
+    public async Task SetupLink_PostedManyTimesAtOnce_CreatesOneAdmin(DatabaseProvider provider)
+    {
+        await using var app = new AppFactory(provider);
+        _ = app.Services;
+        var token = app.Services.GetRequiredService<FirstAdmin.SetupToken>().Issue();
+        var browsers = Enumerable.Range(0, 8).Select(_ => Browser(app)).ToList();
+        var forms = await Task.WhenAll(browsers.Select(b => b.GetStringAsync($"/setup?token={token}")));
+        var posts = await Task.WhenAll(browsers.Select((b, i) => b.PostAsync("/setup", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["token"] = token, ["email"] = $"admin{i}@example.com", ["password"] = "correct horse battery",
+            ["__RequestVerificationToken"] = Regex.Match(forms[i], "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value,
+        }))));
+        Assert.Equal(1, posts.Count(p => p.StatusCode == HttpStatusCode.Redirect));
+        Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM \"AspNetUsers\""));
+    }
+
+    [SkippableTheory, DatabaseData]
     public async Task PasswordSignIn_LocksTheAccountAfterFiveFailures(DatabaseProvider provider)
     {
         await using var app = new AppFactory(provider)

@@ -35,6 +35,8 @@ public static class AccessSetup
                 o.Cookie.SameSite = SameSiteMode.Strict;
                 o.SlidingExpiration = true;
                 o.ExpireTimeSpan = TimeSpan.FromHours(8);
+                // A deleted user, a reset password or a rotated bootstrap key ends the cookies issued before it.
+                o.Events.OnValidatePrincipal = SignedInSessions.ValidateAsync;
                 // Signed in but the wrong role for this page: a plain 403, not a redirect to a page that doesn't exist.
                 o.Events.OnRedirectToAccessDenied = context =>
                 {

@@ -13,8 +13,10 @@ public sealed record CallerScope(string Actor, bool AllTeams, IReadOnlySet<int> 
 {
     public bool CanSeeTeam(int teamId) => AllTeams || TeamIds.Contains(teamId);
 
-    public bool CanSeeEngineer(int teamId, string email) =>
-        CanSeeTeam(teamId) || (SelfEmail is not null && string.Equals(email, SelfEmail, StringComparison.OrdinalIgnoreCase));
+    /// <summary>An engineer record in a team in scope, or the caller's own: the active record with their email (an
+    /// email can pass from a former employee's deactivated record to a new hire, who must not see the old one).</summary>
+    public bool CanSeeEngineer(int teamId, string email, bool active) =>
+        CanSeeTeam(teamId) || (active && SelfEmail is not null && string.Equals(email, SelfEmail, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The org-wide part only (who acts, may they write); team scope needs <see cref="ScopeService"/>.</summary>
     public static CallerScope From(ClaimsPrincipal user)

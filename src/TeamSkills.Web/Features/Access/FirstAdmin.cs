@@ -18,6 +18,8 @@ public static class FirstAdmin
         public string Issue() => _token = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
         public bool IsValid(string? token) => _token is { } t && token is not null && ApiKeyHandler.KeysEqual(token, t);
         public bool Redeem(string? token) => IsValid(token) && Interlocked.Exchange(ref _token, null) is not null;
+        /// <summary>Setup posts one at a time: two at once cannot both see "no users yet" and both create an admin.</summary>
+        public SemaphoreSlim Gate { get; } = new(1, 1);
     }
 
     public static async Task PrepareAccessAsync(this WebApplication app)

@@ -62,11 +62,7 @@ public static class SingleSignOn
                     context.Fail("No TeamSkills user has this email.");
                     return;
                 }
-                var roles = await users.GetRolesAsync(user);
-                context.Principal = new ClaimsPrincipal(new ClaimsIdentity(roles.Select(r => new Claim(ClaimTypes.Role, r)).Concat(
-                [
-                    new Claim(ClaimTypes.NameIdentifier, user.Id), new Claim(ClaimTypes.Name, user.Email!), new Claim(ClaimTypes.Email, user.Email!),
-                ]), CookieAuthenticationDefaults.AuthenticationScheme));
+                context.Principal = SignedInSessions.For(user, await users.GetRolesAsync(user));
             };
         });
     }

@@ -22,6 +22,8 @@ public sealed class ExportJob(Guid id, ClaimsPrincipal user, DateOnly asOf, stri
     public Guid Id => id;
     public ClaimsPrincipal User => user;
     public string Requester { get; } = user.Identity?.Name ?? "";
+    /// <summary>The requester's user id: a user deleted and created again with the same email is someone else.</summary>
+    public string RequesterId { get; } = user.FindFirstValue(ClaimTypes.NameIdentifier) ?? "";
     public DateOnly AsOf => asOf;
     public DateTimeOffset CreatedAt => createdAt;
     public string Kind => "org.xlsx";
@@ -58,7 +60,8 @@ public sealed class ExportJobs(IServiceScopeFactory scopes, IHubContext<GapHub> 
 
     /// <summary>The job, only for the user who asked for it (anyone else: as if it did not exist).</summary>
     public ExportJob? Find(Guid id, ClaimsPrincipal user) =>
-        _jobs.TryGetValue(id, out var job) && job.Requester.Length > 0 && job.Requester == user.Identity?.Name ? job : null;
+        _jobs.TryGetValue(id, out var job) && job.Requester.Length > 0 && job.RequesterId.Length > 0
+            && job.Requester == user.Identity?.Name && job.RequesterId == user.FindFirstValue(ClaimTypes.NameIdentifier) ? job : null;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -152,7 +152,7 @@ public sealed class GapQueries(TeamSkillsDbContext db, GapIndex index, OrgClock 
     public async Task<EngineerDetail?> EngineerAsync(CallerScope scope, string employeeId, DateOnly asOf, CancellationToken ct)
     {
         var e = await db.Engineers.AsNoTracking().FirstOrDefaultAsync(x => x.EmployeeId == employeeId, ct);
-        if (e is null || !scope.CanSeeEngineer(e.TeamId, e.Email)) return null;
+        if (e is null || !scope.CanSeeEngineer(e.TeamId, e.Email, e.Active)) return null;
         var s = await index.GetAsync(db, ct);
         var team = await db.Teams.AsNoTracking().Where(t => t.Id == e.TeamId).Select(t => new TeamRef(t.Id, t.Name)).FirstAsync(ct);
         var history = (await db.Completions.AsNoTracking().Where(c => c.EngineerId == e.Id).ToListAsync(ct))

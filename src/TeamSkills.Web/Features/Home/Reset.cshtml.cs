@@ -7,7 +7,7 @@ using TeamSkills.Web.Features.Audit;
 namespace TeamSkills.Web.Features.Home;
 
 /// <summary>The emailed link's target: a valid token sets the password (once) and lifts any lockout.</summary>
-public sealed class ResetModel(UserManager<AppUser> users, AuditLog audit) : PageModel
+public sealed class ResetModel(UserManager<AppUser> users, AuditLog audit, Live.LiveConnections live) : PageModel
 {
     public string? Email { get; private set; }
     public string? Token { get; private set; }
@@ -30,6 +30,9 @@ public sealed class ResetModel(UserManager<AppUser> users, AuditLog audit) : Pag
         await users.SetLockoutEndDateAsync(user!, null);
         await users.ResetAccessFailedCountAsync(user!);
         await audit.AddAndSaveAsync(user!.Email!, "password.reset", user.Email!, "Applied", null, ct);
+        // The reset changed the security stamp, so the account's other sign-in cookies stop working; its open
+        // live connections end too (they reconnect only with a valid cookie or key).
+        live.DisconnectUser(user.Email!);
         return Redirect("/signin");
     }
 }

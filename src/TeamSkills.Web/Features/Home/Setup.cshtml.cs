@@ -26,19 +26,27 @@ public sealed class SetupModel(FirstAdmin.SetupToken setup, UserManager<AppUser>
     public async Task<IActionResult> OnPostAsync([FromForm] string? token, [FromForm] string? email, [FromForm] string? password)
     {
         Token = token;
-        if (!setup.IsValid(token) || users.Users.Any())
+        await setup.Gate.WaitAsync(HttpContext.RequestAborted);
+        try
         {
-            Error = "This setup link is not valid or has already been used.";
-            return Page();
+            if (!setup.IsValid(token) || users.Users.Any())
+            {
+                Error = "This setup link is not valid or has already been used.";
+                return Page();
+            }
+            var result = await FirstAdmin.CreateAdminAsync(users, email ?? "", password ?? "", clock.Now);
+            if (!result.Succeeded)
+            {
+                TokenValid = true;
+                Error = string.Join(" ", result.Errors.Select(e => e.Description));
+                return Page();
+            }
+            setup.Redeem(token);
         }
-        var result = await FirstAdmin.CreateAdminAsync(users, email ?? "", password ?? "", clock.Now);
-        if (!result.Succeeded)
+        finally
         {
-            TokenValid = true;
-            Error = string.Join(" ", result.Errors.Select(e => e.Description));
-            return Page();
+            setup.Gate.Release();
         }
-        setup.Redeem(token);
         await audit.AddAndSaveAsync(email!.Trim().ToLowerInvariant(), "user.created", "first admin via setup link", "Applied", null, HttpContext.RequestAborted);
         return Redirect("/signin");
     }

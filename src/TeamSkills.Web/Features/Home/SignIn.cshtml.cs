@@ -70,19 +70,14 @@ public sealed class SignInModel(IOptionsMonitor<AuthOptions> auth, OneTimeSignIn
             return Page();
         }
         await users.ResetAccessFailedCountAsync(user);
-        var roles = await users.GetRolesAsync(user);
-        var claims = roles.Select(r => new Claim(ClaimTypes.Role, r)).Concat(
-        [
-            new Claim(ClaimTypes.NameIdentifier, user.Id), new Claim(ClaimTypes.Name, user.Email!), new Claim(ClaimTypes.Email, user.Email!),
-        ]);
         await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme,
-            new ClaimsPrincipal(new ClaimsIdentity(claims, CookieAuthenticationDefaults.AuthenticationScheme)));
+            SignedInSessions.For(user, await users.GetRolesAsync(user)));
         await audit.AddAndSaveAsync(user.Email!, "signin.success", "password", "Applied", null, ct);
         return LocalRedirect(ReturnUrl);
     }
 
     private Task SignInAsync() =>
-        HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, AccessSetup.BootstrapPrincipal());
+        HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, SignedInSessions.ForBootstrap(auth.CurrentValue.BootstrapApiKey));
 
     private string SafeReturn(string? url) => !string.IsNullOrEmpty(url) && Url.IsLocalUrl(url) ? url : "/";
 }
