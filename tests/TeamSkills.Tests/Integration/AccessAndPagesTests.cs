@@ -33,6 +33,36 @@ public sealed class AccessAndPagesTests
     }
 
     [SkippableTheory, DatabaseData]
+    public async Task ErrorAnswers_AreAnHtmlPageForBrowsers_AndProblemDetailsForTheApi(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        var mia = await app.SignedInAsAsync("mia@example.com", "Manager");
+        async Task<(HttpStatusCode Status, string? Type, string Body)> Get(HttpClient client, string url, string accept)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            request.Headers.TryAddWithoutValidation("Accept", accept);
+            using var response = await client.SendAsync(request);
+            return (response.StatusCode, response.Content.Headers.ContentType?.MediaType, await response.Content.ReadAsStringAsync());
+        }
+        const string browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+
+        var missing = await Get(mia, "/teams/999999", browser);
+        Assert.Equal((HttpStatusCode.NotFound, "text/html"), (missing.Status, missing.Type));
+        Assert.Contains("<h1>Not found</h1>", missing.Body);
+        Assert.Contains("href=\"/\"", missing.Body);
+        var forbidden = await Get(mia, "/imports", browser);
+        Assert.Equal((HttpStatusCode.Forbidden, "text/html"), (forbidden.Status, forbidden.Type));
+        Assert.Contains("<h1>Not allowed</h1>", forbidden.Body);
+
+        // Scripts and the API keep ProblemDetails, whatever they accept.
+        Assert.Equal((HttpStatusCode.NotFound, "application/problem+json"), ((await Get(mia, "/teams/999999", "application/json")).Status,
+            (await Get(mia, "/teams/999999", "application/json")).Type));
+        var api = app.Api();
+        var apiMissing = await Get(api, "/api/teams/999999/gaps", browser);
+        Assert.Equal((HttpStatusCode.NotFound, "application/problem+json"), (apiMissing.Status, apiMissing.Type));
+    }
+
+    [SkippableTheory, DatabaseData]
     public async Task Api_WithoutConfiguredBootstrapKey_AcceptsNoKey(DatabaseProvider provider)
     {
         await using var app = new AppFactory(provider).With("TeamSkills:Auth:BootstrapApiKey", "");

@@ -35,6 +35,17 @@ public sealed class DigestTests : IAsyncLifetime
 
     private static string Body(CapturedMail m) => m.Message.TextBody ?? "";
 
+    [Fact]
+    public void Digest_AttachesTheFiveTeamsWithTheMostGaps_AndNamesThem()
+    {
+        var teams = new[] { ("Alpha", 1), ("Bravo", 9), ("Charlie", 4), ("Delta", 9), ("Echo", 0), ("Foxtrot", 7), ("Golf", 4) }
+            .Select((t, i) => new TeamSkills.Web.Features.Digests.DigestTeam(i + 1, t.Item1, 5, 10, 10 - t.Item2, t.Item2, 0, 0, 0, 50, "/teams/" + (i + 1)))
+            .ToList();
+        var digest = new TeamSkills.Web.Features.Digests.Digest("m@example.com", "2026-W23", default, new DateOnly(2026, 6, 1), null, teams,
+            35, 34, 0, 0, 50, [], [], [], "/", "/digest");
+        Assert.Equal(["Bravo", "Delta", "Foxtrot", "Charlie", "Golf"], digest.AttachedTeams.Select(t => t.Name));
+    }
+
     [SkippableTheory, DatabaseData]
     public async Task ManagerDigest_OnePerManager_OnlyTheirTeams_AndASecondRunSendsNothing(DatabaseProvider provider)
     {
@@ -50,6 +61,7 @@ public sealed class DigestTests : IAsyncLifetime
         Assert.DoesNotContain("Platform:", Body(max));
         Assert.NotNull(mia.Message.HtmlBody);
         Assert.Contains("/digest?token=", Body(mia));
+        Assert.Contains("Attached: the PDF report of Platform.", Body(mia));
 
         // The team PDF rides along: the same report the dashboard exports, for her team only.
         var pdf = Assert.Single(mia.Message.Attachments.OfType<MimeKit.MimePart>());

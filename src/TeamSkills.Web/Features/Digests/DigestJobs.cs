@@ -19,9 +19,6 @@ public sealed class ManagerDigestJob(
     DigestBuilder builder, SendLog sendLog, EmailTemplates templates, ExportReports exports, ILogger<ManagerDigestJob> log)
     : IRecurringJob
 {
-    /// <summary>At most this many team PDFs ride on one digest; the rest are a click away on the dashboard.</summary>
-    public const int MaxAttachedReports = 5;
-
     public async Task<int> RunAsync(CancellationToken ct)
     {
         var sent = 0;
@@ -59,7 +56,7 @@ public sealed class ManagerDigestJob(
     {
         var scope = new CallerScope(digest.Manager, false, digest.Teams.Select(t => t.Id).ToHashSet(), false, digest.Manager);
         var attachments = new List<MailAttachment>();
-        foreach (var team in digest.Teams.Take(MaxAttachedReports))
+        foreach (var team in digest.AttachedTeams)
         {
             if (await exports.TeamAsync(scope, team.Id, digest.AsOf, ct) is not { } report) continue;
             using var pdf = new MemoryStream();

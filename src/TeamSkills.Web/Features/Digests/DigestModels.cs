@@ -39,6 +39,13 @@ public sealed record Digest(
     public int NewlyUpcomingCount { get; init; }
 
     public bool HasChanges => Since is null || NewCompletions.Count > 0 || NewGaps.Count > 0 || NewlyUpcomingCount > 0;
+
+    /// <summary>At most this many team PDFs ride on one digest; the others are a click away on the dashboard.</summary>
+    public const int MaxAttachedReports = 5;
+
+    /// <summary>The teams whose PDF report is attached: those with the most gaps first (then by name), as the mail says.</summary>
+    public IReadOnlyList<DigestTeam> AttachedTeams =>
+        Teams.OrderByDescending(t => t.GapCount).ThenBy(t => t.Name, StringComparer.Ordinal).Take(MaxAttachedReports).ToList();
 }
 
 public sealed record Reminder(string Engineer, string Certification, DateOnly ExpiresOn, int DaysLeft, int Threshold,

@@ -16,6 +16,7 @@ public sealed class SignInModel(IOptionsMonitor<AuthOptions> auth, OneTimeSignIn
 {
     public string? Error { get; private set; }
     public string ReturnUrl { get; private set; } = "/";
+    public bool BootstrapKeyConfigured => !string.IsNullOrEmpty(auth.CurrentValue.BootstrapApiKey);
 
     public async Task<IActionResult> OnGetAsync(string? token, string? returnUrl)
     {
@@ -24,7 +25,7 @@ public sealed class SignInModel(IOptionsMonitor<AuthOptions> auth, OneTimeSignIn
         if (!oneTime.Redeem(token))
         {
             await audit.AddAndSaveAsync("anonymous", "signin.failure", "one-time link", "Refused", null, HttpContext.RequestAborted);
-            Error = "This sign-in link has already been used or is not valid. Restart with --demo for a new one, or use an API key.";
+            Error = "This sign-in link has already been used or is not valid. Restart with --demo for a new one, or sign in with your email and password.";
             return Page();
         }
         await SignInAsync();
@@ -43,7 +44,8 @@ public sealed class SignInModel(IOptionsMonitor<AuthOptions> auth, OneTimeSignIn
         {
             log.LogWarning("Failed sign-in from {Ip}", HttpContext.Connection.RemoteIpAddress);
             await audit.AddAndSaveAsync("anonymous", "signin.failure", "api key form", "Refused", null, HttpContext.RequestAborted);
-            Error = "That key is not valid.";
+            Error = "That key is not valid here: only the org-wide bootstrap key signs in on this form. A user's own API key works " +
+                "on the API; sign in with your email and password.";
             return Page();
         }
         await SignInAsync();

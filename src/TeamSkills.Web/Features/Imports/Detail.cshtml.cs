@@ -67,10 +67,10 @@ public sealed class ImportDetailPageModel(TeamSkillsDbContext db) : PageModel
             "Preview: this file changes nothing; the data already matches it.",
         nameof(ImportOutcome.DryRun) => IsRoster
             ? $"Preview: nothing has been applied yet. Applying would create {Import.Created}, update {Import.Updated} and deactivate {Import.Deactivated} engineers; {Import.Unchanged} unchanged."
-            : $"Preview: nothing has been applied yet. Applying would add {Import.Created} completions and update {Import.Updated}; {Import.Unchanged} already recorded.",
+            : $"Preview: nothing has been applied yet. Applying would add {Import.Created} {(Import.Created == 1 ? "completion" : "completions")} and update {Import.Updated}; {Import.Unchanged} already recorded.",
         nameof(ImportOutcome.Applied) => IsRoster
             ? $"Applied: {Import.Created} created, {Import.Updated} updated, {Import.Deactivated} deactivated; {Import.Unchanged} unchanged."
-            : $"Applied: {Import.Created} completions added, {Import.Updated} updated; {Import.Unchanged} already recorded.",
+            : $"Applied: {Import.Created} {(Import.Created == 1 ? "completion" : "completions")} added, {Import.Updated} updated; {Import.Unchanged} already recorded.",
         nameof(ImportOutcome.Unchanged) => "No changes: the data already matched this file.",
         _ => Errors is [var only] ? $"Refused, nothing was applied: {only.Message}" : ImportSupport.RejectedMessage(Import.ErrorCount),
     };

@@ -88,7 +88,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         errors.Sort((a, b) => a.Line != b.Line ? a.Line.CompareTo(b.Line) : string.CompareOrdinal(a.Column, b.Column));
         if (errors.Count > 0)
         {
-            var response = new ImportResponse(null, false, req.DryRun, req.Mode, format, rows.Count, 0, 0, 0, 0, errors,
+            var response = new ImportResponse(null, false, req.DryRun, req.Mode, format, table.Rows.Count, 0, 0, 0, 0, errors,
                 ImportSupport.RejectedMessage(errors.Count));
             ImportSupport.Fill(record, ImportOutcome.Rejected, response);
             return new(422, response with { ImportId = await ImportSupport.RecordOnlyAsync(db, record, audit, ct) });

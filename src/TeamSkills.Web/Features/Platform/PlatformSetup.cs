@@ -102,8 +102,43 @@ public static class PlatformSetup
         {
             StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
         });
-        app.UseStatusCodePages();
+        app.UseStatusCodePages(async context =>
+        {
+            var http = context.HttpContext;
+            if (WantsPage(http.Request))
+            {
+                http.Response.ContentType = "text/html; charset=utf-8";
+                await http.Response.WriteAsync(ErrorPage(http.Response.StatusCode));
+                return;
+            }
+            var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
+            if (!await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = { Status = http.Response.StatusCode } }))
+                await http.Response.WriteAsync($"Status code {http.Response.StatusCode}");
+        });
         return app;
+    }
+
+    /// <summary>A browser asking for a page (not the API, not the hub) gets an HTML error page; everything else ProblemDetails.</summary>
+    private static bool WantsPage(HttpRequest request) =>
+        !request.Path.StartsWithSegments("/api") && !request.Path.StartsWithSegments("/hubs")
+        && request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase);
+
+    private static string ErrorPage(int status)
+    {
+        var (title, text) = status switch
+        {
+            StatusCodes.Status403Forbidden => ("Not allowed", "Your role does not open this page. Ask an admin if you need it."),
+            StatusCodes.Status404NotFound => ("Not found", "There is nothing here, or nothing you may see."),
+            StatusCodes.Status429TooManyRequests => ("Too many requests", "Slow down a little, then try again."),
+            >= 500 => ("Something went wrong", "The server could not answer. Try again in a moment."),
+            _ => ("That did not work", "The request could not be answered as it was."),
+        };
+        return $"""
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8" /><meta name="viewport" content="width=device-width, initial-scale=1" />
+            <title>{title} - TeamSkills</title><link rel="icon" href="/favicon.svg" type="image/svg+xml" /><link rel="stylesheet" href="/css/site.css" /></head>
+            <body><main><section class="card narrow"><h1>{title}</h1><p>{text} (HTTP {status})</p><p><a href="/">Back to the dashboard</a></p></section></main></body></html>
+            """;
     }
 
     public static WebApplication MapPlatform(this WebApplication app)
