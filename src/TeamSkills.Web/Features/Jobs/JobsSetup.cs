@@ -187,8 +187,11 @@ public static class JobsSetup
             {
                 // In-memory storage forgets schedules over a restart: a run that fell in the downtime happens now.
                 // Safe because every job is re-entrant (send log, unique events, snapshot per day).
-                log.LogInformation("Job {JobId}: a scheduled run fell before this start and left no trace; running it now", d.Id);
-                scope.ServiceProvider.GetRequiredService<IBackgroundJobClient>().Create(d.Create(), new Hangfire.States.EnqueuedState());
+                log.LogInformation(d.Id == "expiry-sweep"
+                    ? "Job {JobId}: a scheduled run fell in the last day, before this start; running it now (it records each transition once)"
+                    : "Job {JobId}: a scheduled run fell before this start and left no trace; running it now", d.Id);
+                // Triggered as the recurring job, so GET /api/jobs and the dashboard show it as its last run.
+                manager.Trigger(d.Id);
             }
         }
     }
