@@ -21,7 +21,9 @@ public static class Charts
         barPlot.ValueLabelStyle.FontName = ReportFonts.Family;
         barPlot.ValueLabelStyle.FontSize = 9;
         plot.Axes.Left.SetTicks(items.Select((_, i) => (double)(items.Count - i)).ToArray(), items.Select(c => c.Name).ToArray());
-        plot.Axes.SetLimitsX(0, 125);
+        // Room right of 100% for the longest label ("100.0% (44/44)"); the scale itself stops at 100.
+        plot.Axes.SetLimitsX(0, 150);
+        plot.Axes.Bottom.SetTicks([0, 20, 40, 60, 80, 100], ["0", "20", "40", "60", "80", "100"]);
         plot.Axes.SetLimitsY(0.3, items.Count + 0.7);
         plot.XLabel("coverage % (held / recommended)");
         Render(plot, canvas, rect);

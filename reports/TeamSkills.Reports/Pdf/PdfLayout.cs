@@ -165,6 +165,16 @@ public sealed class PdfLayout : IDisposable
         const float pad = 3;
         using var font = Font(size);
         using var headerFont = Font(headerSize, bold: true);
+        // No header word is split across lines: a column too narrow for its longest header word takes the width
+        // from columns with room to spare, in proportion to that room.
+        var need = columns.Select(c => c.Header.Split(' ').Max(w => headerFont.MeasureText(w)) + 2 * pad + 1).ToArray();
+        var deficit = widths.Select((w, i) => Math.Max(0, need[i] - w)).Sum();
+        var slack = widths.Select((w, i) => Math.Max(0, w - need[i])).Sum();
+        if (deficit > 0 && slack >= deficit)
+        {
+            for (var i = 0; i < widths.Length; i++)
+                widths[i] = widths[i] < need[i] ? need[i] : widths[i] - deficit * (widths[i] - need[i]) / slack;
+        }
         using var rule = new SKPaint { Color = Rule, StrokeWidth = 0.5f };
         var headerLines = columns.Select((c, i) => Wrap(c.Header, headerFont, widths[i] - 2 * pad)).ToArray();
         var headerHeight = headerLines.Max(l => l.Count) * headerSize * 1.25f + 2 * pad;
@@ -178,7 +188,12 @@ public sealed class PdfLayout : IDisposable
             for (var i = 0; i < columns.Count; i++)
             {
                 for (var l = 0; l < headerLines[i].Count; l++)
-                    Text(_canvas, headerLines[i][l], x + pad, Y + pad + headerSize + l * headerSize * 1.25f, headerFont, Ink);
+                {
+                    var baseline = Y + pad + headerSize + l * headerSize * 1.25f;
+                    // Over numbers, the header sits on the same (right) edge as they do.
+                    if (columns[i].RightAlign) Text(_canvas, headerLines[i][l], x + widths[i] - pad, baseline, headerFont, Ink, SKTextAlign.Right);
+                    else Text(_canvas, headerLines[i][l], x + pad, baseline, headerFont, Ink);
+                }
                 x += widths[i];
             }
             Y += headerHeight;

@@ -242,6 +242,11 @@ public sealed class ExportTests
         foreach (var t in teams) Assert.Contains(t.GetProperty("name").GetString()!.Split(' ')[0], all);
         // The expiry forecast's month axis: twelve separate labels, the year only at the first month and at January.
         Assert.Contains("Jun 26 Jul Aug Sep Oct Nov Dec Jan 27 Feb Mar Apr May", all);
+        // Column headers are never split inside a word ("Recommended" heads the top-gaps and the teams tables), and the
+        // coverage scale stops at 100%.
+        var words = pdf.GetPages().SelectMany(p => p.GetWords()).Select(w => w.Text).ToList();
+        Assert.Equal(2, words.Count(w => w == "Recommended"));
+        Assert.DoesNotContain("120", words);
     }
 
     [SkippableTheory, DatabaseData]
