@@ -22,6 +22,8 @@ public static class AccessSetup
         builder.Services.AddSingleton<OneTimeSignIn>();
         builder.Services.AddSingleton<InvalidKeyLog>();
         builder.Services.AddScoped<ScopeService>();
+        builder.Services.AddScoped<UserAdmin>();
+        builder.Services.AddScoped<PasswordLinks>();
         builder.Services.AddSingleton<FirstAdmin.SetupToken>();
         var authentication = builder.Services
             .AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme);

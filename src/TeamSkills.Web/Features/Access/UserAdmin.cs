@@ -1,0 +1,120 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using TeamSkills.Core.Access;
+using TeamSkills.Core.Data;
+using TeamSkills.Web.Features.Audit;
+using TeamSkills.Web.Features.Email;
+using TeamSkills.Web.Features.Imports;
+using TeamSkills.Web.Features.Platform;
+
+namespace TeamSkills.Web.Features.Access;
+
+/// <summary>What a user change came to: 2xx with the result, or the status and why not (a field error when one field is wrong).</summary>
+public sealed record UserChange(int Status, string? Title = null, string? Detail = null, IDictionary<string, string[]>? FieldErrors = null)
+{
+    public bool Succeeded => Status is >= 200 and < 300;
+}
+
+/// <summary>
+/// Users and their API keys, for the API (<see cref="UserEndpoints"/>) and the Users page alike: the same checks,
+/// audit entries and effects (a deleted user's or revoked key's live connections close; sign-in cookies end through
+/// <see cref="SignedInSessions"/>). The caller has already been authorised as an Admin.
+/// </summary>
+public sealed class UserAdmin(UserManager<AppUser> users, TeamSkillsDbContext db, AuditLog audit, OrgClock clock, Live.LiveConnections live,
+    PasswordLinks links)
+{
+    public static readonly string[] Roles = [AppRoles.Admin, AppRoles.LearningAdmin, AppRoles.Manager, AppRoles.Engineer];
+
+    public async Task<(UserChange Change, UserView? User)> CreateAsync(string actor, string? emailText, string? roleText, bool sendPasswordLink,
+        CancellationToken ct)
+    {
+        var email = emailText?.Trim().ToLowerInvariant() ?? "";
+        var role = Roles.FirstOrDefault(r => string.Equals(r, roleText?.Trim(), StringComparison.OrdinalIgnoreCase));
+        var errors = new Dictionary<string, string[]>();
+        if (!ImportSupport.IsValidEmail(email)) errors["email"] = ["A valid email is required."];
+        if (role is null) errors["role"] = [$"role must be one of: {string.Join(", ", Roles)}."];
+        if (errors.Count > 0) return (new UserChange(422, "User rejected", string.Join(" ", errors.Values.SelectMany(v => v)), errors), null);
+        if (await users.FindByEmailAsync(email) is not null)
+            return (new UserChange(409, "User exists", $"A user with email {email} already exists."), null);
+
+        var user = new AppUser { UserName = email, Email = email, EmailConfirmed = true, CreatedAt = clock.Now };
+        var created = await users.CreateAsync(user);
+        if (created.Succeeded) created = await users.AddToRoleAsync(user, role!);
+        if (!created.Succeeded) return (new UserChange(422, "User rejected", string.Join(" ", created.Errors.Select(e => e.Description))), null);
+        await audit.AddAndSaveAsync(actor, "user.created", email, "Applied", new { email, role }, ct);
+        if (sendPasswordLink) await links.SendAsync(user, ct);
+        return (new UserChange(201), new UserView(email, role!, user.CreatedAt, []));
+    }
+
+    public async Task<List<UserView>> ListAsync(CancellationToken ct)
+    {
+        var list = (await db.Users.AsNoTracking()
+            .Select(u => new
+            {
+                u.Id, u.Email, u.CreatedAt,
+                Role = db.UserRoles.Where(r => r.UserId == u.Id).Join(db.Roles, ur => ur.RoleId, r => r.Id, (ur, r) => r.Name).FirstOrDefault(),
+            })
+            .ToListAsync(ct))
+            .OrderBy(u => u.Email, StringComparer.Ordinal).ToList(); // ordinally, not by the database's collation
+        var keys = (await db.ApiKeys.AsNoTracking().ToListAsync(ct)).ToLookup(k => k.UserId);
+        return list.Select(u => new UserView(u.Email!, u.Role, u.CreatedAt,
+            keys[u.Id].OrderBy(k => k.Id).Select(k => new ApiKeyView(k.Id, k.Prefix, k.CreatedAt, k.RevokedAt)).ToList())).ToList();
+    }
+
+    public async Task<UserChange> DeleteAsync(string actor, string email, CancellationToken ct)
+    {
+        var user = await users.FindByEmailAsync(email.Trim().ToLowerInvariant());
+        if (user is null) return new UserChange(404, "User not found", $"No user {email}.");
+        await users.DeleteAsync(user); // its API keys go with it (cascade)
+        await audit.AddAndSaveAsync(actor, "user.deleted", user.Email!, "Applied", null, ct);
+        live.DisconnectUser(user.Email!); // open live connections end too, like the next API call would
+        return new UserChange(204);
+    }
+
+    /// <summary>A new key for the user: returned once, stored as a SHA-256 hash.</summary>
+    public async Task<(UserChange Change, NewApiKey? Key, string? Email)> CreateKeyAsync(string actor, string email, CancellationToken ct)
+    {
+        var user = await users.FindByEmailAsync(email.Trim().ToLowerInvariant());
+        if (user is null) return (new UserChange(404, "User not found", $"No user {email}."), null, null);
+        var key = "tsk_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var entity = new ApiKey { UserId = user.Id, Prefix = key[..10], Hash = UserEndpoints.ApiKeyHash(key), CreatedAt = clock.Now };
+        db.ApiKeys.Add(entity);
+        await db.SaveChangesAsync(ct);
+        await audit.AddAndSaveAsync(actor, "apikey.created", $"{user.Email} key {entity.Id}", "Applied", new { entity.Id, entity.Prefix }, ct);
+        return (new UserChange(201), new NewApiKey(entity.Id, key), user.Email);
+    }
+
+    public async Task<UserChange> RevokeKeyAsync(string actor, string email, long id, CancellationToken ct)
+    {
+        var user = await users.FindByEmailAsync(email.Trim().ToLowerInvariant());
+        var key = user is null ? null : await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == id && k.UserId == user.Id, ct);
+        if (key is null) return new UserChange(404, "API key not found", $"No key {id} for {email}.");
+        key.RevokedAt ??= clock.Now;
+        await db.SaveChangesAsync(ct);
+        await audit.AddAndSaveAsync(actor, "apikey.revoked", $"{user!.Email} key {id}", "Applied", null, ct);
+        // Which key a live connection used is not kept: the user's connections close and reconnect with what is
+        // still valid (their cookie or another key).
+        live.DisconnectUser(user.Email!);
+        return new UserChange(204);
+    }
+}
+
+/// <summary>
+/// The emailed single-use link that sets a password (the forgot-password page; a user just added on the Users
+/// page). Built on TeamSkills:Digests:PublicUrl, never on the request's Host header: a forged Host would otherwise
+/// mail the token to the account's owner inside a link to the forger's site.
+/// </summary>
+public sealed class PasswordLinks(UserManager<AppUser> users, IMailer mailer, EmailTemplates templates, AuditLog audit,
+    IOptions<Digests.DigestOptions> digests)
+{
+    public async Task SendAsync(AppUser user, CancellationToken ct)
+    {
+        var token = await users.GeneratePasswordResetTokenAsync(user);
+        var link = $"{digests.Value.PublicUrl.TrimEnd('/')}/reset?email={Uri.EscapeDataString(user.Email!)}&token={Uri.EscapeDataString(token)}";
+        var mail = await templates.RenderAsync("password-reset", new Home.PasswordResetMail(user.Email!, link), ct);
+        await mailer.SendAsync(new OutgoingMail(user.Email!, mail.Subject, mail.Text, mail.Html), ct);
+        await audit.AddAndSaveAsync(user.Email!, "password.reset-requested", user.Email!, "Applied", null, ct);
+    }
+}

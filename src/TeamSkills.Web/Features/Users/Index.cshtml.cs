@@ -1,0 +1,90 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Filters;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using TeamSkills.Web.Features.Access;
+
+namespace TeamSkills.Web.Features.Users;
+
+/// <summary>
+/// The Admin's users page: add a user with a role (and email them a link to set their password), delete one, issue
+/// and revoke API keys. Every change goes through <see cref="UserAdmin"/>, the same code as <c>/api/users</c>; success
+/// redirects (PRG) with a status line, except a new key, which is shown once on the answer to its POST and never again.
+/// </summary>
+[Authorize(Policy = AccessSetup.PagePolicy)]
+public sealed class UsersPageModel(UserAdmin admin) : PageModel
+{
+    public IReadOnlyList<UserView> Users { get; private set; } = [];
+    public static IReadOnlyList<string> Roles => UserAdmin.Roles;
+
+    [TempData]
+    public string? Status { get; set; }
+
+    public string? Error { get; private set; }
+    /// <summary>A key just issued: shown on this answer only (it is stored hashed).</summary>
+    public (string Email, NewApiKey Key)? Issued { get; private set; }
+    public string? PostedEmail { get; private set; }
+    public string? PostedRole { get; private set; }
+
+    public override void OnPageHandlerExecuting(PageHandlerExecutingContext context)
+    {
+        if (!User.IsInRole(AppRoles.Admin)) context.Result = Forbid();
+    }
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct)
+    {
+        Users = await admin.ListAsync(ct);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostCreateAsync(string? email, string? role, bool sendLink, CancellationToken ct)
+    {
+        var (change, user) = await admin.CreateAsync(Actor, email, role, sendLink, ct);
+        if (!change.Succeeded)
+        {
+            (PostedEmail, PostedRole) = (email, role);
+            return await RejectAsync(change, ct);
+        }
+        return Done($"Added {user!.Email} as {user.Role}." + (sendLink ? " They were emailed a link to set their password." : ""));
+    }
+
+    public async Task<IActionResult> OnPostDeleteAsync(string email, CancellationToken ct)
+    {
+        if (string.Equals(email, User.Identity?.Name, StringComparison.OrdinalIgnoreCase))
+            return await RejectAsync(new UserChange(422, Detail: "You cannot delete the account you are signed in with."), ct);
+        var change = await admin.DeleteAsync(Actor, email, ct);
+        return change.Succeeded ? Done($"Deleted {email}: their sign-ins, keys and live connections have ended.") : await RejectAsync(change, ct);
+    }
+
+    public async Task<IActionResult> OnPostCreateKeyAsync(string email, CancellationToken ct)
+    {
+        var (change, key, owner) = await admin.CreateKeyAsync(Actor, email, ct);
+        if (!change.Succeeded) return await RejectAsync(change, ct);
+        Issued = (owner!, key!);
+        Users = await admin.ListAsync(ct);
+        Response.Headers.CacheControl = "no-store"; // the page holds a secret
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostRevokeKeyAsync(string email, long id, CancellationToken ct)
+    {
+        var change = await admin.RevokeKeyAsync(Actor, email, id, ct);
+        return change.Succeeded ? Done($"Revoked key {id} of {email}.") : await RejectAsync(change, ct);
+    }
+
+    private string Actor => CallerScope.From(User).Actor;
+
+    private IActionResult Done(string status)
+    {
+        Status = status;
+        return RedirectToPage();
+    }
+
+    private async Task<IActionResult> RejectAsync(UserChange change, CancellationToken ct)
+    {
+        Error = change.Detail ?? change.Title;
+        Users = await admin.ListAsync(ct);
+        Response.StatusCode = change.Status;
+        return Page();
+    }
+}

@@ -1,0 +1,75 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using TeamSkills.Core.Data;
+
+namespace TeamSkills.Tests.Integration;
+
+/// <summary>The Admin's /users page: add (with a set-password mail), issue a key shown once, revoke it, delete; Admin only.</summary>
+public sealed class UsersPageTests
+{
+    private static async Task<HttpResponseMessage> Post(HttpClient browser, string handler, Dictionary<string, string> fields)
+    {
+        fields["__RequestVerificationToken"] = TestUsers.Token(await browser.GetStringAsync("/users"));
+        return await browser.PostAsync($"/users?handler={handler}", new FormUrlEncodedContent(fields));
+    }
+
+    [SkippableTheory, DatabaseData]
+    public async Task Admin_AddsAUser_IssuesAKeyShownOnce_RevokesIt_AndDeletesTheUser(DatabaseProvider provider)
+    {
+        await using var app = new AppFactory(provider).With("TeamSkills:Digests:PublicUrl", "https://skills.example.org");
+        var admin = await app.SignedInAdminAsync();
+
+        var added = await Post(admin, "Create", new() { ["email"] = "Grace@Example.com", ["role"] = "Manager", ["sendLink"] = "true" });
+        Assert.Equal(HttpStatusCode.Redirect, added.StatusCode);
+        var page = await admin.GetStringAsync("/users");
+        Assert.Contains("Added grace@example.com as Manager. They were emailed a link to set their password.", WebUtility.HtmlDecode(page));
+        var mail = await MimeKit.MimeMessage.LoadAsync(Assert.Single(Directory.GetFiles(Path.Combine(app.DataDirectory, "outbox"), "*.eml")));
+        Assert.Equal("grace@example.com", Assert.Single(mail.To.Mailboxes).Address);
+        Assert.Contains("https://skills.example.org/reset?email=grace%40example.com&token=", mail.TextBody);
+
+        // Refused with the reason, nothing added: a duplicate, a bad email.
+        var again = await Post(admin, "Create", new() { ["email"] = "grace@example.com", ["role"] = "Engineer" });
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Contains("already exists", await again.Content.ReadAsStringAsync());
+        var bad = await Post(admin, "Create", new() { ["email"] = "not an email", ["role"] = "Manager" });
+        Assert.Equal((HttpStatusCode)422, bad.StatusCode);
+        Assert.Contains("A valid email is required.", await bad.Content.ReadAsStringAsync());
+        Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM \"AspNetUsers\""));
+
+        // A key: in the answer to its POST only, and it works on the API with the user's scope.
+        var issued = await Post(admin, "CreateKey", new() { ["email"] = "grace@example.com" });
+        Assert.Equal(HttpStatusCode.OK, issued.StatusCode);
+        Assert.True(issued.Headers.CacheControl?.NoStore);
+        var key = Regex.Match(await issued.Content.ReadAsStringAsync(), "id=\"new-key-value\">(tsk_[A-Za-z0-9_-]+)<").Groups[1].Value;
+        Assert.NotEmpty(key);
+        Assert.DoesNotContain(key, await admin.GetStringAsync("/users"));
+        var grace = app.CreateClient();
+        grace.DefaultRequestHeaders.Add("X-Api-Key", key);
+        Assert.Equal(HttpStatusCode.OK, (await grace.GetAsync("/api/teams")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await grace.GetAsync("/api/audit")).StatusCode);
+
+        var id = app.Scalar("SELECT MAX(id) FROM api_keys");
+        Assert.Equal(HttpStatusCode.Redirect, (await Post(admin, "RevokeKey", new() { ["email"] = "grace@example.com", ["id"] = id.ToString() })).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await grace.GetAsync("/api/teams")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.Redirect, (await Post(admin, "Delete", new() { ["email"] = "grace@example.com" })).StatusCode);
+        Assert.Equal(0, app.Scalar("SELECT COUNT(*) FROM \"AspNetUsers\""));
+        Assert.Equal(4, app.Scalar("SELECT COUNT(*) FROM audit_entries WHERE action IN ('user.created', 'apikey.created', 'apikey.revoked', 'user.deleted')"));
+    }
+
+    [SkippableTheory, DatabaseData]
+    public async Task UsersPage_IsForAdminsOnly(DatabaseProvider provider)
+    {
+        await using var app = new AppFactory(provider);
+        var lnd = await app.SignedInAsAsync("lnd@example.com", "LearningAdmin");
+        Assert.Equal(HttpStatusCode.Forbidden, (await lnd.GetAsync("/users")).StatusCode);
+        var form = await lnd.GetStringAsync("/");
+        var post = await lnd.PostAsync("/users?handler=Create", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["email"] = "mallory@example.com", ["role"] = "Admin", ["__RequestVerificationToken"] = TestUsers.Token(form),
+        }));
+        Assert.Equal(HttpStatusCode.Forbidden, post.StatusCode);
+        Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM \"AspNetUsers\""));
+        Assert.Equal(HttpStatusCode.Redirect, (await app.Browser().GetAsync("/users")).StatusCode); // anonymous: to sign-in
+    }
+}
