@@ -63,6 +63,21 @@ public sealed class AccessAndPagesTests
     }
 
     [SkippableTheory, DatabaseData]
+    public async Task Pages_GivenAnAsOfThatIsNotADate_SayTheyShowToday(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        Assert.Equal(HttpStatusCode.OK, (await app.Api().UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
+        var team = (await (await app.Api().GetAsync("/api/teams")).JsonOf())[0].GetProperty("id").GetInt32();
+        var admin = await app.SignedInAdminAsync();
+        foreach (var url in new[] { "/?asOf=soon", $"/teams/{team}?asOf=soon", "/engineers/E1?asOf=soon" })
+        {
+            var page = WebUtility.HtmlDecode(await admin.GetStringAsync(url));
+            Assert.Contains("'soon' is not a date (use YYYY-MM-DD): showing today instead.", page);
+        }
+        Assert.DoesNotContain("is not a date", await admin.GetStringAsync("/?asOf=2026-01-01"));
+    }
+
+    [SkippableTheory, DatabaseData]
     public async Task Api_WithoutConfiguredBootstrapKey_AcceptsNoKey(DatabaseProvider provider)
     {
         await using var app = new AppFactory(provider).With("TeamSkills:Auth:BootstrapApiKey", "");

@@ -99,6 +99,9 @@ public sealed class ExportTests
         // Engineers: one flat row per engineer and recommended certification (one for an unmapped title).
         Assert.Equal(engineers.Sum(e => Math.Max(1, e.GetProperty("certifications").GetArrayLength())), wb.Worksheet("Engineers").RowsUsed().Count() - 1);
         Assert.Equal(12, wb.Worksheet("Catalog").RowsUsed().Count() - 1);
+        // A hard prerequisite by name, as the dashboard shows it.
+        var professional = wb.Worksheet("Catalog").RowsUsed().Single(r => r.Cell(1).GetString() == "mlops-professional");
+        Assert.Equal("MLOps Foundation", professional.Cell(6).GetString());
     }
 
     [SkippableTheory, DatabaseData]

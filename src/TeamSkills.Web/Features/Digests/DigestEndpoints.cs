@@ -52,7 +52,7 @@ public static class DigestEndpoints
                 return Results.ValidationProblem(new Dictionary<string, string[]> { ["frequency"] = ["frequency must be weekly, monthly or off."] },
                     statusCode: 422, title: "Preference rejected");
             var saved = await SetAsync(db, clock, email, frequency, ct);
-            await audit.AddAndSaveAsync(CallerScope.From(http.User).Actor, "digest.preference", saved, "Applied", new { frequency }, ct);
+            await audit.AddAndSaveAsync(CallerScope.From(http.User).Actor, "digest.preference", saved, "Applied", new { frequency = frequency.ToString().ToLowerInvariant() }, ct);
             return Results.Ok(new { manager = saved, frequency = frequency.ToString().ToLowerInvariant() });
         }).RequireAuthorization(AccessSetup.WritePolicy);
         return api;

@@ -31,7 +31,7 @@ public sealed class PreferencesModel(DigestLinks links, DigestBuilder builder, T
         if (!Enum.TryParse<DigestFrequency>(frequency, ignoreCase: true, out var chosen) || !Enum.IsDefined(chosen))
             return BadRequest();
         await DigestEndpoints.SetAsync(db, clock, Manager!, chosen, ct);
-        await audit.AddAndSaveAsync(Manager!, "digest.preference", Manager!, "Applied", new { frequency = chosen, via = "digest link" }, ct);
+        await audit.AddAndSaveAsync(Manager!, "digest.preference", Manager!, "Applied", new { frequency = chosen.ToString().ToLowerInvariant(), via = "digest link" }, ct);
         return RedirectToPage(new { token, saved = true });
     }
 

@@ -104,8 +104,10 @@ public sealed class ExportReports(TeamSkillsDbContext db, GapIndex index, GapQue
         e.Certifications.Select(c => new ReportCell(c.Id, c.Name, (ReportStatus)(int)c.Status, c.EarnedOn, c.ExpiresOn)).ToList(),
         e.Next?.Name);
 
+    /// <summary>The catalog as the workbooks list it; a hard prerequisite by its name (its id when it is not in the catalog).</summary>
     private static List<ReportCert> Catalog(GapSnapshot s) => s.Certs.Select(c => new ReportCert(c.Rule.Id, c.Rule.Name, c.Rule.Level,
-        c.ValidityMonths, c.Rule.RenewalWindowDays, c.Rule.HardPrerequisiteId)).ToList();
+        c.ValidityMonths, c.Rule.RenewalWindowDays,
+        c.Rule.HardPrerequisiteId is { } pre ? s.Certs.FirstOrDefault(x => x.Rule.Id == pre)?.Rule.Name ?? pre : null)).ToList();
 
     private static List<ReportMonth> Months(ExpiryForecast f) => f.Months.Select(m => new ReportMonth(m.Month, m.Count)).ToList();
 

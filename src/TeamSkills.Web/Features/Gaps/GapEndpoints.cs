@@ -65,6 +65,10 @@ public static class AsOf
         : DateOnly.TryParseExact(text.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d
         : null;
 
+    /// <summary>For pages, which show today instead: why the asked date was not used, or null.</summary>
+    public static string? PageProblem(string? text, DateOnly today) =>
+        Parse(text, today) is null ? $"'{(text!.Length > 40 ? text[..37] + "..." : text)}' is not a date (use YYYY-MM-DD): showing today instead." : null;
+
     public static IResult Invalid(string? text) => Results.Problem(statusCode: 400, title: "Invalid asOf",
         detail: $"asOf '{text}' is not a date; use YYYY-MM-DD.");
 }

@@ -10,6 +10,9 @@ namespace TeamSkills.Web.Features.Home;
 [Authorize(Policy = AccessSetup.PagePolicy)]
 public sealed class IndexModel(GapQueries queries, ScopeService scopes, Exports.ExportReports reports, Exports.ExportJobs jobs) : PageModel
 {
+    /// <summary>Why the asked as-of date was not used (not a date), shown above the page.</summary>
+    public string? AsOfProblem { get; private set; }
+
     public IReadOnlyList<TeamSummary> Teams { get; private set; } = [];
     public ExpiryForecast Forecast { get; private set; } = null!;
     public IReadOnlyList<TrendPoint> Trend { get; private set; } = [];
@@ -24,6 +27,7 @@ public sealed class IndexModel(GapQueries queries, ScopeService scopes, Exports.
     public async Task OnGetAsync(string? asOf, Guid? export, CancellationToken ct)
     {
         if (export is { } id) Export = jobs.Find(id, User)?.Status();
+        AsOfProblem = Gaps.AsOf.PageProblem(asOf, queries.Today);
         AsOf = Gaps.AsOf.Parse(asOf, queries.Today) ?? queries.Today;
         var scope = await scopes.ForAsync(User, ct);
         Teams = await queries.TeamsAsync(scope, AsOf, ct);

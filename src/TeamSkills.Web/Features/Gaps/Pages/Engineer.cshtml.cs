@@ -9,6 +9,9 @@ namespace TeamSkills.Web.Features.Gaps.Pages;
 [Authorize(Policy = AccessSetup.PagePolicy)]
 public sealed class EngineerModel(GapQueries queries, ScopeService scopes) : PageModel
 {
+    /// <summary>Why the asked as-of date was not used (not a date), shown above the page.</summary>
+    public string? AsOfProblem { get; private set; }
+
     public EngineerDetail Detail { get; private set; } = null!;
 
     public string NameOf(string certificationId) =>
@@ -17,6 +20,7 @@ public sealed class EngineerModel(GapQueries queries, ScopeService scopes) : Pag
 
     public async Task<IActionResult> OnGetAsync(string employeeId, string? asOf, CancellationToken ct)
     {
+        AsOfProblem = AsOf.PageProblem(asOf, queries.Today);
         var date = AsOf.Parse(asOf, queries.Today) ?? queries.Today;
         var detail = await queries.EngineerAsync(await scopes.ForAsync(User, ct), employeeId, date, ct);
         if (detail is null) return NotFound();

@@ -10,6 +10,9 @@ namespace TeamSkills.Web.Features.Gaps.Pages;
 [Authorize(Policy = AccessSetup.PagePolicy)]
 public sealed class TeamModel(GapQueries queries, ScopeService scopes, Exports.ExportReports reports) : PageModel
 {
+    /// <summary>Why the asked as-of date was not used (not a date), shown above the page.</summary>
+    public string? AsOfProblem { get; private set; }
+
     public TeamGaps Gaps { get; private set; } = null!;
     public ExpiryForecast Forecast { get; private set; } = null!;
     public IReadOnlyList<CertRef> Columns { get; private set; } = [];
@@ -18,6 +21,7 @@ public sealed class TeamModel(GapQueries queries, ScopeService scopes, Exports.E
 
     public async Task<IActionResult> OnGetAsync(int id, string? asOf, CancellationToken ct)
     {
+        AsOfProblem = AsOf.PageProblem(asOf, queries.Today);
         var date = AsOf.Parse(asOf, queries.Today) ?? queries.Today;
         var scope = await scopes.ForAsync(User, ct);
         var gaps = await queries.TeamGapsAsync(scope, id, date, ct);
