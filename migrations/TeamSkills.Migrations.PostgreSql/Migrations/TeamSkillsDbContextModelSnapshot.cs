@@ -652,6 +652,11 @@ namespace TeamSkills.Migrations.PostgreSql.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("applied_import_id");
 
+                    b.Property<string>("ChangesJson")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("changes_json");
+
                     b.Property<string>("ContentType")
                         .IsRequired()
                         .HasMaxLength(128)

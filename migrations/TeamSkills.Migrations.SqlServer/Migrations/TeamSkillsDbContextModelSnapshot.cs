@@ -654,6 +654,11 @@ namespace TeamSkills.Migrations.SqlServer.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("applied_import_id");
 
+                    b.Property<string>("ChangesJson")
+                        .IsRequired()
+                        .HasColumnType("nvarchar(max)")
+                        .HasColumnName("changes_json");
+
                     b.Property<string>("ContentType")
                         .IsRequired()
                         .HasMaxLength(128)

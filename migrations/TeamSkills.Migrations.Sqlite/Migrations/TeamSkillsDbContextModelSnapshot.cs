@@ -633,6 +633,11 @@ namespace TeamSkills.Migrations.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("applied_import_id");
 
+                    b.Property<string>("ChangesJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("changes_json");
+
                     b.Property<string>("ContentType")
                         .IsRequired()
                         .HasMaxLength(128)

@@ -29,6 +29,8 @@ public sealed class ImportRecord
     public long? AppliedImportId { get; set; }
     /// <summary>The first errors as JSON, for the history page; the full list went back in the response.</summary>
     public string ErrorsJson { get; set; } = "[]";
+    /// <summary>Who the import creates, updates and deactivates (the first of each, for the preview and history pages), as JSON.</summary>
+    public string ChangesJson { get; set; } = "{}";
     public ImportFile? File { get; set; }
 }
 

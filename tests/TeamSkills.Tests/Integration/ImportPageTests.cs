@@ -148,6 +148,29 @@ public sealed class ImportPageTests
     }
 
     [SkippableTheory, DatabaseData]
+    public async Task Preview_SaysWhoIsCreatedUpdatedAndDeactivated(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
+        Assert.Equal(HttpStatusCode.OK, (await api.UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
+        // Full mode: Eve (E5) is not in the file, Ann (E1) moves to Data, Zoe (E9) is new.
+        var roster = Data.Roster("E9,Zoe Zimmer,zoe@example.com,Data,max@example.com,Data Engineer")
+            .Replace("E5,Eve Ellis,eve@example.com,Data,max@example.com,Jr. DevOps Engineer\n", "")
+            .Replace("E1,Ann Archer,ann@example.com,Platform,", "E1,Ann Archer,ann@example.com,Data,");
+        var preview = await (await api.UploadCsv("/api/imports/roster?dryRun=true", roster)).JsonOf();
+        var browser = await SignedInAs(app, "lnd@example.com", "LearningAdmin");
+        var page = WebUtility.HtmlDecode(await browser.GetStringAsync($"/imports/{preview.GetProperty("importId").GetInt64()}"));
+
+        var deactivated = Regex.Match(page, "<details class=\"changes\" id=\"changes-deactivated\" open(?:=\"open\")?>(.*?)</details>", RegexOptions.Singleline);
+        Assert.True(deactivated.Success, "the deactivation list is open on the preview");
+        Assert.Contains("Would deactivate 1 engineer", deactivated.Value);
+        Assert.Contains("<td>E5</td><td>Eve Ellis</td><td>Data</td>", deactivated.Value);
+        Assert.Contains("<td>E9</td><td>Zoe Zimmer</td><td>Data Engineer, Data</td>", page);
+        Assert.Contains("<td>E1</td><td>Ann Archer</td><td>team Platform → Data</td>", page);
+        Assert.Equal(5, app.Scalar("SELECT COUNT(*) FROM engineers WHERE active"));  // a preview changes nothing
+    }
+
+    [SkippableTheory, DatabaseData]
     public async Task Apply_WithoutAPreviewId_OrSomeoneElsesPreview_OrAnImportThatIsNoPreview_IsRefused(DatabaseProvider provider)
     {
         await using var app = await StartAsync(provider);

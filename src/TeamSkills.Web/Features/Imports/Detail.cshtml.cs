@@ -19,6 +19,8 @@ public sealed class ImportDetailPageModel(TeamSkillsDbContext db) : PageModel
 {
     public ImportSummary Import { get; private set; } = null!;
     public IReadOnlyList<ImportError> Errors { get; private set; } = [];
+    /// <summary>Who the import creates, updates and deactivates (roster imports; the first of each).</summary>
+    public ImportChanges Changes { get; private set; } = ImportChanges.None;
     /// <summary>A preview the caller made, without errors, that would change something.</summary>
     public bool CanApply { get; private set; }
     /// <summary>Something was written since the preview: applying re-validates, and the numbers may differ.</summary>
@@ -35,12 +37,13 @@ public sealed class ImportDetailPageModel(TeamSkillsDbContext db) : PageModel
     {
         var import = await db.Imports.AsNoTracking().Where(i => i.Id == id)
             .Select(i => new { Summary = new ImportSummary(i.Id, i.Kind.ToString(), i.Mode, i.DryRun, i.Outcome.ToString(), i.FileName,
-                i.FileSize, i.Format, i.ImportedBy, i.ImportedAt, i.Rows, i.Created, i.Updated, i.Deactivated, i.Unchanged, i.ErrorCount), i.ErrorsJson,
+                i.FileSize, i.Format, i.ImportedBy, i.ImportedAt, i.Rows, i.Created, i.Updated, i.Deactivated, i.Unchanged, i.ErrorCount), i.ErrorsJson, i.ChangesJson,
                 i.DataVersion, i.AppliedImportId })
             .FirstOrDefaultAsync(ct);
         if (import is null) return NotFound();
         Import = import.Summary;
         Errors = JsonSerializer.Deserialize<List<ImportError>>(import.ErrorsJson, JsonSerializerOptions.Web) ?? [];
+        Changes = ImportChanges.FromJson(import.ChangesJson);
 
         var current = await db.DataVersionAsync(ct);
         DataMovedSincePreview = IsPreview && import.DataVersion is not null && import.DataVersion != current;

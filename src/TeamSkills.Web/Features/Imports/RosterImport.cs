@@ -85,6 +85,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         phases.Mark("diff");
         var format = table.Format;
         var record = ImportSupport.NewRecord(ImportKind.Roster, req, format, now, await file);
+        if (errors.Count == 0) record.ChangesJson = Describe(created, updated, deactivate, teamById).ToJson();
         errors.Sort((a, b) => a.Line != b.Line ? a.Line.CompareTo(b.Line) : string.CompareOrdinal(a.Column, b.Column));
         if (errors.Count > 0)
         {
@@ -309,6 +310,31 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
             update.Parameters["@id"].Value = team.Id;
             await update.ExecuteNonQueryAsync(ct);
         }
+    }
+
+    /// <summary>The first <see cref="ImportChanges.Kept"/> of each list, by employee id: who, and what changes for them.</summary>
+    private static ImportChanges Describe(List<Row> created, List<(Row Row, Existing Old)> updated, List<Existing> deactivate,
+        Dictionary<int, Team> teamById)
+    {
+        string TeamName(int id) => teamById.TryGetValue(id, out var t) ? t.Name : "";
+        static string Was(string what, string? before, string? after) => $"{what} {(string.IsNullOrEmpty(before) ? "(none)" : before)} → {(string.IsNullOrEmpty(after) ? "(none)" : after)}";
+        return new ImportChanges(
+            created.OrderBy(r => r.EmployeeId, StringComparer.Ordinal).Take(ImportChanges.Kept)
+                .Select(r => new ImportChange(r.EmployeeId, r.Name, $"{r.Title}, {r.Team}")).ToList(),
+            updated.OrderBy(u => u.Row.EmployeeId, StringComparer.Ordinal).Take(ImportChanges.Kept).Select(u =>
+            {
+                var (r, old) = u;
+                var what = new List<string>();
+                if (!old.Active) what.Add("reactivated");
+                if (!string.Equals(TeamName(old.TeamId), r.Team, StringComparison.OrdinalIgnoreCase)) what.Add(Was("team", TeamName(old.TeamId), r.Team));
+                if (old.Title != r.Title) what.Add(Was("title", old.Title, r.Title));
+                if (old.Name != r.Name) what.Add(Was("name", old.Name, r.Name));
+                if (old.Email != r.Email) what.Add(Was("email", old.Email, r.Email));
+                if (old.ManagerEmail != r.ManagerEmail) what.Add(Was("manager", old.ManagerEmail, r.ManagerEmail));
+                return new ImportChange(r.EmployeeId, r.Name, string.Join("; ", what));
+            }).ToList(),
+            deactivate.OrderBy(e => e.EmployeeId, StringComparer.Ordinal).Take(ImportChanges.Kept)
+                .Select(e => new ImportChange(e.EmployeeId, e.Name, TeamName(e.TeamId))).ToList());
     }
 
     internal static string Clip(string value) => value.Length <= 80 ? value : value[..77] + "...";
