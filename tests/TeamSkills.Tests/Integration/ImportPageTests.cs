@@ -168,6 +168,13 @@ public sealed class ImportPageTests
         Assert.Contains("<td>E9</td><td>Zoe Zimmer</td><td>Data Engineer, Data</td>", page);
         Assert.Contains("<td>E1</td><td>Ann Archer</td><td>team Platform → Data</td>", page);
         Assert.Equal(5, app.Scalar("SELECT COUNT(*) FROM engineers WHERE active"));  // a preview changes nothing
+        Assert.DoesNotContain("mostly-deactivates", page); // 1 deactivated, 4 kept
+
+        // A file of one engineer in full mode would deactivate the rest: the preview says so, and points at partial mode.
+        var one = await (await api.UploadCsv("/api/imports/roster?dryRun=true", Data.Lines(Data.RosterHeader, "E1,Ann Archer,ann@example.com,Platform,mia@example.com,Senior Site Reliability Engineer"))).JsonOf();
+        var warned = WebUtility.HtmlDecode(await browser.GetStringAsync($"/imports/{one.GetProperty("importId").GetInt64()}"));
+        Assert.Contains("id=\"mostly-deactivates\"", warned);
+        Assert.Contains("partial mode", warned);
     }
 
     [SkippableTheory, DatabaseData]
