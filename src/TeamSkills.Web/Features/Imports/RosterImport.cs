@@ -82,6 +82,9 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         }
         var deactivate = full ? existing.Values.Where(e => e.Active && !inFile.Contains(e.EmployeeId)).ToList() : [];
 
+        // Sorted by key: the list on the import's page reads in order, and the unique index on employee_id grows at
+        // its end instead of splitting pages all over.
+        created.Sort((a, b) => string.CompareOrdinal(a.EmployeeId, b.EmployeeId));
         phases.Mark("diff");
         var format = table.Format;
         var record = ImportSupport.NewRecord(ImportKind.Roster, req, format, now, await file);
@@ -123,8 +126,6 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         }
 
         phases.Mark("teams");
-        // Sorted by key, the unique index on employee_id grows at its end instead of splitting pages all over.
-        created.Sort((a, b) => string.CompareOrdinal(a.EmployeeId, b.EmployeeId));
         await ImportSupport.BulkInsertAsync(tx, "engineers",
             ["employee_id", "name", "email", "title", "normalized_title", "role_id", "team_id", "manager_email"],
             created, (r, v) =>
@@ -312,14 +313,15 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         }
     }
 
-    /// <summary>The first <see cref="ImportChanges.Kept"/> of each list, by employee id: who, and what changes for them.</summary>
+    /// <summary>The first <see cref="ImportChanges.Kept"/> of each list, by employee id (<paramref name="created"/> comes sorted): who,
+    /// and what changes for them.</summary>
     private static ImportChanges Describe(List<Row> created, List<(Row Row, Existing Old)> updated, List<Existing> deactivate,
         Dictionary<int, Team> teamById)
     {
         string TeamName(int id) => teamById.TryGetValue(id, out var t) ? t.Name : "";
         static string Was(string what, string? before, string? after) => $"{what} {(string.IsNullOrEmpty(before) ? "(none)" : before)} → {(string.IsNullOrEmpty(after) ? "(none)" : after)}";
         return new ImportChanges(
-            created.OrderBy(r => r.EmployeeId, StringComparer.Ordinal).Take(ImportChanges.Kept)
+            created.Take(ImportChanges.Kept)
                 .Select(r => new ImportChange(r.EmployeeId, r.Name, $"{r.Title}, {r.Team}")).ToList(),
             updated.OrderBy(u => u.Row.EmployeeId, StringComparer.Ordinal).Take(ImportChanges.Kept).Select(u =>
             {
