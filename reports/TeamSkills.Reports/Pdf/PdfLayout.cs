@@ -165,15 +165,28 @@ public sealed class PdfLayout : IDisposable
         const float pad = 3;
         using var font = Font(size);
         using var headerFont = Font(headerSize, bold: true);
-        // No header word is split across lines: a column too narrow for its longest header word takes the width
-        // from columns with room to spare, in proportion to that room.
-        var need = columns.Select(c => c.Header.Split(' ').Max(w => headerFont.MeasureText(w)) + 2 * pad + 1).ToArray();
+        // No word is split across lines where the page allows it: each column needs its longest word (header or
+        // cell). A column short of that takes width from columns with room to spare, in proportion to their room and
+        // never below their own need; when the room is not enough, the short columns share all of it.
+        var table = rows as IReadOnlyList<IReadOnlyList<PdfCell>> ?? rows.ToList();
+        var need = columns.Select((c, i) =>
+        {
+            var widest = c.Header.Split(' ').Max(w => headerFont.MeasureText(w));
+            foreach (var row in table)
+            {
+                if (i >= row.Count) continue;
+                foreach (var word in row[i].Text.Split(' ', StringSplitOptions.RemoveEmptyEntries)) widest = Math.Max(widest, font.MeasureText(word));
+            }
+            return widest + 2 * pad + 1;
+        }).ToArray();
         var deficit = widths.Select((w, i) => Math.Max(0, need[i] - w)).Sum();
         var slack = widths.Select((w, i) => Math.Max(0, w - need[i])).Sum();
-        if (deficit > 0 && slack >= deficit)
+        if (deficit > 0 && slack > 0)
         {
+            var share = Math.Min(1, slack / deficit); // of each short column's shortfall that is made up
+            var taken = Math.Min(slack, deficit);     // from the roomy columns, in proportion to their room
             for (var i = 0; i < widths.Length; i++)
-                widths[i] = widths[i] < need[i] ? need[i] : widths[i] - deficit * (widths[i] - need[i]) / slack;
+                widths[i] = widths[i] < need[i] ? widths[i] + share * (need[i] - widths[i]) : widths[i] - taken * (widths[i] - need[i]) / slack;
         }
         using var rule = new SKPaint { Color = Rule, StrokeWidth = 0.5f };
         var headerLines = columns.Select((c, i) => Wrap(c.Header, headerFont, widths[i] - 2 * pad)).ToArray();
@@ -202,7 +215,7 @@ public sealed class PdfLayout : IDisposable
 
         Need(headerHeight + lineHeight + 2 * pad);
         Header();
-        foreach (var row in rows)
+        foreach (var row in table)
         {
             var lines = new List<string>[columns.Count];
             var count = 1;

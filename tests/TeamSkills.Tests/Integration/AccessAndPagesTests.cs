@@ -62,6 +62,34 @@ public sealed class AccessAndPagesTests
         Assert.Equal((HttpStatusCode.NotFound, "application/problem+json"), (apiMissing.Status, apiMissing.Type));
     }
 
+    /// <summary>A request nothing else answers ends here, in an exception: the app's exception handler must answer it.</summary>
+    private sealed class ThrowAtTheEnd : Microsoft.AspNetCore.Hosting.IStartupFilter
+    {
+        public Action<Microsoft.AspNetCore.Builder.IApplicationBuilder> Configure(Action<Microsoft.AspNetCore.Builder.IApplicationBuilder> next) => app =>
+        {
+            next(app);
+            Microsoft.AspNetCore.Builder.RunExtensions.Run(app, _ => throw new InvalidOperationException("a bug"));
+        };
+    }
+
+    [Fact]
+    public async Task AnUnexpectedException_IsAnHtmlPageForBrowsers_AndProblemDetailsOtherwise()
+    {
+        await using var app = new AppFactory
+        {
+            TestServices = s => Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter, ThrowAtTheEnd>(s),
+        };
+        var client = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        using var page = new HttpRequestMessage(HttpMethod.Get, "/no-such-page");
+        page.Headers.TryAddWithoutValidation("Accept", "text/html,application/xhtml+xml,*/*;q=0.8");
+        using var html = await client.SendAsync(page);
+        Assert.Equal((HttpStatusCode.InternalServerError, "text/html"), (html.StatusCode, html.Content.Headers.ContentType?.MediaType));
+        Assert.Contains("<h1>Something went wrong</h1>", await html.Content.ReadAsStringAsync());
+        using var json = await client.GetAsync("/no-such-page");
+        Assert.Equal((HttpStatusCode.InternalServerError, "application/problem+json"), (json.StatusCode, json.Content.Headers.ContentType?.MediaType));
+        Assert.DoesNotContain("a bug", await json.Content.ReadAsStringAsync()); // no exception details leak
+    }
+
     [SkippableTheory, DatabaseData]
     public async Task Pages_GivenAnAsOfThatIsNotADate_SayTheyShowToday(DatabaseProvider provider)
     {

@@ -58,6 +58,29 @@ public sealed class UsersPageTests
     }
 
     [SkippableTheory, DatabaseData]
+    public async Task NobodyDeletesTheAccountTheyAreUsing_AndAPostWithoutAnEmailIsNotAnError(DatabaseProvider provider)
+    {
+        await using var app = new AppFactory(provider);
+        var boss = await app.SignedInAsAsync("boss@example.com", "Admin");
+        foreach (var spelling in new[] { "boss@example.com", " Boss@Example.com " })
+        {
+            var self = await Post(boss, "Delete", new() { ["email"] = spelling });
+            Assert.Equal((HttpStatusCode)422, self.StatusCode);
+            Assert.Contains("You cannot delete the account you are signed in with.", await self.Content.ReadAsStringAsync());
+        }
+        Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM \"AspNetUsers\""));
+        foreach (var handler in new[] { "Delete", "CreateKey", "RevokeKey" })
+            Assert.Equal(HttpStatusCode.NotFound, (await Post(boss, handler, new())).StatusCode);
+
+        // The API too: a user's own key cannot delete that user.
+        var key = (await (await app.Api().PostAsync("/api/users/boss@example.com/api-keys", null)).JsonOf()).GetProperty("key").GetString()!;
+        var own = app.CreateClient();
+        own.DefaultRequestHeaders.Add("X-Api-Key", key);
+        Assert.Equal((HttpStatusCode)422, (await own.DeleteAsync("/api/users/boss@example.com")).StatusCode);
+        Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM \"AspNetUsers\""));
+    }
+
+    [SkippableTheory, DatabaseData]
     public async Task UsersPage_IsForAdminsOnly(DatabaseProvider provider)
     {
         await using var app = new AppFactory(provider);

@@ -78,8 +78,8 @@ public static class AccessSetup
         return builder;
     }
 
-    public static ClaimsPrincipal BootstrapPrincipal() =>
-        new(new ClaimsIdentity(ApiKeyHandler.BootstrapClaims(), CookieAuthenticationDefaults.AuthenticationScheme));
+    /// <summary>The bootstrap admin's claims, for code that acts as them (benchmarks); sign-ins use <see cref="SignedInSessions.ForBootstrap"/>.</summary>
+    public static ClaimsPrincipal BootstrapPrincipal() => SignedInSessions.ForBootstrap(null);
 }
 
 /// <summary>

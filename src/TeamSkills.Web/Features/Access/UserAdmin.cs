@@ -23,7 +23,7 @@ public sealed record UserChange(int Status, string? Title = null, string? Detail
 /// <see cref="SignedInSessions"/>). The caller has already been authorised as an Admin.
 /// </summary>
 public sealed class UserAdmin(UserManager<AppUser> users, TeamSkillsDbContext db, AuditLog audit, OrgClock clock, Live.LiveConnections live,
-    PasswordLinks links)
+    PasswordLinks links, ILogger<UserAdmin> log)
 {
     public static readonly string[] Roles = [AppRoles.Admin, AppRoles.LearningAdmin, AppRoles.Manager, AppRoles.Engineer];
 
@@ -44,8 +44,18 @@ public sealed class UserAdmin(UserManager<AppUser> users, TeamSkillsDbContext db
         if (created.Succeeded) created = await users.AddToRoleAsync(user, role!);
         if (!created.Succeeded) return (new UserChange(422, "User rejected", string.Join(" ", created.Errors.Select(e => e.Description))), null);
         await audit.AddAndSaveAsync(actor, "user.created", email, "Applied", new { email, role }, ct);
-        if (sendPasswordLink) await links.SendAsync(user, ct);
-        return (new UserChange(201), new UserView(email, role!, user.CreatedAt, []));
+        string? mailProblem = null;
+        if (sendPasswordLink)
+        {
+            // The user exists either way: a mail server that is down must not turn the answer into an error.
+            try { await links.SendAsync(user, actor, ct); }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                log.LogWarning(e, "The set-password link for {Email} could not be sent", email);
+                mailProblem = "The set-password email could not be sent; they can use \"Forgot your password?\" on the sign-in page.";
+            }
+        }
+        return (new UserChange(201, Detail: mailProblem), new UserView(email, role!, user.CreatedAt, []));
     }
 
     public async Task<List<UserView>> ListAsync(CancellationToken ct)
@@ -63,10 +73,12 @@ public sealed class UserAdmin(UserManager<AppUser> users, TeamSkillsDbContext db
             keys[u.Id].OrderBy(k => k.Id).Select(k => new ApiKeyView(k.Id, k.Prefix, k.CreatedAt, k.RevokedAt)).ToList())).ToList();
     }
 
-    public async Task<UserChange> DeleteAsync(string actor, string email, CancellationToken ct)
+    /// <param name="callerId">The caller's user id (NameIdentifier): nobody deletes the account they are using.</param>
+    public async Task<UserChange> DeleteAsync(string actor, string? callerId, string? email, CancellationToken ct)
     {
-        var user = await users.FindByEmailAsync(email.Trim().ToLowerInvariant());
+        var user = string.IsNullOrWhiteSpace(email) ? null : await users.FindByEmailAsync(email.Trim().ToLowerInvariant());
         if (user is null) return new UserChange(404, "User not found", $"No user {email}.");
+        if (user.Id == callerId) return new UserChange(422, "User not deleted", "You cannot delete the account you are signed in with.");
         await users.DeleteAsync(user); // its API keys go with it (cascade)
         await audit.AddAndSaveAsync(actor, "user.deleted", user.Email!, "Applied", null, ct);
         live.DisconnectUser(user.Email!); // open live connections end too, like the next API call would
@@ -74,9 +86,9 @@ public sealed class UserAdmin(UserManager<AppUser> users, TeamSkillsDbContext db
     }
 
     /// <summary>A new key for the user: returned once, stored as a SHA-256 hash.</summary>
-    public async Task<(UserChange Change, NewApiKey? Key, string? Email)> CreateKeyAsync(string actor, string email, CancellationToken ct)
+    public async Task<(UserChange Change, NewApiKey? Key, string? Email)> CreateKeyAsync(string actor, string? email, CancellationToken ct)
     {
-        var user = await users.FindByEmailAsync(email.Trim().ToLowerInvariant());
+        var user = string.IsNullOrWhiteSpace(email) ? null : await users.FindByEmailAsync(email.Trim().ToLowerInvariant());
         if (user is null) return (new UserChange(404, "User not found", $"No user {email}."), null, null);
         var key = "tsk_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var entity = new ApiKey { UserId = user.Id, Prefix = key[..10], Hash = UserEndpoints.ApiKeyHash(key), CreatedAt = clock.Now };
@@ -86,9 +98,9 @@ public sealed class UserAdmin(UserManager<AppUser> users, TeamSkillsDbContext db
         return (new UserChange(201), new NewApiKey(entity.Id, key), user.Email);
     }
 
-    public async Task<UserChange> RevokeKeyAsync(string actor, string email, long id, CancellationToken ct)
+    public async Task<UserChange> RevokeKeyAsync(string actor, string? email, long id, CancellationToken ct)
     {
-        var user = await users.FindByEmailAsync(email.Trim().ToLowerInvariant());
+        var user = string.IsNullOrWhiteSpace(email) ? null : await users.FindByEmailAsync(email.Trim().ToLowerInvariant());
         var key = user is null ? null : await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == id && k.UserId == user.Id, ct);
         if (key is null) return new UserChange(404, "API key not found", $"No key {id} for {email}.");
         key.RevokedAt ??= clock.Now;
@@ -109,12 +121,13 @@ public sealed class UserAdmin(UserManager<AppUser> users, TeamSkillsDbContext db
 public sealed class PasswordLinks(UserManager<AppUser> users, IMailer mailer, EmailTemplates templates, AuditLog audit,
     IOptions<Digests.DigestOptions> digests)
 {
-    public async Task SendAsync(AppUser user, CancellationToken ct)
+    /// <param name="actor">Who asked: the user themself (forgot password) or the Admin who added them.</param>
+    public async Task SendAsync(AppUser user, string actor, CancellationToken ct)
     {
         var token = await users.GeneratePasswordResetTokenAsync(user);
         var link = $"{digests.Value.PublicUrl.TrimEnd('/')}/reset?email={Uri.EscapeDataString(user.Email!)}&token={Uri.EscapeDataString(token)}";
         var mail = await templates.RenderAsync("password-reset", new Home.PasswordResetMail(user.Email!, link), ct);
         await mailer.SendAsync(new OutgoingMail(user.Email!, mail.Subject, mail.Text, mail.Html), ct);
-        await audit.AddAndSaveAsync(user.Email!, "password.reset-requested", user.Email!, "Applied", null, ct);
+        await audit.AddAndSaveAsync(actor, "password.reset-requested", user.Email!, "Applied", null, ct);
     }
 }

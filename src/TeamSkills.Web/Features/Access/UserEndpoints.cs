@@ -32,7 +32,7 @@ public static class UserEndpoints
         users.MapGet("", (UserAdmin admin, CancellationToken ct) => admin.ListAsync(ct));
 
         users.MapDelete("/{email}", async (string email, UserAdmin admin, HttpContext http, CancellationToken ct) =>
-            Answer(await admin.DeleteAsync(CallerScope.From(http.User).Actor, email, ct)));
+            Answer(await admin.DeleteAsync(CallerScope.From(http.User).Actor, http.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value, email, ct)));
 
         users.MapPost("/{email}/api-keys", async (string email, UserAdmin admin, HttpContext http, CancellationToken ct) =>
         {

@@ -17,7 +17,7 @@ public sealed class ForgotModel(UserManager<AppUser> users, PasswordLinks links)
     {
         Sent = true;
         var user = string.IsNullOrWhiteSpace(email) ? null : await users.FindByEmailAsync(email.Trim().ToLowerInvariant());
-        if (user is not null) await links.SendAsync(user, ct);
+        if (user is not null) await links.SendAsync(user, user.Email!, ct);
         return Page();
     }
 }

@@ -37,7 +37,14 @@ public sealed record ImportChanges(IReadOnlyList<ImportChange> Created, IReadOnl
     public static ImportChanges FromJson(string? json)
     {
         if (string.IsNullOrWhiteSpace(json) || json == "{}") return None;
-        var parsed = JsonSerializer.Deserialize<ImportChanges>(json, JsonSerializerOptions.Web);
-        return parsed is null ? None : new(parsed.Created ?? [], parsed.Updated ?? [], parsed.Deactivated ?? []);
+        try
+        {
+            var parsed = JsonSerializer.Deserialize<ImportChanges>(json, JsonSerializerOptions.Web);
+            return parsed is null ? None : new(parsed.Created ?? [], parsed.Updated ?? [], parsed.Deactivated ?? []);
+        }
+        catch (JsonException)
+        {
+            return None; // the page still shows the import, without the lists
+        }
     }
 }

@@ -101,21 +101,26 @@ public static class PlatformSetup
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+            // Outages are answered by OutageExceptionHandler first (503/507 with Retry-After); anything else lands here.
+            ExceptionHandler = WriteErrorAsync,
         });
-        app.UseStatusCodePages(async context =>
-        {
-            var http = context.HttpContext;
-            if (WantsPage(http.Request))
-            {
-                http.Response.ContentType = "text/html; charset=utf-8";
-                await http.Response.WriteAsync(ErrorPage(http.Response.StatusCode));
-                return;
-            }
-            var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
-            if (!await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = { Status = http.Response.StatusCode } }))
-                await http.Response.WriteAsync($"Status code {http.Response.StatusCode}");
-        });
+        app.UseStatusCodePages(context => WriteErrorAsync(context.HttpContext));
         return app;
+    }
+
+    /// <summary>An error answer with no body yet: an HTML page for a browser asking for a page, ProblemDetails otherwise.</summary>
+    private static async Task WriteErrorAsync(HttpContext http)
+    {
+        if (WantsPage(http.Request))
+        {
+            http.Response.ContentType = "text/html; charset=utf-8";
+            await http.Response.WriteAsync(ErrorPage(http.Response.StatusCode));
+            return;
+        }
+        var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
+        var error = http.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error;
+        if (!await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, Exception = error, ProblemDetails = { Status = http.Response.StatusCode } }))
+            await http.Response.WriteAsync($"Status code {http.Response.StatusCode}");
     }
 
     /// <summary>A browser asking for a page (not the API, not the hub) gets an HTML error page; everything else ProblemDetails.</summary>

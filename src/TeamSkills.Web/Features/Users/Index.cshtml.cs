@@ -45,18 +45,17 @@ public sealed class UsersPageModel(UserAdmin admin) : PageModel
             (PostedEmail, PostedRole) = (email, role);
             return await RejectAsync(change, ct);
         }
-        return Done($"Added {user!.Email} as {user.Role}." + (sendLink ? " They were emailed a link to set their password." : ""));
+        return Done($"Added {user!.Email} as {user.Role}." + (change.Detail is { } problem ? " " + problem
+            : sendLink ? " They were emailed a link to set their password." : ""));
     }
 
-    public async Task<IActionResult> OnPostDeleteAsync(string email, CancellationToken ct)
+    public async Task<IActionResult> OnPostDeleteAsync(string? email, CancellationToken ct)
     {
-        if (string.Equals(email, User.Identity?.Name, StringComparison.OrdinalIgnoreCase))
-            return await RejectAsync(new UserChange(422, Detail: "You cannot delete the account you are signed in with."), ct);
-        var change = await admin.DeleteAsync(Actor, email, ct);
+        var change = await admin.DeleteAsync(Actor, User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value, email, ct);
         return change.Succeeded ? Done($"Deleted {email}: their sign-ins, keys and live connections have ended.") : await RejectAsync(change, ct);
     }
 
-    public async Task<IActionResult> OnPostCreateKeyAsync(string email, CancellationToken ct)
+    public async Task<IActionResult> OnPostCreateKeyAsync(string? email, CancellationToken ct)
     {
         var (change, key, owner) = await admin.CreateKeyAsync(Actor, email, ct);
         if (!change.Succeeded) return await RejectAsync(change, ct);
@@ -66,7 +65,7 @@ public sealed class UsersPageModel(UserAdmin admin) : PageModel
         return Page();
     }
 
-    public async Task<IActionResult> OnPostRevokeKeyAsync(string email, long id, CancellationToken ct)
+    public async Task<IActionResult> OnPostRevokeKeyAsync(string? email, long id, CancellationToken ct)
     {
         var change = await admin.RevokeKeyAsync(Actor, email, id, ct);
         return change.Succeeded ? Done($"Revoked key {id} of {email}.") : await RejectAsync(change, ct);
