@@ -49,6 +49,12 @@ public static partial class TestUsers
             var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
             Assert.True((await users.AddPasswordAsync((await users.FindByEmailAsync(email))!, password)).Succeeded);
         }
+        return await app.PasswordSignedInAsync(email, password);
+    }
+
+    /// <summary>A new browser signed in through the password form as an existing user.</summary>
+    public static async Task<HttpClient> PasswordSignedInAsync(this AppFactory app, string email, string password)
+    {
         var browser = app.Browser();
         var response = await browser.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string>
         {

@@ -126,8 +126,11 @@ public sealed class PasswordLinks(UserManager<AppUser> users, IMailer mailer, Em
     {
         var token = await users.GeneratePasswordResetTokenAsync(user);
         var link = $"{digests.Value.PublicUrl.TrimEnd('/')}/reset?email={Uri.EscapeDataString(user.Email!)}&token={Uri.EscapeDataString(token)}";
-        var mail = await templates.RenderAsync("password-reset", new Home.PasswordResetMail(user.Email!, link), ct);
+        var mail = await templates.RenderAsync("password-reset", new PasswordResetMail(user.Email!, link), ct);
         await mailer.SendAsync(new OutgoingMail(user.Email!, mail.Subject, mail.Text, mail.Html), ct);
         await audit.AddAndSaveAsync(actor, "password.reset-requested", user.Email!, "Applied", null, ct);
     }
 }
+
+/// <summary>The model of reports/templates/email/password-reset.*.liquid: <c>{{ email }}</c>, <c>{{ link }}</c>.</summary>
+public sealed record PasswordResetMail(string Email, string Link);

@@ -16,8 +16,6 @@ public sealed record NewApiKey(long Id, string Key);
 /// <summary>Users and their API keys (Admin only). A key is shown once and stored as a SHA-256 hash.</summary>
 public static class UserEndpoints
 {
-    public static readonly string[] Roles = UserAdmin.Roles;
-
     public static RouteGroupBuilder MapUsers(this RouteGroupBuilder api)
     {
         var users = api.MapGroup("/users").WithTags("Users").RequireAuthorization(AccessSetup.AdminPolicy);
@@ -60,7 +58,7 @@ public static class UserEndpoints
         // starting at once on an empty database create each role once.
         var db = scope.ServiceProvider.GetRequiredService<TeamSkillsDbContext>();
         await using var tx = await db.BeginWriteTransactionAsync(CancellationToken.None);
-        foreach (var role in Roles)
+        foreach (var role in UserAdmin.Roles)
         {
             if (!await roles.RoleExistsAsync(role)) await roles.CreateAsync(new IdentityRole(role));
         }

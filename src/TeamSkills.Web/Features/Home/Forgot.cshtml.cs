@@ -21,6 +21,3 @@ public sealed class ForgotModel(UserManager<AppUser> users, PasswordLinks links)
         return Page();
     }
 }
-
-/// <summary>The model of reports/templates/email/password-reset.*.liquid: <c>{{ email }}</c>, <c>{{ link }}</c>.</summary>
-public sealed record PasswordResetMail(string Email, string Link);
