@@ -417,3 +417,21 @@ public sealed class RedisOutageTests(Xunit.Abstractions.ITestOutputHelper output
         Assert.Equal(2 + extra.Count, afterOnB.GetProperty("engineerCount").GetInt32());
     }
 }
+
+/// <summary>TeamSkills:Redis set but nothing listening: the app still starts and serves (README: Redis down at start).</summary>
+public sealed class RedisDownAtStartTests
+{
+    [Fact]
+    public async Task RedisUnreachableAtStart_TheAppStartsAndServes_AndAnImportStillApplies()
+    {
+        var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var closed = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop(); // nothing listens there now
+        await using var app = new AppFactory().With("TeamSkills:Redis", $"127.0.0.1:{closed},connectTimeout=500");
+        var api = app.Api();
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/health")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
+        Assert.Equal(2, (await (await api.GetAsync("/api/teams")).JsonOf()).GetArrayLength()); // Platform and Data
+    }
+}

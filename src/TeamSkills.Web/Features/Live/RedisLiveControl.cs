@@ -24,6 +24,7 @@ public sealed class RedisLiveControl(IConfiguration configuration, LiveConnectio
     private static readonly RedisChannel Channel = RedisChannel.Literal("TeamSkills:live-control");
     private readonly string _instance = Guid.NewGuid().ToString("N");
     private ConnectionMultiplexer? _redis;
+    private readonly CancellationTokenSource _stopping = new();
 
     /// <summary>TeamSkills:Redis as StackExchange.Redis options: never fail at start because Redis is down, and keep
     /// this app's channels apart from anything else on the same server.</summary>
@@ -42,9 +43,37 @@ public sealed class RedisLiveControl(IConfiguration configuration, LiveConnectio
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _redis = await ConnectionMultiplexer.ConnectAsync(Options(configuration[ConfigKey]!));
-        await _redis.GetSubscriber().SubscribeAsync(Channel, (_, value) => HandleInBackground(value));
         connections.Changed += Publish;
         _redis.ConnectionRestored += OnRestored;
+        // With AbortOnConnectFail=false the multiplexer can come back before its first connection is up (Redis down
+        // at start, or slow to answer): the app starts anyway and subscribes as soon as Redis takes it.
+        if (!await TrySubscribeAsync(logFailure: true)) _ = SubscribeWhenReachableAsync(_stopping.Token);
+    }
+
+    /// <summary>Subscribes to the control channel; once it succeeds, the multiplexer resubscribes by itself after outages.</summary>
+    private async Task<bool> TrySubscribeAsync(bool logFailure)
+    {
+        try
+        {
+            await _redis!.GetSubscriber().SubscribeAsync(Channel, (_, value) => HandleInBackground(value));
+            return true;
+        }
+        catch (RedisException e)
+        {
+            if (logFailure) log.LogWarning("Redis is not reachable yet ({Reason}); live control messages from other instances wait for it", e.Message);
+            return false;
+        }
+    }
+
+    private async Task SubscribeWhenReachableAsync(CancellationToken ct)
+    {
+        try
+        {
+            do await Task.Delay(TimeSpan.FromSeconds(1), ct);
+            while (!await TrySubscribeAsync(logFailure: false));
+            log.LogInformation("Redis reachable: subscribed to live control messages");
+        }
+        catch (OperationCanceledException) { }
     }
 
     /// <summary>
@@ -94,12 +123,19 @@ public sealed class RedisLiveControl(IConfiguration configuration, LiveConnectio
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
+        _stopping.Cancel();
         connections.Changed -= Publish;
         if (_redis is not null) _redis.ConnectionRestored -= OnRestored;
         return Task.CompletedTask;
     }
 
-    public void Dispose() => _redis?.Dispose();
+    // The token source is cancelled, not disposed: the host may dispose this service before stopping it, and a
+    // source without timers or links holds nothing to release.
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        _redis?.Dispose();
+    }
 
     private sealed record Envelope(string Instance, string Kind, string? User);
 }
