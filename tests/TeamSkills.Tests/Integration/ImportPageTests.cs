@@ -153,8 +153,8 @@ public sealed class ImportPageTests
         await using var app = await StartAsync(provider);
         var api = app.Api();
         Assert.Equal(HttpStatusCode.OK, (await api.UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
-        // Full mode: Eve (E5) is not in the file, Ann (E1) moves to Data, Zoe (E9) is new.
-        var roster = Data.Roster("E9,Zoe Zimmer,zoe@example.com,Data,max@example.com,Data Engineer")
+        // Full mode: Eve (E5) is not in the file, Ann (E1) moves to Data, Zoe (E9) and Oli (E0, after her in the file) are new.
+        var roster = Data.Roster("E9,Zoe Zimmer,zoe@example.com,Data,max@example.com,Data Engineer", "E0,Oli Ortiz,oli@example.com,Data,max@example.com,Data Engineer")
             .Replace("E5,Eve Ellis,eve@example.com,Data,max@example.com,Jr. DevOps Engineer\n", "")
             .Replace("E1,Ann Archer,ann@example.com,Platform,", "E1,Ann Archer,ann@example.com,Data,");
         var preview = await (await api.UploadCsv("/api/imports/roster?dryRun=true", roster)).JsonOf();
@@ -166,6 +166,8 @@ public sealed class ImportPageTests
         Assert.Contains("Would deactivate 1 engineer", deactivated.Value);
         Assert.Contains("<td>E5</td><td>Eve Ellis</td><td>Data</td>", deactivated.Value);
         Assert.Contains("<td>E9</td><td>Zoe Zimmer</td><td>Data Engineer, Data</td>", page);
+        Assert.True(page.IndexOf("<td>E0</td><td>Oli Ortiz</td>", StringComparison.Ordinal) is var oli and > 0 && oli < page.IndexOf("<td>E9</td>", StringComparison.Ordinal),
+            "new engineers are listed by employee id, not in file order");
         Assert.Contains("<td>E1</td><td>Ann Archer</td><td>team Platform → Data</td>", page);
         Assert.Equal(5, app.Scalar("SELECT COUNT(*) FROM engineers WHERE active"));  // a preview changes nothing
         Assert.DoesNotContain("mostly-deactivates", page); // 1 deactivated, 4 kept

@@ -66,25 +66,8 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         var inFile = new HashSet<string>(rows.Count, StringComparer.Ordinal);
         foreach (var r in rows) inFile.Add(r.EmployeeId);
         if (errors.Count == 0 && !full) CheckEmailConflicts(rows, inFile, existing, map, errors);
-
-        // The diff.
-        var created = new List<Row>(rows.Count);
-        var updated = new List<(Row Row, Existing Old)>();
-        var unchanged = 0;
-        foreach (var row in rows)
-        {
-            if (!existing.TryGetValue(row.EmployeeId, out var old)) { created.Add(row); continue; }
-            var sameTeam = teamById.TryGetValue(old.TeamId, out var oldTeam) && string.Equals(oldTeam.Name, row.Team, StringComparison.OrdinalIgnoreCase);
-            if (old.Active && sameTeam && old.Name == row.Name && old.Email == row.Email && old.Title == row.Title && old.ManagerEmail == row.ManagerEmail)
-                unchanged++;
-            else
-                updated.Add((row, old));
-        }
+        var (created, updated, unchanged) = Diff(rows, existing, teamById);
         var deactivate = full ? existing.Values.Where(e => e.Active && !inFile.Contains(e.EmployeeId)).ToList() : [];
-
-        // Sorted by key: the list on the import's page reads in order, and the unique index on employee_id grows at
-        // its end instead of splitting pages all over.
-        created.Sort((a, b) => string.CompareOrdinal(a.EmployeeId, b.EmployeeId));
         phases.Mark("diff");
         var format = table.Format;
         var record = ImportSupport.NewRecord(ImportKind.Roster, req, format, now, await file);
@@ -114,7 +97,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         progress.Writing();
         // Teams first: new names get rows, so engineers can point at them.
         var managers = ManagersAfterImport(rows, existing, inFile, teamById, full);
-        var newTeams = rows.Select(r => r.Team).Distinct(StringComparer.OrdinalIgnoreCase).Where(n => !teamByName.ContainsKey(n)).ToList();
+        var newTeams = NewTeams(rows, teamByName);
         await ImportSupport.BulkInsertAsync(tx, "teams", ["name", "manager_email"], newTeams, (name, v) =>
         {
             v[0] = name;
@@ -250,6 +233,51 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         return rows;
     }
 
+    /// <summary>
+    /// The file's rows against the database: new engineers (sorted by employee id, so the list on the import's page reads
+    /// in order and the unique index on employee_id grows at its end), changed ones with their current values, and how
+    /// many already match.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static (List<Row> Created, List<(Row Row, Existing Old)> Updated, int Unchanged) Diff(List<Row> rows,
+        Dictionary<string, Existing> existing, Dictionary<int, Team> teamById)
+    {
+        var created = new List<Row>(rows.Count - Math.Min(rows.Count, existing.Count));
+        var updated = new List<(Row Row, Existing Old)>();
+        var unchanged = 0;
+        foreach (var row in rows)
+        {
+            if (!existing.TryGetValue(row.EmployeeId, out var old)) { created.Add(row); continue; }
+            var sameTeam = teamById.TryGetValue(old.TeamId, out var oldTeam) && string.Equals(oldTeam.Name, row.Team, StringComparison.OrdinalIgnoreCase);
+            if (old.Active && sameTeam && old.Name == row.Name && old.Email == row.Email && old.Title == row.Title && old.ManagerEmail == row.ManagerEmail)
+                unchanged++;
+            else
+                updated.Add((row, old));
+        }
+        // HR exports usually come sorted by employee id already: one pass finds out, instead of a sort's 1.7 million comparisons.
+        var sorted = true;
+        for (var i = 1; i < created.Count && sorted; i++) sorted = string.CompareOrdinal(created[i - 1].EmployeeId, created[i].EmployeeId) <= 0;
+        if (!sorted) created.Sort((a, b) => string.CompareOrdinal(a.EmployeeId, b.EmployeeId));
+        return (created, updated, unchanged);
+    }
+
+    /// <summary>The file's team names that have no row yet, each once (names compare case-insensitively).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static List<string> NewTeams(List<Row> rows, Dictionary<string, Team> teamByName)
+    {
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var names = new List<string>();
+        string? last = null;
+        foreach (var r in rows)
+        {
+            // Rows of one team tend to come together: skip the hashing while the name repeats.
+            if (ReferenceEquals(r.Team, last) || r.Team == last) continue;
+            last = r.Team;
+            if (!teamByName.ContainsKey(r.Team) && seen.Add(r.Team)) names.Add(r.Team);
+        }
+        return names;
+    }
+
     /// <summary>In partial mode, engineers not in the file stay active, so their emails stay taken.</summary>
     private static void CheckEmailConflicts(List<Row> rows, IReadOnlySet<string> inFile, Dictionary<string, Existing> existing, ColumnMap map,
         List<ImportError> errors)
@@ -270,10 +298,13 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
     /// it will be after this import: the file's rows, plus (in partial mode) active engineers the file leaves alone.
     /// Keyed by team name, so new teams are inserted with their manager.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static Dictionary<string, string?> ManagersAfterImport(List<Row> rows, Dictionary<string, Existing> existing,
         IReadOnlySet<string> inFile, Dictionary<int, Team> teamById, bool full)
     {
         var counts = new Dictionary<string, Dictionary<string, int>>(StringComparer.OrdinalIgnoreCase);
+        // Called for every row: optimised from the first call, like its caller.
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         void Count(string team, string? manager)
         {
             if (manager is null) return;
