@@ -21,6 +21,7 @@ public static class AccessSetup
         builder.Services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section);
         builder.Services.AddSingleton<OneTimeSignIn>();
         builder.Services.AddSingleton<InvalidKeyLog>();
+        builder.Services.AddSingleton<InvalidKeyBudget>();
         builder.Services.AddScoped<ScopeService>();
         builder.Services.AddScoped<UserAdmin>();
         builder.Services.AddScoped<PasswordLinks>();

@@ -31,11 +31,12 @@ public static class AppRoles
 /// <summary>Authenticates <c>X-Api-Key</c>. The bootstrap key is compared by hash in constant time.</summary>
 public sealed class ApiKeyHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    IOptionsMonitor<AuthOptions> auth, InvalidKeyLog invalidKeys)
+    IOptionsMonitor<AuthOptions> auth, InvalidKeyLog invalidKeys, InvalidKeyBudget invalidKeyBudget)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
     public const string Header = "X-Api-Key";
+    private const string ThrottledItem = "TeamSkills.ApiKeyThrottled";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -44,13 +45,20 @@ public sealed class ApiKeyHandler(
         if (presented.Length == 0 && Request.Path.StartsWithSegments("/hubs"))
             presented = Request.Query["access_token"].ToString();
         if (presented.Length == 0) return AuthenticateResult.NoResult();
+        var address = Context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        if (invalidKeyBudget.IsSpent(address, out var retryAfter))
+        {
+            Context.Items[ThrottledItem] = retryAfter;
+            return AuthenticateResult.Fail("Too many wrong API keys from this address.");
+        }
         var bootstrap = auth.CurrentValue.BootstrapApiKey;
         IEnumerable<Claim>? claims = null;
         if (!string.IsNullOrEmpty(bootstrap) && KeysEqual(presented, bootstrap)) claims = BootstrapClaims();
         else if (presented.StartsWith("tsk_", StringComparison.Ordinal)) claims = await UserKeyClaimsAsync(presented);
         if (claims is null)
         {
-            invalidKeys.Record(Context.Connection.RemoteIpAddress?.ToString(), Request.Path);
+            invalidKeyBudget.Spend(address);
+            invalidKeys.Record(address, Request.Path);
             return AuthenticateResult.Fail("Invalid API key.");
         }
         var identity = new ClaimsIdentity(claims, SchemeName);
@@ -90,6 +98,16 @@ public sealed class ApiKeyHandler(
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (Context.Items[ThrottledItem] is TimeSpan retryAfter)
+        {
+            var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await Results.Problem(title: "Too many requests",
+                detail: $"Too many wrong API keys from your address: no key is checked for {seconds} s. Check the key your client sends.",
+                statusCode: StatusCodes.Status429TooManyRequests).ExecuteAsync(Context);
+            return;
+        }
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         await Results.Problem(
             title: "Unauthorized",

@@ -17,6 +17,43 @@ public sealed class RateLimitOptions
 
     /// <summary>API requests per API key (or, without a key, per client address) per minute.</summary>
     [Range(1, 10_000_000)] public int ApiPerMinute { get; set; } = 1200;
+
+    /// <summary>Wrong API keys per client address per minute; past it, that address's keys are not checked until the
+    /// minute is over (429 with Retry-After), so cycling through random keys buys no requests and no key lookups.</summary>
+    [Range(1, 1_000_000)] public int InvalidApiKeysPerMinute { get; set; } = 100;
+}
+
+/// <summary>
+/// Counts wrong API keys per client address (<see cref="RateLimitOptions.InvalidApiKeysPerMinute"/> in a fixed
+/// minute). The per-key API budget cannot stop a client that sends a new random key each time; this does: once an
+/// address has spent its budget, <see cref="ApiKeyHandler"/> refuses every key from it, the right one included,
+/// without looking it up, until the window ends.
+/// </summary>
+public sealed class InvalidKeyBudget(IOptionsMonitor<RateLimitOptions> options) : IDisposable
+{
+    private readonly PartitionedRateLimiter<string> _limiter = PartitionedRateLimiter.Create<string, string>(address =>
+        RateLimitPartition.GetFixedWindowLimiter(address, _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = options.CurrentValue.InvalidApiKeysPerMinute,
+            Window = TimeSpan.FromMinutes(1),
+            QueueLimit = 0,
+        }));
+
+    /// <summary>True, with when to try again, while <paramref name="address"/> has no wrong keys left this minute.</summary>
+    public bool IsSpent(string address, out TimeSpan retryAfter)
+    {
+        // A probe for zero permits: granted while any are left, refused (with the window's end) once none are.
+        using var lease = _limiter.AttemptAcquire(address, 0);
+        retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
+        return !lease.IsAcquired;
+    }
+
+    public void Spend(string address)
+    {
+        using var _ = _limiter.AttemptAcquire(address);
+    }
+
+    public void Dispose() => _limiter.Dispose();
 }
 
 /// <summary>
