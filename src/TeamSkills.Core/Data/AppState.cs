@@ -9,4 +9,8 @@ public sealed class AppState
     public required string Key { get; set; }
     public long Value { get; set; }
     public const string DataVersion = "data_version";
+
+    /// <summary>Bumped when a bootstrap-admin session signs out: every bootstrap cookie carries the value it was issued
+    /// under (absent: 0).</summary>
+    public const string BootstrapSessions = "bootstrap_sessions";
 }

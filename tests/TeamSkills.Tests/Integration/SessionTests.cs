@@ -73,6 +73,52 @@ public sealed class SessionTests
         Assert.Equal(HttpStatusCode.OK, await HomeStatus(after));
     }
 
+    private static async Task<HttpResponseMessage> SignOut(HttpClient browser)
+    {
+        var page = await browser.GetStringAsync("/");
+        return await browser.PostAsync("/signout", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = TestUsers.Token(page),
+        }));
+    }
+
+    [SkippableTheory, DatabaseData]
+    public async Task SignOut_EndsEverySessionOfTheAccount_SoACopiedCookieIsRefused(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        var here = await app.SignedInAsAsync("mia@example.com", "Manager");
+        var copy = await app.PasswordSignedInAsync("mia@example.com", TestUsers.Password); // another device, or a stolen cookie
+        var someoneElse = await app.SignedInAsAsync("max@example.com", "Manager");
+        Assert.Equal(HttpStatusCode.OK, await HomeStatus(here));
+        Assert.Equal(HttpStatusCode.OK, await HomeStatus(copy));
+
+        var signedOut = await SignOut(here);
+        Assert.Equal(HttpStatusCode.Redirect, signedOut.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, await HomeStatus(here));
+        Assert.Equal(HttpStatusCode.Redirect, await HomeStatus(copy));
+        Assert.Equal(HttpStatusCode.OK, await HomeStatus(someoneElse)); // only that account's sessions end
+
+        var again = await app.PasswordSignedInAsync("mia@example.com", TestUsers.Password);
+        Assert.Equal(HttpStatusCode.OK, await HomeStatus(again));
+    }
+
+    [SkippableTheory, DatabaseData]
+    public async Task BootstrapAdminSignOut_EndsTheBootstrapAdminsSessions_AndASignInAfterWorks(DatabaseProvider provider)
+    {
+        await using var app = new AppFactory(provider);
+        var here = await app.SignedInAdminAsync();
+        var copy = await app.SignedInAdminAsync();
+        Assert.Equal(HttpStatusCode.OK, await HomeStatus(copy));
+
+        Assert.Equal(HttpStatusCode.Redirect, (await SignOut(here)).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, await HomeStatus(copy));
+        var again = await app.SignedInAdminAsync();
+        Assert.Equal(HttpStatusCode.OK, await HomeStatus(again));
+        Assert.Equal(HttpStatusCode.Redirect, (await SignOut(again)).StatusCode); // the second sign-out bumps the stored generation
+        Assert.Equal(HttpStatusCode.Redirect, await HomeStatus(again));
+        Assert.Equal(HttpStatusCode.OK, await HomeStatus(await app.SignedInAdminAsync()));
+    }
+
     [Fact]
     public async Task RotatedBootstrapKey_EndsTheBootstrapAdminsCookies()
     {

@@ -15,6 +15,9 @@ namespace TeamSkills.Web.Features.Access;
 /// of the bootstrap key. Every request checks it: a deleted user, a reset password or a rotated bootstrap key ends
 /// every cookie issued before, on every instance, at the next request, and the roles a cookie carries are those the
 /// user still has (roles are only set when a user is created, and a user deleted and created again is a new id).
+/// <para>Signing out ends every session of that account, not just the browser's: a user's security stamp is
+/// changed, and the bootstrap admin's session generation (app_state) is bumped. A copy of the cookie taken before
+/// sign-out is refused at its next request, on every instance.</para>
 /// </summary>
 public static class SignedInSessions
 {
@@ -28,13 +31,51 @@ public static class SignedInSessions
             new Claim(StampClaim, user.SecurityStamp ?? ""),
         ]), CookieAuthenticationDefaults.AuthenticationScheme));
 
-    /// <summary>The cookie principal of the bootstrap admin (the key form, the one-time demo link).</summary>
-    public static ClaimsPrincipal ForBootstrap(string? bootstrapKey) =>
-        new(new ClaimsIdentity(ApiKeyHandler.BootstrapClaims().Append(new Claim(StampClaim, BootstrapStamp(bootstrapKey))),
+    /// <summary>The cookie principal of the bootstrap admin (the key form, the one-time demo link), issued under the
+    /// current session generation (<see cref="BootstrapGenerationAsync"/>).</summary>
+    public static ClaimsPrincipal ForBootstrap(string? bootstrapKey, long generation = 0) =>
+        new(new ClaimsIdentity(ApiKeyHandler.BootstrapClaims().Append(new Claim(StampClaim, BootstrapStamp(bootstrapKey, generation))),
             CookieAuthenticationDefaults.AuthenticationScheme));
 
-    private static string BootstrapStamp(string? key) =>
-        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes("teamskills bootstrap session\n" + (key ?? ""))), 0, 16);
+    private static string BootstrapStamp(string? key, long generation) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"teamskills bootstrap session\n{generation}\n{key ?? ""}")), 0, 16);
+
+    public static Task<long> BootstrapGenerationAsync(Core.Data.TeamSkillsDbContext db, CancellationToken ct) =>
+        db.AppState.Where(s => s.Key == Core.Data.AppState.BootstrapSessions).Select(s => s.Value).FirstOrDefaultAsync(ct);
+
+    /// <summary>Sign-out: ends every session of the signed-in account (see the class summary), then the cookie.</summary>
+    public static async Task SignOutEverywhereAsync(HttpContext http)
+    {
+        var id = http.User.FindFirstValue(ClaimTypes.NameIdentifier);
+        var services = http.RequestServices;
+        if (id == "bootstrap")
+        {
+            var db = services.GetRequiredService<Core.Data.TeamSkillsDbContext>();
+            for (var attempt = 0; ; attempt++)
+            {
+                var bumped = await db.AppState.Where(s => s.Key == Core.Data.AppState.BootstrapSessions)
+                    .ExecuteUpdateAsync(s => s.SetProperty(x => x.Value, x => x.Value + 1), http.RequestAborted);
+                if (bumped > 0) break;
+                db.AppState.Add(new Core.Data.AppState { Key = Core.Data.AppState.BootstrapSessions, Value = 1 });
+                try
+                {
+                    await db.SaveChangesAsync(http.RequestAborted);
+                    break;
+                }
+                // Another sign-out inserted the row first: bump it instead.
+                catch (DbUpdateException) when (attempt == 0)
+                {
+                    db.ChangeTracker.Clear();
+                }
+            }
+        }
+        else if (id is not null)
+        {
+            var users = services.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<AppUser>>();
+            if (await users.FindByIdAsync(id) is { } user) await users.UpdateSecurityStampAsync(user);
+        }
+        await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+    }
 
     /// <summary>The cookie handler's OnValidatePrincipal: one indexed read per signed-in request.</summary>
     public static async Task ValidateAsync(CookieValidatePrincipalContext context)
@@ -47,8 +88,10 @@ public static class SignedInSessions
         else if (id == "bootstrap")
         {
             var key = context.HttpContext.RequestServices.GetRequiredService<IOptionsMonitor<AuthOptions>>().CurrentValue.BootstrapApiKey;
-            if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(stamp), Encoding.ASCII.GetBytes(BootstrapStamp(key))))
-                reason = "the bootstrap key changed";
+            var generation = await BootstrapGenerationAsync(context.HttpContext.RequestServices.GetRequiredService<Core.Data.TeamSkillsDbContext>(),
+                context.HttpContext.RequestAborted);
+            if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(stamp), Encoding.ASCII.GetBytes(BootstrapStamp(key, generation))))
+                reason = "the bootstrap key changed, or the session was signed out";
         }
         else
         {
@@ -56,7 +99,7 @@ public static class SignedInSessions
             var current = await db.Users.AsNoTracking().Where(u => u.Id == id).Select(u => new { u.SecurityStamp }).FirstOrDefaultAsync(
                 context.HttpContext.RequestAborted);
             if (current is null) reason = "the user was deleted";
-            else if (!string.Equals(current.SecurityStamp ?? "", stamp, StringComparison.Ordinal)) reason = "the password was reset or changed";
+            else if (!string.Equals(current.SecurityStamp ?? "", stamp, StringComparison.Ordinal)) reason = "the password was reset or changed, or the user signed out";
         }
         if (reason is null) return;
         context.RejectPrincipal();

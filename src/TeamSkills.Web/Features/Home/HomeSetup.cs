@@ -22,7 +22,7 @@ public static class HomeSetup
         {
             if (!await antiforgery.IsRequestValidAsync(http))
                 return Results.Problem(statusCode: 400, title: "Invalid request", detail: "The form's antiforgery token is missing or invalid.");
-            await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            await SignedInSessions.SignOutEverywhereAsync(http);
             return Results.Redirect("/signin");
         }).DisableAntiforgery(); // validated explicitly above: this endpoint binds no form
         return app;

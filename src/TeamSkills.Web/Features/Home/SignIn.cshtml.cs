@@ -77,8 +77,9 @@ public sealed class SignInModel(IOptionsMonitor<AuthOptions> auth, OneTimeSignIn
         return LocalRedirect(ReturnUrl);
     }
 
-    private Task SignInAsync() =>
-        HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, SignedInSessions.ForBootstrap(auth.CurrentValue.BootstrapApiKey));
+    private async Task SignInAsync() =>
+        await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, SignedInSessions.ForBootstrap(auth.CurrentValue.BootstrapApiKey,
+            await SignedInSessions.BootstrapGenerationAsync(HttpContext.RequestServices.GetRequiredService<Core.Data.TeamSkillsDbContext>(), HttpContext.RequestAborted)));
 
     private string SafeReturn(string? url) => !string.IsNullOrEmpty(url) && Url.IsLocalUrl(url) ? url : "/";
 }
