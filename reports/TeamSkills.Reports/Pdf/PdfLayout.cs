@@ -79,10 +79,16 @@ public sealed class PdfLayout : IDisposable
     public void Heading(string text, float size = 15)
     {
         using var font = Font(size, bold: true);
-        Need(size * 2.2f);
+        // Team names come from HR files and may be one long word: wrapped (cut when a word is wider than the page).
+        var lines = Wrap(text, font, ContentWidth);
+        Need(size * (1.0f + 1.2f * lines.Count));
         Y += size * 0.6f;
-        Text(_canvas, text, Margin, Y + size, font, Ink);
-        Y += size * 1.6f;
+        foreach (var line in lines)
+        {
+            Text(_canvas, line, Margin, Y + size, font, Ink);
+            Y += size * 1.25f;
+        }
+        Y += size * 0.35f;
     }
 
     public void Paragraph(string text, float size = 10, SKColor? color = null)
@@ -167,15 +173,19 @@ public sealed class PdfLayout : IDisposable
         using var headerFont = Font(headerSize, bold: true);
         // No word is split across lines where the page allows it: each column needs its longest word (header or
         // cell). A column short of that takes width from columns with room to spare, in proportion to their room and
-        // never below their own need; when the room is not enough, the short columns share all of it.
+        // never below their own need; when the room is not enough, the short columns share all of it. A cell word wider
+        // than a quarter of the page (or the column's share, if more) claims only that much and is cut: one 200-letter
+        // team name does not squeeze every other column.
         var table = rows as IReadOnlyList<IReadOnlyList<PdfCell>> ?? rows.ToList();
         var need = columns.Select((c, i) =>
         {
             var widest = c.Header.Split(' ').Max(w => headerFont.MeasureText(w));
+            var cap = Math.Max(widths[i], ContentWidth / 4) - 2 * pad - 1;
             foreach (var row in table)
             {
                 if (i >= row.Count) continue;
-                foreach (var word in row[i].Text.Split(' ', StringSplitOptions.RemoveEmptyEntries)) widest = Math.Max(widest, font.MeasureText(word));
+                foreach (var word in row[i].Text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                    widest = Math.Max(widest, Math.Min(cap, font.MeasureText(word)));
             }
             return widest + 2 * pad + 1;
         }).ToArray();
@@ -265,10 +275,11 @@ public sealed class PdfLayout : IDisposable
         using var small = Font(8);
         using var titleFont = Font(9, bold: true);
         using var rule = new SKPaint { Color = Rule, StrokeWidth = 0.5f };
+        var runningTitle = Fit(_title, titleFont, ContentWidth - small.MeasureText(_subtitle) - 16);
         for (var i = 0; i < _pages.Count; i++)
         {
             var canvas = doc.BeginPage(Width, Height);
-            Text(canvas, _title, Margin, Margin, titleFont, Ink);
+            Text(canvas, runningTitle, Margin, Margin, titleFont, Ink);
             Text(canvas, _subtitle, Width - Margin, Margin, small, Muted, SKTextAlign.Right);
             canvas.DrawLine(Margin, Margin + 6, Width - Margin, Margin + 6, rule);
             canvas.DrawPicture(_pages[i]);
@@ -278,6 +289,15 @@ public sealed class PdfLayout : IDisposable
             doc.EndPage();
         }
         doc.Close();
+    }
+
+    /// <summary><paramref name="text"/>, shortened with an ellipsis to fit <paramref name="width"/>.</summary>
+    public static string Fit(string text, SKFont font, float width)
+    {
+        if (font.MeasureText(text) <= width) return text;
+        var cut = text.Length;
+        while (cut > 1 && font.MeasureText(text[..cut] + "…") > width) cut--;
+        return text[..cut].TrimEnd() + "…";
     }
 
     public int PageCount => _pages.Count + (_recorder is null ? 0 : 1);

@@ -19,18 +19,20 @@ public static class ReportPdfs
 
     private static string N(int n) => n.ToString("N0", CultureInfo.InvariantCulture);
 
+    private static string Of(int n, string noun) => $"{N(n)} {noun}{(n == 1 ? "" : "s")}";
+
     private static string Pct(double p) => p.ToString("0.0", CultureInfo.InvariantCulture) + "%";
 
     private static IReadOnlyList<KpiTile> Tiles(ReportTotals t) =>
     [
-        new(Pct(t.CoveragePercent), "coverage", Neutral), new(N(t.Gaps), "gaps", Bad), new(N(t.ExpiringSoon), "expiring soon", Warn),
-        new(N(t.Expired), "expired", Bad), new(N(t.Engineers), "engineers", Good),
+        new(Pct(t.CoveragePercent), "coverage", Neutral), new(N(t.Gaps), t.Gaps == 1 ? "gap" : "gaps", Bad), new(N(t.ExpiringSoon), "expiring soon", Warn),
+        new(N(t.Expired), "expired", Bad), new(N(t.Engineers), t.Engineers == 1 ? "engineer" : "engineers", Good),
     ];
 
     /// <summary>The tiles' numbers as one sentence: what a screen reader or a text extractor reads in order.</summary>
     private static string Sentence(ReportTotals t) =>
-        $"{N(t.Held)} of {N(t.Recommended)} recommended certifications held ({Pct(t.CoveragePercent)} coverage); {N(t.Gaps)} gaps " +
-        $"(missing or expired), {N(t.ExpiringSoon)} expiring soon, {N(t.Expired)} expired; {N(t.Engineers)} engineers, " +
+        $"{N(t.Held)} of {N(t.Recommended)} recommended certifications held ({Pct(t.CoveragePercent)} coverage); {Of(t.Gaps, "gap")} " +
+        $"(missing or expired), {N(t.ExpiringSoon)} expiring soon, {N(t.Expired)} expired; {Of(t.Engineers, "engineer")}, " +
         $"{N(t.Unmapped)} with a title that maps to no role.";
 
     private static string Line(ReportHeader h) =>

@@ -155,6 +155,8 @@ public sealed class ExportTests
         Assert.Contains("expiring", all);
     }
 
+    private static double Overlap(double a0, double a1, double b0, double b1) => Math.Min(a1, b1) - Math.Max(a0, b0);
+
     /// <summary>Page 1 through poppler's pdftoppm into tests/results/screenshots; fails if pdftoppm fails.</summary>
     private static string Pdftoppm(byte[] pdf, string name)
     {
@@ -250,6 +252,55 @@ public sealed class ExportTests
         var words = pdf.GetPages().SelectMany(p => p.GetWords()).Select(w => w.Text).ToList();
         Assert.Equal(2, words.Count(w => w == "Recommended"));
         Assert.DoesNotContain("120", words);
+    }
+
+    [SkippableTheory, DatabaseData]
+    public async Task PdfReports_KeepAOneWordTeamNameOfMaximumLengthOnThePage_AndTheOtherColumnsWhole(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
+        var name = "Team" + string.Concat(Enumerable.Repeat("Very", 48)) + "Long"; // 200 characters, one word: the import's limit
+        Assert.Equal(HttpStatusCode.OK, (await api.UploadCsv("/api/imports/roster?mode=partial",
+            Data.Lines(Data.RosterHeader, $"E7,Lorenzo Long,lorenzo@example.com,{name},long.boss@example.com,Platform Engineer"))).StatusCode);
+        var id = await TeamId(app, name);
+
+        foreach (var url in new[] { $"/api/teams/{id}/report.pdf", "/api/reports/org.pdf" })
+        {
+            var bytes = await (await api.GetAsync(url)).Content.ReadAsByteArrayAsync();
+            Pdftoppm(bytes, url.Contains("org") ? "org-report-long-name" : "team-report-long-name");
+            using var pdf = PdfDocument.Open(bytes);
+            foreach (var page in pdf.GetPages())
+            {
+                // Nothing is drawn past the right margin (36 pt), and in the running header no two words overlap (the
+                // title and "as of").
+                Assert.All(page.Letters, l => Assert.True(l.BoundingBox.Right <= page.Width - 35, $"{url} page {page.Number}: '{l.Value}' at {l.BoundingBox.Right:0} of {page.Width:0}"));
+                var words = page.GetWords().Where(w => w.BoundingBox.Bottom > page.Height - 50).ToList();
+                Assert.Contains(words, w => w.Text == "as");
+                foreach (var (a, i) in words.Select((w, i) => (w, i)))
+                    foreach (var b in words.Skip(i + 1))
+                        Assert.False(Overlap(a.BoundingBox.Left, a.BoundingBox.Right, b.BoundingBox.Left, b.BoundingBox.Right) > 1
+                            && Overlap(a.BoundingBox.Bottom, a.BoundingBox.Top, b.BoundingBox.Bottom, b.BoundingBox.Top) > 1,
+                            $"{url} page {page.Number}: '{a.Text}' overlaps '{b.Text}'");
+            }
+            var all = pdf.GetPages().SelectMany(p => p.GetWords()).Select(w => w.Text).ToList();
+            Assert.Contains(all, w => w.StartsWith("TeamVeryVery", StringComparison.Ordinal));
+            if (url.Contains("org")) Assert.Equal(2, all.Count(w => w == "Recommended")); // the numeric headers stay whole
+        }
+    }
+
+    [Fact]
+    public async Task PageDownloads_WithADateThatIsNoDate_AreRefused_NotMadeForToday()
+    {
+        await using var app = await StartAsync(DatabaseProvider.Sqlite);
+        var id = await TeamId(app, "Platform");
+        var admin = await app.SignedInAdminAsync();
+        foreach (var url in new[] { $"/teams/{id}?handler=Pdf&asOf=bad", $"/teams/{id}?handler=Xlsx&asOf=2026-13-45", "/?handler=OrgPdf&asOf=x", "/?handler=OrgXlsx&asOf=tomorrow" })
+        {
+            var response = await admin.GetAsync(url);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Contains("is not a date; use YYYY-MM-DD", await response.Content.ReadAsStringAsync());
+        }
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync($"/teams/{id}?handler=Pdf&asOf=2026-05-01")).StatusCode);
     }
 
     [SkippableTheory, DatabaseData]
