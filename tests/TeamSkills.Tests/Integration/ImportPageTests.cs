@@ -107,6 +107,11 @@ public sealed class ImportPageTests
         var reopened = await browser.GetStringAsync($"/imports/{previewId}");
         Assert.DoesNotContain("handler=Apply", reopened);
         Assert.Contains($"import #{appliedId}", reopened);
+        // It says it has been applied, not "nothing has been applied yet", nor that only its author may apply it.
+        Assert.Contains($"Preview, since applied as import #{appliedId}.", reopened);
+        Assert.DoesNotContain("nothing has been applied yet", reopened);
+        Assert.DoesNotContain("Only the person who made this preview", reopened);
+        Assert.DoesNotContain("data-confirm=\"Apply", preview); // a file that keeps everyone asks nothing more
     }
 
     [SkippableTheory, DatabaseData]
@@ -176,6 +181,9 @@ public sealed class ImportPageTests
         var one = await (await api.UploadCsv("/api/imports/roster?dryRun=true", Data.Lines(Data.RosterHeader, "E1,Ann Archer,ann@example.com,Platform,mia@example.com,Senior Site Reliability Engineer"))).JsonOf();
         var warned = WebUtility.HtmlDecode(await browser.GetStringAsync($"/imports/{one.GetProperty("importId").GetInt64()}"));
         Assert.Contains("id=\"mostly-deactivates\"", warned);
+        // Its author's Apply button asks before deactivating them.
+        var (_, own) = await Preview(browser, "roster", "full", Data.Utf8(Data.Lines(Data.RosterHeader, "E1,Ann Archer,ann@example.com,Platform,mia@example.com,Senior Site Reliability Engineer")), "one.csv");
+        Assert.Contains("data-confirm=\"Apply this roster in full mode? It deactivates 4 engineers and keeps 1.\"", WebUtility.HtmlDecode(await browser.GetStringAsync(own)));
         Assert.Contains("partial mode", warned);
     }
 

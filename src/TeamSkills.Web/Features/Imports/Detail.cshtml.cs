@@ -66,6 +66,9 @@ public sealed class ImportDetailPageModel(TeamSkillsDbContext db) : PageModel
 
     public string Message => Import.Outcome switch
     {
+        nameof(ImportOutcome.DryRun) when AppliedAs is not null => IsRoster
+            ? $"Preview, since applied as import #{AppliedAs}. When previewed it would have created {Import.Created}, updated {Import.Updated} and deactivated {Import.Deactivated} engineers; {Import.Unchanged} unchanged."
+            : $"Preview, since applied as import #{AppliedAs}. When previewed it would have added {Import.Created} {(Import.Created == 1 ? "completion" : "completions")} and updated {Import.Updated}; {Import.Unchanged} already recorded.",
         nameof(ImportOutcome.DryRun) when Import.Created + Import.Updated + Import.Deactivated == 0 =>
             "Preview: this file changes nothing; the data already matches it.",
         nameof(ImportOutcome.DryRun) => IsRoster
@@ -77,6 +80,8 @@ public sealed class ImportDetailPageModel(TeamSkillsDbContext db) : PageModel
         nameof(ImportOutcome.Unchanged) => "No changes: the data already matched this file.",
         _ => Errors is [var only] ? $"Refused, nothing was applied: {only.Message}" : ImportSupport.RejectedMessage(Import.ErrorCount),
     };
+
+    public string Size => Platform.Sizes.Human(Import.FileSize);
 
     public string KindLabel => IsRoster ? $"Roster ({Import.Mode})" : "Completions";
 }

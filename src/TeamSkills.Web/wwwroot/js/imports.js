@@ -155,7 +155,12 @@
         var form = event.target;
         if (!(form instanceof HTMLFormElement)) return;
         if (form.hasAttribute('data-import-upload')) upload(form, event);
-        else if (form.hasAttribute('data-import-apply')) apply(form);
+        else if (form.hasAttribute('data-import-apply')) {
+            // A full-mode roster that deactivates more engineers than it keeps asks first (the page says why above).
+            var question = form.getAttribute('data-confirm');
+            if (question && !window.confirm(question)) { event.preventDefault(); return; }
+            apply(form);
+        }
     });
 
     // Back from the result page (back/forward cache): the forms must be usable again.
