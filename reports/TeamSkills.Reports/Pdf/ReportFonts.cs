@@ -29,26 +29,23 @@ public static class ReportFonts
     private static SKTypeface Load(string file) =>
         SKTypeface.FromData(SKData.CreateCopy(Bytes(file))) ?? throw new InvalidOperationException($"font {file} unreadable");
 
-    /// <summary>ScottPlot resolves fonts by name from files: the embedded fonts are written once to a temp folder.</summary>
+    /// <summary>Charts draw with these same typeface objects, through a resolver ScottPlot asks first: a PDF then embeds
+    /// each font once (loading ScottPlot's own copy from a file embedded the regular face a second time, 210 kB more).</summary>
     public static void EnsureScottPlot() => _ = _plot.Value;
 
     private static bool RegisterForScottPlot()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "teamskills-fonts");
-        Directory.CreateDirectory(dir);
-        foreach (var (file, bold) in new[] { ("LiberationSans-Regular.ttf", false), ("LiberationSans-Bold.ttf", true) })
-        {
-            var path = Path.Combine(dir, file);
-            var bytes = Bytes(file);
-            if (!File.Exists(path) || new FileInfo(path).Length != bytes.Length)
-            {
-                var tmp = path + "." + Guid.NewGuid().ToString("N");
-                File.WriteAllBytes(tmp, bytes);
-                File.Move(tmp, path, overwrite: true);
-            }
-            ScottPlot.Fonts.AddFontFile(Family, path, bold, italic: false);
-        }
+        ScottPlot.Fonts.FontResolvers.Insert(0, new EmbeddedResolver());
         ScottPlot.Fonts.Default = Family;
         return true;
+    }
+
+    private sealed class EmbeddedResolver : ScottPlot.IFontResolver
+    {
+        public SKTypeface? CreateTypeface(string fontName, bool bold, bool italic) =>
+            string.Equals(fontName, Family, StringComparison.OrdinalIgnoreCase) ? (bold ? Bold : Regular) : null;
+
+        public SKTypeface? CreateTypeface(string fontName, ScottPlot.FontWeight weight, ScottPlot.FontSlant slant, ScottPlot.FontSpacing width) =>
+            CreateTypeface(fontName, (int)weight >= 600, slant != ScottPlot.FontSlant.Upright);
     }
 }

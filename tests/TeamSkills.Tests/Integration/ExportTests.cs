@@ -137,6 +137,9 @@ public sealed class ExportTests
         var bytes = await response.Content.ReadAsByteArrayAsync();
         var png = Pdftoppm(bytes, "team-report-page1");
         Assert.True(new FileInfo(png).Length > 10_000, "page 1 rendered to a real picture");
+        // Each font is embedded once: the charts draw with the report's own typefaces (a second copy of the regular face
+        // was 210 kB of every team PDF).
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(System.Text.Encoding.Latin1.GetString(bytes), "/FontFile2").Count);
 
         using var pdf = PdfDocument.Open(bytes);
         var pages = pdf.GetPages().Select(p => string.Join(" ", p.GetWords().Select(w => w.Text))).ToList();
