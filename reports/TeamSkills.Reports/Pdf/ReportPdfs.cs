@@ -25,13 +25,13 @@ public static class ReportPdfs
 
     private static IReadOnlyList<KpiTile> Tiles(ReportTotals t) =>
     [
-        new(Pct(t.CoveragePercent), "coverage", Neutral), new(N(t.Gaps), t.Gaps == 1 ? "gap" : "gaps", Bad), new(N(t.ExpiringSoon), "expiring soon", Warn),
+        new(t.Recommended == 0 ? "n/a" : Pct(t.CoveragePercent), "coverage", Neutral), new(N(t.Gaps), t.Gaps == 1 ? "gap" : "gaps", Bad), new(N(t.ExpiringSoon), "expiring soon", Warn),
         new(N(t.Expired), "expired", Bad), new(N(t.Engineers), t.Engineers == 1 ? "engineer" : "engineers", Good),
     ];
 
     /// <summary>The tiles' numbers as one sentence: what a screen reader or a text extractor reads in order.</summary>
     private static string Sentence(ReportTotals t) =>
-        $"{N(t.Held)} of {N(t.Recommended)} recommended certifications held ({Pct(t.CoveragePercent)} coverage); {Of(t.Gaps, "gap")} " +
+        $"{N(t.Held)} of {N(t.Recommended)} recommended certifications held ({(t.Recommended == 0 ? "no coverage to measure" : Pct(t.CoveragePercent) + " coverage")}); {Of(t.Gaps, "gap")} " +
         $"(missing or expired), {N(t.ExpiringSoon)} expiring soon, {N(t.Expired)} expired; {Of(t.Engineers, "engineer")}, " +
         $"{N(t.Unmapped)} with a title that maps to no role.";
 
@@ -101,7 +101,9 @@ public static class ReportPdfs
                 new("Gaps", 1, true), new("Expiring", 1, true), new("Expired", 1, true), new("Coverage", 1, true)],
             r.Teams.Select(t => (IReadOnlyList<PdfCell>)[t.Name, t.ManagerEmail ?? "", N(t.Totals.Engineers), N(t.Totals.Recommended),
                 N(t.Totals.Held), N(t.Totals.Gaps), N(t.Totals.ExpiringSoon), N(t.Totals.Expired),
-                new PdfCell(Pct(t.Totals.CoveragePercent), t.Totals.CoveragePercent >= 80 ? Fills[ReportStatus.Valid]
+                // Nothing recommended for the team's roles: no coverage, and no red for it.
+                t.Totals.Recommended == 0 ? new PdfCell("n/a")
+                : new PdfCell(Pct(t.Totals.CoveragePercent), t.Totals.CoveragePercent >= 80 ? Fills[ReportStatus.Valid]
                     : t.Totals.CoveragePercent >= 50 ? Fills[ReportStatus.Expiring] : Fills[ReportStatus.Expired])]));
         pdf.Save(output, r.Header.GeneratedAt);
     }

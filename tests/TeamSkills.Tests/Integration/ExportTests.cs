@@ -292,6 +292,35 @@ public sealed class ExportTests
     }
 
     [Fact]
+    public async Task ATeamWithNothingRecommended_ShowsNoCoverage_NotZeroPercent_OnTheOverviewAndInThePdfs()
+    {
+        await using var app = await StartAsync(DatabaseProvider.Sqlite);
+        var api = app.Api();
+        Assert.Equal(HttpStatusCode.OK, (await api.UploadCsv("/api/imports/roster?mode=partial",
+            Data.Lines(Data.RosterHeader, "E8,Una Mapped,una@example.com,Unmapped Team,una.boss@example.com,Chief Vibes Officer"))).StatusCode);
+        var id = await TeamId(app, "Unmapped Team");
+        var admin = await app.SignedInAdminAsync();
+
+        var overview = await admin.GetStringAsync("/");
+        var row = System.Text.RegularExpressions.Regex.Match(overview, $"<tr data-team-id=\"{id}\">(.*?)</tr>", System.Text.RegularExpressions.RegexOptions.Singleline).Value;
+        Assert.Contains("data-recommended=\"0\"", row);
+        Assert.Contains("<span class=\"pct\">n/a</span>", row);
+        Assert.Contains("aria-label=\"no certification recommended\"", row);
+
+        var team = PdfText(await (await api.GetAsync($"/api/teams/{id}/report.pdf")).Content.ReadAsByteArrayAsync());
+        Assert.Contains("no coverage to measure", team);
+        Assert.DoesNotContain("0.0%", team);
+        var org = PdfText(await (await api.GetAsync("/api/reports/org.pdf")).Content.ReadAsByteArrayAsync());
+        Assert.Matches("Unmapped Team una.boss@example.com 1 0 0 0 0 0 n/a", org);
+    }
+
+    private static string PdfText(byte[] bytes)
+    {
+        using var pdf = PdfDocument.Open(bytes);
+        return string.Join(" ", pdf.GetPages().SelectMany(p => p.GetWords()).Select(w => w.Text));
+    }
+
+    [Fact]
     public async Task PageDownloads_WithADateThatIsNoDate_AreRefused_NotMadeForToday()
     {
         await using var app = await StartAsync(DatabaseProvider.Sqlite);

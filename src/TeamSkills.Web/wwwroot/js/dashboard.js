@@ -175,11 +175,14 @@
         if (td && td.textContent !== String(s[f])) { td.textContent = String(s[f]); changed = true; }
       }
       const cov = row.querySelector('[data-field="coveragePercent"]');
-      if (cov && cov.dataset.value !== String(s.coveragePercent)) {
+      if (cov && (cov.dataset.value !== String(s.coveragePercent) || cov.dataset.recommended !== String(s.recommendedCount))) {
+        // Nothing recommended for the team's roles: no coverage to show, "n/a" rather than 0%.
+        const none = s.recommendedCount === 0;
         cov.dataset.value = String(s.coveragePercent);
-        cov.querySelector('.bar span').style.width = pct(s.coveragePercent) + '%';
-        cov.querySelector('.bar').setAttribute('aria-label', pct(s.coveragePercent) + '% coverage');
-        cov.querySelector('.pct').textContent = pct(s.coveragePercent) + '%';
+        cov.dataset.recommended = String(s.recommendedCount);
+        cov.querySelector('.bar span').style.width = (none ? '0.0' : pct(s.coveragePercent)) + '%';
+        cov.querySelector('.bar').setAttribute('aria-label', none ? 'no certification recommended' : pct(s.coveragePercent) + '% coverage');
+        cov.querySelector('.pct').textContent = none ? 'n/a' : pct(s.coveragePercent) + '%';
         changed = true;
       }
       if (changed) flash(row);
