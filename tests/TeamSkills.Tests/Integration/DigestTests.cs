@@ -62,6 +62,10 @@ public sealed class DigestTests : IAsyncLifetime
         Assert.NotNull(mia.Message.HtmlBody);
         Assert.Contains("/digest?token=", Body(mia));
         Assert.Contains("Attached: the PDF report of Platform.", Body(mia));
+        // A first digest's "Recently" is the last week: the completions earned in 2022-2025 that the first import recorded
+        // today are not news.
+        Assert.Contains("Recently:\nNew completions (0):", Body(max).ReplaceLineEndings("\n"));
+        Assert.Contains("Recently:\nNew completions (0):", Body(mia).ReplaceLineEndings("\n"));
 
         // The team PDF rides along: the same report the dashboard exports, for her team only.
         var pdf = Assert.Single(mia.Message.Attachments.OfType<MimeKit.MimePart>());

@@ -69,9 +69,12 @@ public sealed class DigestBuilder(
         var from = since ?? clock.Now.AddDays(frequency == DigestFrequency.Monthly ? -31 : -7);
         var certName = snapshot.Certs.ToDictionary(c => c.Rule.Id, c => c.Rule.Name);
 
+        // A manager's first digest has no "since": "Recently" is what was earned or expired in the last week (month), not
+        // everything recorded then, or the roster's first import would list years of history as news.
+        var fromDate = DateOnly.FromDateTime(from.UtcDateTime);
         var completions = (await db.Completions.AsNoTracking().Where(c => c.RecordedAt > from)
                 .Select(c => new { c.EngineerId, c.CertificationId, c.EarnedOn }).ToListAsync(ct))
-            .Where(c => engineers.ContainsKey(c.EngineerId))
+            .Where(c => engineers.ContainsKey(c.EngineerId) && (since is not null || c.EarnedOn >= fromDate))
             .Select(c => new DigestCompletion(engineers[c.EngineerId].Name, teamNames[engineers[c.EngineerId].TeamId],
                 certName.GetValueOrDefault(c.CertificationId, c.CertificationId), c.EarnedOn))
             .OrderBy(c => c.Team).ThenBy(c => c.Engineer)
@@ -79,7 +82,8 @@ public sealed class DigestBuilder(
         // New since the last digest = recorded since then (not "took effect since": a late sweep records older dates).
         var gaps = (await db.StatusEvents.AsNoTracking().Where(e => e.ToStatus == CertStatus.Expired && e.RecordedAt > from)
                 .Select(e => new { e.EngineerId, e.CertificationId, e.OnDate }).ToListAsync(ct))
-            .Where(e => engineers.ContainsKey(e.EngineerId) && IsRecommended(engineers[e.EngineerId], e.CertificationId))
+            .Where(e => engineers.ContainsKey(e.EngineerId) && IsRecommended(engineers[e.EngineerId], e.CertificationId)
+                && (since is not null || e.OnDate >= fromDate))
             .Select(e => new DigestGap(engineers[e.EngineerId].Name, teamNames[engineers[e.EngineerId].TeamId],
                 certName.GetValueOrDefault(e.CertificationId, e.CertificationId), e.OnDate))
             .OrderBy(g => g.Team).ThenBy(g => g.Engineer).ThenBy(g => g.Certification, StringComparer.Ordinal).ToList();
@@ -96,8 +100,7 @@ public sealed class DigestBuilder(
         }
 
         // Expiries that entered the 30-day window since the last digest are news too.
-        var sinceDate = DateOnly.FromDateTime(from.UtcDateTime);
-        var newlyUpcoming = upcoming.Count(u => u.ExpiresOn.AddDays(-30) > sinceDate);
+        var newlyUpcoming = upcoming.Count(u => u.ExpiresOn.AddDays(-30) > fromDate);
 
         var baseUrl = options.Value.PublicUrl.TrimEnd('/');
         var digestTeams = teams.Select(t => new DigestTeam(t.Team.Id, t.Team.Name, t.Tally.EngineerCount, t.Tally.RecommendedCount,
