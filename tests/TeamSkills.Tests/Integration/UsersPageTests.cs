@@ -26,6 +26,10 @@ public sealed class UsersPageTests
         var mail = await MimeKit.MimeMessage.LoadAsync(Assert.Single(Directory.GetFiles(Path.Combine(app.DataDirectory, "outbox"), "*.eml")));
         Assert.Equal("grace@example.com", Assert.Single(mail.To.Mailboxes).Address);
         Assert.Contains("https://skills.example.org/reset?email=grace%40example.com&token=", mail.TextBody);
+        // An invitation, not a reset someone else asked for.
+        Assert.Equal("You have been added to TeamSkills", mail.Subject);
+        Assert.Contains("bootstrap-admin added you (grace@example.com) to TeamSkills, the team certification dashboard, as Manager.", mail.TextBody);
+        Assert.DoesNotContain("reset", mail.HtmlBody!.Replace("/reset?", ""), StringComparison.OrdinalIgnoreCase);
 
         // Refused with the reason, nothing added: a duplicate, a bad email.
         var again = await Post(admin, "Create", new() { ["email"] = "grace@example.com", ["role"] = "Engineer" });

@@ -48,7 +48,7 @@ public sealed class UserAdmin(UserManager<AppUser> users, TeamSkillsDbContext db
         if (sendPasswordLink)
         {
             // The user exists either way: a mail server that is down must not turn the answer into an error.
-            try { await links.SendAsync(user, actor, ct); }
+            try { await links.SendAsync(user, actor, ct, invitedAs: role); }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 log.LogWarning(e, "The set-password link for {Email} could not be sent", email);
@@ -122,15 +122,18 @@ public sealed class PasswordLinks(UserManager<AppUser> users, IMailer mailer, Em
     IOptions<Digests.DigestOptions> digests)
 {
     /// <param name="actor">Who asked: the user themself (forgot password) or the Admin who added them.</param>
-    public async Task SendAsync(AppUser user, string actor, CancellationToken ct)
+    /// <param name="invitedAs">The role of a user just added: the mail is then an invitation, not a reset.</param>
+    public async Task SendAsync(AppUser user, string actor, CancellationToken ct, string? invitedAs = null)
     {
         var token = await users.GeneratePasswordResetTokenAsync(user);
         var link = $"{digests.Value.PublicUrl.TrimEnd('/')}/reset?email={Uri.EscapeDataString(user.Email!)}&token={Uri.EscapeDataString(token)}";
-        var mail = await templates.RenderAsync("password-reset", new PasswordResetMail(user.Email!, link), ct);
+        var mail = await templates.RenderAsync("password-reset", new PasswordResetMail(user.Email!, link,
+            invitedAs is null ? null : actor, invitedAs), ct);
         await mailer.SendAsync(new OutgoingMail(user.Email!, mail.Subject, mail.Text, mail.Html), ct);
         await audit.AddAndSaveAsync(actor, "password.reset-requested", user.Email!, "Applied", null, ct);
     }
 }
 
-/// <summary>The model of reports/templates/email/password-reset.*.liquid: <c>{{ email }}</c>, <c>{{ link }}</c>.</summary>
-public sealed record PasswordResetMail(string Email, string Link);
+/// <summary>The model of reports/templates/email/password-reset.*.liquid: <c>{{ email }}</c>, <c>{{ link }}</c>; for a user
+/// just added, <c>{{ invitedBy }}</c> and <c>{{ role }}</c> (null otherwise), which make the mail an invitation.</summary>
+public sealed record PasswordResetMail(string Email, string Link, string? InvitedBy = null, string? Role = null);
