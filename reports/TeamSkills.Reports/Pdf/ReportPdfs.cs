@@ -19,14 +19,16 @@ public static class ReportPdfs
 
     private static string N(int n) => n.ToString("N0", CultureInfo.InvariantCulture);
 
-    private static string Of(int n, string noun) => $"{N(n)} {noun}{(n == 1 ? "" : "s")}";
+    private static string Noun(int n, string noun) => n == 1 ? noun : noun + "s";
+
+    private static string Of(int n, string noun) => $"{N(n)} {Noun(n, noun)}";
 
     private static string Pct(double p) => p.ToString("0.0", CultureInfo.InvariantCulture) + "%";
 
     private static IReadOnlyList<KpiTile> Tiles(ReportTotals t) =>
     [
-        new(t.Recommended == 0 ? "n/a" : Pct(t.CoveragePercent), "coverage", Neutral), new(N(t.Gaps), t.Gaps == 1 ? "gap" : "gaps", Bad), new(N(t.ExpiringSoon), "expiring soon", Warn),
-        new(N(t.Expired), "expired", Bad), new(N(t.Engineers), t.Engineers == 1 ? "engineer" : "engineers", Good),
+        new(t.Recommended == 0 ? "n/a" : Pct(t.CoveragePercent), "coverage", Neutral), new(N(t.Gaps), Noun(t.Gaps, "gap"), Bad), new(N(t.ExpiringSoon), "expiring soon", Warn),
+        new(N(t.Expired), "expired", Bad), new(N(t.Engineers), Noun(t.Engineers, "engineer"), Good),
     ];
 
     /// <summary>The tiles' numbers as one sentence: what a screen reader or a text extractor reads in order.</summary>

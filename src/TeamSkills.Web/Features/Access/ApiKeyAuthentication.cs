@@ -100,12 +100,8 @@ public sealed class ApiKeyHandler(
     {
         if (Context.Items[ThrottledItem] is TimeSpan retryAfter)
         {
-            var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
-            Response.StatusCode = StatusCodes.Status429TooManyRequests;
-            Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            await Results.Problem(title: "Too many requests",
-                detail: $"Too many wrong API keys from your address: no key is checked for {seconds} s. Check the key your client sends.",
-                statusCode: StatusCodes.Status429TooManyRequests).ExecuteAsync(Context);
+            await RateLimits.TooManyAsync(Context, retryAfter,
+                seconds => $"Too many wrong API keys from your address: no key is checked for {seconds} s. Check the key your client sends.");
             return;
         }
         Response.StatusCode = StatusCodes.Status401Unauthorized;

@@ -83,15 +83,21 @@ public static class RateLimits
                 }
                 return RateLimitPartition.GetNoLimiter("none");
             });
-            o.OnRejected = async (context, ct) =>
-            {
-                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
-                context.HttpContext.Response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
-                await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests",
-                    detail: $"Slow down: try again in {Math.Ceiling(retryAfter.TotalSeconds)} s.").ExecuteAsync(context.HttpContext);
-            };
+            o.OnRejected = (context, ct) => new ValueTask(TooManyAsync(context.HttpContext,
+                context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1),
+                seconds => $"Slow down: try again in {seconds} s."));
         });
         return services;
+    }
+
+    /// <summary>A 429 with Retry-After (whole seconds, at least 1) and a ProblemDetails whose detail names the wait.</summary>
+    public static Task TooManyAsync(HttpContext http, TimeSpan retryAfter, Func<int, string> detail)
+    {
+        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+        http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        return Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests", detail: detail(seconds))
+            .ExecuteAsync(http);
     }
 
     private static RateLimitPartition<string> Window(string partition, int perMinute) =>

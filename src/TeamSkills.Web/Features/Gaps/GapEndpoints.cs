@@ -73,15 +73,20 @@ public static class AsOf
         detail: $"asOf '{text}' is not a date; use YYYY-MM-DD.");
 
     /// <summary>For downloads from the pages: a file is never made for another date than the one asked, so a date that
-    /// does not parse is refused (400, saying why) instead of falling back to today as the pages do.</summary>
-    public static Microsoft.AspNetCore.Mvc.IActionResult? InvalidDownload(string? text, DateOnly today) =>
-        Parse(text, today) is null
-            ? new Microsoft.AspNetCore.Mvc.ContentResult
-            {
-                StatusCode = 400, ContentType = "text/plain; charset=utf-8",
-                Content = $"asOf '{(text!.Length > 40 ? text[..37] + "..." : text)}' is not a date; use YYYY-MM-DD. No file was made.",
-            }
-            : null;
+    /// does not parse is refused (400, saying why, as <paramref name="refusal"/>) instead of falling back to today as the
+    /// pages do.</summary>
+    public static bool TryDownloadDate(string? text, DateOnly today, out DateOnly date,
+        [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out Microsoft.AspNetCore.Mvc.IActionResult? refusal)
+    {
+        var parsed = Parse(text, today);
+        date = parsed ?? today;
+        refusal = parsed is not null ? null : new Microsoft.AspNetCore.Mvc.ContentResult
+        {
+            StatusCode = 400, ContentType = "text/plain; charset=utf-8",
+            Content = $"asOf '{(text!.Length > 40 ? text[..37] + "..." : text)}' is not a date; use YYYY-MM-DD. No file was made.",
+        };
+        return parsed is not null;
+    }
 }
 
 /// <summary>The read side of gaps: team summaries, a team's heat map, an engineer's plan. Scoped by the caller.</summary>

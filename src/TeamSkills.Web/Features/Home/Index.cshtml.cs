@@ -40,8 +40,8 @@ public sealed class IndexModel(GapQueries queries, ScopeService scopes, Exports.
     public async Task<IActionResult> OnGetOrgXlsxAsync(string? asOf, CancellationToken ct)
     {
         if (!CanExportOrg) return Forbid();
-        if (Gaps.AsOf.InvalidDownload(asOf, queries.Today) is { } invalid) return invalid;
-        var report = await reports.OrgAsync(await scopes.ForAsync(User, ct), Gaps.AsOf.Parse(asOf, queries.Today) ?? queries.Today, ct);
+        if (!Gaps.AsOf.TryDownloadDate(asOf, queries.Today, out var date, out var refusal)) return refusal;
+        var report = await reports.OrgAsync(await scopes.ForAsync(User, ct), date, ct);
         return new Exports.ExportActionResult(Exports.ExportFiles.OrgXlsx(report, Exports.ExportEndpoints.Folder(HttpContext.RequestServices)));
     }
 
@@ -52,8 +52,8 @@ public sealed class IndexModel(GapQueries queries, ScopeService scopes, Exports.
     public IActionResult OnPostOrgJob(string? asOf)
     {
         if (!CanExportOrg) return Forbid();
-        if (Gaps.AsOf.InvalidDownload(asOf, queries.Today) is { } invalid) return invalid;
-        var job = jobs.Enqueue(User, Gaps.AsOf.Parse(asOf, queries.Today) ?? queries.Today, Exports.ExportEndpoints.PageJobsPath);
+        if (!Gaps.AsOf.TryDownloadDate(asOf, queries.Today, out var date, out var refusal)) return refusal;
+        var job = jobs.Enqueue(User, date, Exports.ExportEndpoints.PageJobsPath);
         if (Request.Headers.Accept.ToString().Contains("application/json", StringComparison.Ordinal)) return new JsonResult(job.Status());
         return RedirectToPage(new { export = job.Id });
     }
@@ -61,8 +61,8 @@ public sealed class IndexModel(GapQueries queries, ScopeService scopes, Exports.
     public async Task<IActionResult> OnGetOrgPdfAsync(string? asOf, CancellationToken ct)
     {
         if (!CanExportOrg) return Forbid();
-        if (Gaps.AsOf.InvalidDownload(asOf, queries.Today) is { } invalid) return invalid;
-        var report = await reports.OrgAsync(await scopes.ForAsync(User, ct), Gaps.AsOf.Parse(asOf, queries.Today) ?? queries.Today, ct);
+        if (!Gaps.AsOf.TryDownloadDate(asOf, queries.Today, out var date, out var refusal)) return refusal;
+        var report = await reports.OrgAsync(await scopes.ForAsync(User, ct), date, ct);
         return new Exports.ExportActionResult(Exports.ExportFiles.OrgPdf(report));
     }
 }

@@ -31,6 +31,9 @@ public sealed class ImportDetailPageModel(TeamSkillsDbContext db) : PageModel
     public bool IsPreview => Import.Outcome == nameof(ImportOutcome.DryRun);
     public bool IsRoster => Import.Kind == nameof(ImportKind.Roster);
 
+    /// <summary>A full-mode roster that deactivates more engineers than it keeps: the page warns, and Apply asks first.</summary>
+    public bool MostlyDeactivates => IsRoster && Import.Mode == "full" && Import.Deactivated > Import.Updated + Import.Unchanged;
+
     public long? AppliedAs { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(long id, long? from, bool? moved, CancellationToken ct)

@@ -271,7 +271,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         foreach (var r in rows)
         {
             // Rows of one team tend to come together: skip the hashing while the name repeats.
-            if (ReferenceEquals(r.Team, last) || r.Team == last) continue;
+            if (r.Team == last) continue;
             last = r.Team;
             if (!teamByName.ContainsKey(r.Team) && seen.Add(r.Team)) names.Add(r.Team);
         }

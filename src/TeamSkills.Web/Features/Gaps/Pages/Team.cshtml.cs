@@ -56,12 +56,14 @@ public sealed class TeamModel(GapQueries queries, ScopeService scopes, Exports.E
 
     /// <summary>The team workbook for a signed-in browser (the API is key-only): same scope check, same export code.</summary>
     public async Task<IActionResult> OnGetXlsxAsync(int id, string? asOf, CancellationToken ct) =>
-        AsOf.InvalidDownload(asOf, queries.Today) ?? (await reports.TeamAsync(await scopes.ForAsync(User, ct), id, AsOf.Parse(asOf, queries.Today) ?? queries.Today, ct) is { } r
-            ? new Exports.ExportActionResult(Exports.ExportFiles.TeamXlsx(r)) : NotFound());
+        !AsOf.TryDownloadDate(asOf, queries.Today, out var date, out var refusal) ? refusal
+        : await reports.TeamAsync(await scopes.ForAsync(User, ct), id, date, ct) is { } r
+            ? new Exports.ExportActionResult(Exports.ExportFiles.TeamXlsx(r)) : NotFound();
 
     public async Task<IActionResult> OnGetPdfAsync(int id, string? asOf, CancellationToken ct) =>
-        AsOf.InvalidDownload(asOf, queries.Today) ?? (await reports.TeamAsync(await scopes.ForAsync(User, ct), id, AsOf.Parse(asOf, queries.Today) ?? queries.Today, ct) is { } r
-            ? new Exports.ExportActionResult(Exports.ExportFiles.TeamPdf(r)) : NotFound());
+        !AsOf.TryDownloadDate(asOf, queries.Today, out var date, out var refusal) ? refusal
+        : await reports.TeamAsync(await scopes.ForAsync(User, ct), id, date, ct) is { } r
+            ? new Exports.ExportActionResult(Exports.ExportFiles.TeamPdf(r)) : NotFound();
 
     public string Symbol(CertStatus status) => status switch
     {
