@@ -778,7 +778,8 @@ namespace TeamSkills.Migrations.PostgreSql.Migrations
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)")
-                        .HasColumnName("employee_id");
+                        .HasColumnName("employee_id")
+                        .UseCollation("C");
 
                     b.Property<string>("ManagerEmail")
                         .HasMaxLength(320)

@@ -780,7 +780,8 @@ namespace TeamSkills.Migrations.SqlServer.Migrations
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("nvarchar(64)")
-                        .HasColumnName("employee_id");
+                        .HasColumnName("employee_id")
+                        .UseCollation("Latin1_General_100_BIN2");
 
                     b.Property<string>("ManagerEmail")
                         .HasMaxLength(320)

@@ -47,6 +47,17 @@ public sealed class TeamSkillsDbContext(DbContextOptions<TeamSkillsDbContext> op
                 property.SetColumnName(SnakeCase(property.Name));
             }
         }
+        // Employee ids are matched ordinally by the app (imports, the API): "E1" and "e1" are two engineers. The column
+        // compares the same way on every provider: SQLite's default BINARY already does; SQL Server's default
+        // collation ignores case (its unique index would refuse a file the app accepted), and PostgreSQL's default
+        // goes through the locale (slower sorts when its unique index is built, ordering unlike the app's).
+        var ordinal = Database.ProviderName switch
+        {
+            "Npgsql.EntityFrameworkCore.PostgreSQL" => "C",
+            "Microsoft.EntityFrameworkCore.SqlServer" => "Latin1_General_100_BIN2",
+            _ => null,
+        };
+        if (ordinal is not null) modelBuilder.Entity<Roster.Engineer>().Property(e => e.EmployeeId).UseCollation(ordinal);
     }
 
     public static string SnakeCase(string name)

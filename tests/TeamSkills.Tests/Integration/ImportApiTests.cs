@@ -105,6 +105,22 @@ public sealed class ImportApiTests
         Assert.Equal(before, Fingerprint(app));
     }
 
+    [SkippableTheory, DatabaseData]
+    public async Task RosterImport_EmployeeIdsDifferingInCase_AreTwoEngineers_OnEveryProvider(DatabaseProvider provider)
+    {
+        // The app matches employee ids ordinally; the column must compare the same way (PostgreSQL: COLLATE "C"; SQL
+        // Server: a BIN2 collation, checked in MigrationConsistencyTests), so the database neither merges nor refuses them.
+        await using var app = await StartAsync(provider);
+        var csv = Data.Roster("e1,Erin East,erin@example.com,Platform,mia@example.com,Platform Engineer II");
+        var body = await ImportRoster(app, csv);
+        Assert.Equal(6, body.GetProperty("created").GetInt32());
+        Assert.Equal(2, app.Scalar("SELECT COUNT(*) FROM engineers WHERE employee_id IN ('E1', 'e1')"));
+        Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM engineers WHERE employee_id = 'e1' AND name = 'Erin East'"));
+        Assert.Equal(6, (await ImportRoster(app, csv)).GetProperty("unchanged").GetInt32());
+        if (provider == DatabaseProvider.PostgreSql)
+            Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM information_schema.columns WHERE table_name = 'engineers' AND column_name = 'employee_id' AND collation_name = 'C'"));
+    }
+
     /// <summary>
     /// Runs an import straight through its handler, each in its own scope, all at once: past the per-process gate the
     /// HTTP endpoints share, as imports arriving at two app instances on one database are. The database alone must

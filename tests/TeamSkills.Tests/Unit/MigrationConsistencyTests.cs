@@ -71,5 +71,7 @@ public sealed class MigrationConsistencyTests
         foreach (var table in db.Model.GetEntityTypes().Select(e => e.GetTableName()).OfType<string>().Distinct())
             Assert.Contains($"CREATE TABLE [{table}]", script);
         Assert.Contains("CREATE UNIQUE INDEX", script);
+        // Employee ids compare ordinally, as the app matches them: SQL Server's default collation ignores case.
+        Assert.Contains("ALTER COLUMN [employee_id] nvarchar(64) COLLATE Latin1_General_100_BIN2 NOT NULL", script);
     }
 }
