@@ -197,6 +197,28 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
     }
 
     [SkippableFact]
+    public async Task CatalogFormRejectedFarDownThePage_IsScrolledIntoView_WithANoticeOnTop()
+    {
+        fx.SkipUnlessReady();
+        var page = await fx.NewPageAsync(width: 1366, height: 800);
+        await SignInWithPasswordAsync(page);
+        await page.GotoAsync("/catalog");
+        // The last role's card sits well below the first screen; add "nothing" to it.
+        var card = page.Locator("section.card.role").Last;
+        var name = await card.Locator("h3").InnerTextAsync();
+        await card.Locator("form.add button[type=submit]").ClickAsync();
+        await page.WaitForLoadStateAsync();
+        await Assertions.Expect(page.Locator("p.error[role=alert]")).ToContainTextAsync($"Not saved: {name} has 1 problem");
+        var rejected = page.Locator("section.card.role.rejected");
+        await Assertions.Expect(rejected.Locator("ul.error")).ToBeVisibleAsync();
+        Assert.True(await page.EvaluateAsync<double>("() => window.scrollY") > 0, "the page scrolled down to the rejected form");
+        Assert.True(await rejected.EvaluateAsync<bool>("s => { const r = s.getBoundingClientRect(); return r.top < innerHeight && r.bottom > 0; }"),
+            "the rejected role card is on screen");
+        Assert.True(await rejected.EvaluateAsync<bool>("s => s.contains(document.activeElement)"), "focus is in the rejected form");
+        await page.Context.CloseAsync();
+    }
+
+    [SkippableFact]
     public async Task TabletWidth_HasNoSidewaysScrollingPage()
     {
         fx.SkipUnlessReady();

@@ -190,6 +190,9 @@ public sealed class CatalogPageTests
         Assert.Contains($"<strong>{label}</strong>: {reason}", errors.Groups[1].Value);
         Assert.Contains($"value=\"{value}\"", html); // what was typed is shown again
         Assert.Single(Regex.Matches(html, "aria-invalid=\"true\""));
+        // The row may be far down the page: a notice on top names it and links to it (catalog.js scrolls there).
+        Assert.Matches("<p class=\"error status\" role=\"alert\">Not saved: <a href=\"#rejected\">[^<]+</a> has 1 problem, shown beside its form.</p>", html);
+        Assert.Single(Regex.Matches(html, "id=\"rejected\""));
 
         Assert.Equal(stored, (await Certification(app, "mlops-foundation")).GetRawText());
         Assert.Equal(version, app.Scalar("SELECT value FROM app_state WHERE key = 'data_version'"));

@@ -53,6 +53,12 @@ public sealed class CatalogPageModel(ScopeService scopes, CatalogService service
     public bool FailedFormShown => FailedForm is { } f
         && (Certifications.Any(c => CertForm(c.Id) == f) || Roles.Any(r => RoleForm(r.Id) == f) || Unmapped.Any(u => TitleForm(u.NormalizedTitle) == f));
 
+    /// <summary>What the rejected form is about (a certification, role or title), for the notice on top of the page.</summary>
+    public string? FailedItem => FailedForm is not { } f ? null
+        : Certifications.FirstOrDefault(c => CertForm(c.Id) == f)?.Name
+          ?? Roles.FirstOrDefault(r => RoleForm(r.Id) == f)?.Name
+          ?? Unmapped.FirstOrDefault(u => TitleForm(u.NormalizedTitle) == f)?.NormalizedTitle;
+
     public string? Value(string form, string field, object? stored) =>
         FailedForm == form && Posted.TryGetValue(field, out var typed) ? typed : Convert.ToString(stored, CultureInfo.InvariantCulture);
 
