@@ -173,6 +173,49 @@ public sealed class AccessAndPagesTests
     }
 
     [SkippableTheory, DatabaseData]
+    public async Task AuditPage_FiltersByDays_AndPagesThroughOlderEntries(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        // 205 entries an hour apart from 2026-03-01 01:00 UTC (append-only: inserting is allowed).
+        var start = new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero).UtcTicks;
+        using (var conn = app.OpenConnection())
+        using (var cmd = conn.CreateCommand())
+        {
+            cmd.CommandText = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 205) " +
+                "INSERT INTO audit_entries (at, actor, action, target, outcome, details) " +
+                $"SELECT {start} + i * {TimeSpan.TicksPerHour}, 'seeder', 'test.entry', 'n' || i, 'Applied', '{{}}' FROM n";
+            Assert.Equal(205, cmd.ExecuteNonQuery());
+        }
+        var browser = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        await SignIn(browser);
+        static int Rows(string html) => Regex.Matches(html, "<td>test.entry</td>").Count;
+
+        var first = await browser.GetStringAsync("/audit?action=test");
+        Assert.Equal(200, Rows(first));
+        Assert.Contains("<td>n205</td>", first); // newest first
+        var older = Regex.Match(first, @"<a href=""(/audit\?action=test&amp;before=\d+)"">Older").Groups[1].Value;
+        Assert.NotEqual("", older);
+        var second = await browser.GetStringAsync(System.Net.WebUtility.HtmlDecode(older));
+        Assert.Equal(5, Rows(second));
+        Assert.Contains("<td>n1</td>", second);
+        Assert.DoesNotContain("Older", second);
+        Assert.Contains("Newest", second);
+
+        // One UTC day, both ends included: 2026-03-02 00:00 to 23:00 is entries 24 to 47.
+        var day = await browser.GetStringAsync("/audit?action=test&from=2026-03-02&to=2026-03-02");
+        Assert.Equal(24, Rows(day));
+        Assert.Contains("<td>n24</td>", day);
+        Assert.Contains("<td>n47</td>", day);
+        Assert.DoesNotContain("<td>n48</td>", day);
+        Assert.Equal(24, (await (await app.Api().GetAsync("/api/audit?action=test&from=2026-03-02&to=2026-03-02")).JsonOf()).GetArrayLength());
+
+        // A date that does not parse is named and not applied.
+        var bad = await browser.GetStringAsync("/audit?action=test&from=yesterday");
+        Assert.Contains("From &#x27;yesterday&#x27; is not a date (use YYYY-MM-DD): not applied.", bad);
+        Assert.Equal(200, Rows(bad));
+    }
+
+    [SkippableTheory, DatabaseData]
     public async Task SignIn_WithoutAntiforgeryToken_Returns400(DatabaseProvider provider)
     {
         await using var app = await StartAsync(provider);

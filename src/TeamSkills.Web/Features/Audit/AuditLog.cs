@@ -51,9 +51,20 @@ public static class AuditEndpoints
         return builder;
     }
 
-    /// <summary>The filters the API and the page share: action by prefix ("import" matches import.roster), actor exactly.</summary>
-    public static IQueryable<AuditEntry> Filter(IQueryable<AuditEntry> query, string? action, string? actor)
+    /// <summary>The filters the API and the page share: action by prefix ("import" matches import.roster), actor exactly,
+    /// and a range of UTC days, both ends included.</summary>
+    public static IQueryable<AuditEntry> Filter(IQueryable<AuditEntry> query, string? action, string? actor, DateOnly? from = null, DateOnly? to = null)
     {
+        if (from is { } f)
+        {
+            var start = new DateTimeOffset(f.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+            query = query.Where(e => e.At >= start);
+        }
+        if (to is { } t)
+        {
+            var end = new DateTimeOffset(t.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+            query = query.Where(e => e.At < end);
+        }
         // Actions are lower-case constants; the prefix is lowered too, so it matches alike on every provider
         // (StartsWith becomes LIKE on SQLite, which ignores ASCII case; PostgreSQL's LIKE does not).
         if (!string.IsNullOrWhiteSpace(action))
@@ -70,19 +81,10 @@ public static class AuditEndpoints
         api.MapGet("/audit", async (string? action, string? actor, string? from, string? to, int? take, int? skip,
             TeamSkillsDbContext db, CancellationToken ct) =>
         {
-            var query = Filter(db.AuditEntries.AsNoTracking(), action, actor);
-            if (from is not null)
-            {
-                if (Gaps.AsOf.Parse(from, default) is not { } f) return Gaps.AsOf.Invalid(from);
-                var start = new DateTimeOffset(f.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-                query = query.Where(e => e.At >= start);
-            }
-            if (to is not null)
-            {
-                if (Gaps.AsOf.Parse(to, default) is not { } t) return Gaps.AsOf.Invalid(to);
-                var end = new DateTimeOffset(t.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-                query = query.Where(e => e.At < end);
-            }
+            DateOnly? start = null, end = null;
+            if (from is not null && (start = Gaps.AsOf.Parse(from, default)) is null) return Gaps.AsOf.Invalid(from);
+            if (to is not null && (end = Gaps.AsOf.Parse(to, default)) is null) return Gaps.AsOf.Invalid(to);
+            var query = Filter(db.AuditEntries.AsNoTracking(), action, actor, start, end);
             var rows = await query.OrderByDescending(e => e.Id).Skip(Math.Max(0, skip ?? 0)).Take(Math.Clamp(take ?? 100, 1, 1000)).ToListAsync(ct);
             return Results.Ok(rows.Select(e => new AuditView(e.Id, e.At, e.Actor, e.Action, e.Target, e.Outcome,
                 JsonDocument.Parse(e.Details).RootElement.Clone(), e.Ip)));
