@@ -62,6 +62,18 @@ public sealed class UsersPageTests
     }
 
     [SkippableTheory, DatabaseData]
+    public async Task TheBootstrapAdmin_IsToldToAddAnAdminOfTheirOwn_UntilOneExists(DatabaseProvider provider)
+    {
+        await using var app = new AppFactory(provider);
+        var admin = await app.SignedInAdminAsync();
+        Assert.Contains("id=\"no-admin\"", await admin.GetStringAsync("/users"));
+        await Post(admin, "Create", new() { ["email"] = "mia@example.com", ["role"] = "Manager" });
+        Assert.Contains("id=\"no-admin\"", await admin.GetStringAsync("/users")); // a Manager cannot manage users
+        await Post(admin, "Create", new() { ["email"] = "ada@example.com", ["role"] = "Admin" });
+        Assert.DoesNotContain("id=\"no-admin\"", await admin.GetStringAsync("/users"));
+    }
+
+    [SkippableTheory, DatabaseData]
     public async Task NobodyDeletesTheAccountTheyAreUsing_AndAPostWithoutAnEmailIsNotAnError(DatabaseProvider provider)
     {
         await using var app = new AppFactory(provider);

@@ -23,6 +23,10 @@ public sealed class UsersPageModel(UserAdmin admin) : PageModel
     public string? Error { get; private set; }
     /// <summary>A key just issued: shown on this answer only (it is stored hashed).</summary>
     public (string Email, NewApiKey Key)? Issued { get; private set; }
+    /// <summary>The caller is the bootstrap admin (the one-time link or the bootstrap key) and no user is an Admin yet:
+    /// once the app restarts without a link (or the key changes), nobody could manage users from a page.</summary>
+    public bool NoAdminOfTheirOwn => User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value == "bootstrap"
+        && !Users.Any(u => string.Equals(u.Role, AppRoles.Admin, StringComparison.OrdinalIgnoreCase));
     public string? PostedEmail { get; private set; }
     public string? PostedRole { get; private set; }
 
