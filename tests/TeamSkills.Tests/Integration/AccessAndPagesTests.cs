@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Mvc.Testing;
 using TeamSkills.Core.Data;
@@ -103,6 +104,40 @@ public sealed class AccessAndPagesTests
             Assert.Contains("'soon' is not a date (use YYYY-MM-DD): showing today instead.", page);
         }
         Assert.DoesNotContain("is not a date", await admin.GetStringAsync("/?asOf=2026-01-01"));
+
+        // DateOnly's far ends: the forecast (12 months on) and the trend (90 days back) would leave its range. The pages
+        // say so and show today; the API refuses them; the range's own ends still answer.
+        foreach (var url in new[] { "/?asOf=9999-12-31", "/?asOf=0001-01-01", $"/teams/{team}?asOf=9999-06-01", "/engineers/E1?asOf=9999-12-31" })
+        {
+            var response = await admin.GetAsync(url);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Contains("is outside the dates TeamSkills answers for (1900-01-01 to 2999-12-31): showing today instead.",
+                WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()));
+        }
+        var api = app.Api();
+        foreach (var url in new[] { "/api/forecast?asOf=9999-06-01", "/api/teams?asOf=0001-01-01", $"/api/teams/{team}?asOf=9999-12-31" })
+            Assert.Equal(HttpStatusCode.BadRequest, (await api.GetAsync(url)).StatusCode);
+        foreach (var url in new[] { "/?asOf=2999-12-31", "/?asOf=1900-01-01", $"/teams/{team}?asOf=2999-12-31" })
+            Assert.DoesNotContain("showing today instead", await admin.GetStringAsync(url));
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/forecast?asOf=2999-12-31")).StatusCode);
+    }
+
+    [SkippableTheory, DatabaseData]
+    public async Task ExpiringTile_SaysNinetyDays_OnlyWhileEveryRenewalWindowIs90(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
+        Assert.Equal(HttpStatusCode.OK, (await api.UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
+        var team = (await (await api.GetAsync("/api/teams")).JsonOf())[0].GetProperty("id").GetInt32();
+        var admin = await app.SignedInAdminAsync();
+        Assert.Contains("<span class=\"label\">expiring in 90 days</span>", await admin.GetStringAsync("/"));
+        Assert.Equal(HttpStatusCode.OK, (await api.PutAsJsonAsync("/api/catalog/certifications/aiops-professional", new { renewalWindowDays = 30 })).StatusCode);
+        foreach (var url in new[] { "/", $"/teams/{team}" })
+        {
+            var page = await admin.GetStringAsync(url);
+            Assert.Contains("<span class=\"label\">expiring within their renewal window</span>", page);
+            Assert.DoesNotContain("expiring in 90 days", page);
+        }
     }
 
     [SkippableTheory, DatabaseData]

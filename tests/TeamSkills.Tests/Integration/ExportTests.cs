@@ -306,6 +306,9 @@ public sealed class ExportTests
         Assert.Contains("data-recommended=\"0\"", row);
         Assert.Contains("<span class=\"pct\">n/a</span>", row);
         Assert.Contains("aria-label=\"no certification recommended\"", row);
+        // The team page's coverage tile says the same, not "0.0%".
+        var page = await admin.GetStringAsync($"/teams/{id}");
+        Assert.Contains("<span class=\"num\" data-tile=\"coverage\">n/a</span>", page);
 
         var team = PdfText(await (await api.GetAsync($"/api/teams/{id}/report.pdf")).Content.ReadAsByteArrayAsync());
         Assert.Contains("no coverage to measure", team);
@@ -330,7 +333,14 @@ public sealed class ExportTests
         {
             var response = await admin.GetAsync(url);
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-            Assert.Contains("is not a date; use YYYY-MM-DD", await response.Content.ReadAsStringAsync());
+            Assert.Contains("is not a date (use YYYY-MM-DD). No file was made.", await response.Content.ReadAsStringAsync());
+        }
+        // Dates at DateOnly's ends (the date picker offers them) are refused too, not a 500 from the date arithmetic.
+        foreach (var url in new[] { $"/teams/{id}?handler=Pdf&asOf=9999-12-31", $"/teams/{id}?handler=Xlsx&asOf=0001-01-01", "/?handler=OrgPdf&asOf=9999-06-01" })
+        {
+            var response = await admin.GetAsync(url);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Contains("is outside the dates TeamSkills answers for (1900-01-01 to 2999-12-31). No file was made.", await response.Content.ReadAsStringAsync());
         }
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync($"/teams/{id}?handler=Pdf&asOf=2026-05-01")).StatusCode);
     }

@@ -123,4 +123,14 @@ public sealed class GapEngineTests
         Assert.Equal(66.7, TeamTally.CoverageOf(2, 3));
         Assert.Equal(0, TeamTally.CoverageOf(0, 0));
     }
+
+    [Fact]
+    public void ExpiringLabel_NamesTheDays_OnlyWhenEveryWindowIsTheSame()
+    {
+        Assert.Equal("expiring in 90 days", ExpiringLabel.For([90, 90, 90]));
+        Assert.Equal("expiring in 30 days", ExpiringLabel.For([30, 30]));
+        Assert.Equal("expiring within their renewal window", ExpiringLabel.For([90, 30, 90]));
+        Assert.Equal("expiring within their renewal window", ExpiringLabel.For([0]));
+        Assert.Equal("expiring in 90 days", ExpiringLabel.For([]));
+    }
 }

@@ -60,17 +60,30 @@ public static class GapEndpoints
 
 public static class AsOf
 {
+    /// <summary>The dates asked about: wide enough for any real question, and far enough from DateOnly's ends that the
+    /// arithmetic around a date (a 12-month forecast, a 90-day trend, renewal windows) cannot leave its range.</summary>
+    public static readonly DateOnly Earliest = new(1900, 1, 1), Latest = new(2999, 12, 31);
+
     public static DateOnly? Parse(string? text, DateOnly today) =>
         string.IsNullOrWhiteSpace(text) ? today
-        : DateOnly.TryParseExact(text.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d
+        : DateOnly.TryParseExact(text.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) && d >= Earliest && d <= Latest ? d
         : null;
+
+    /// <summary>Why <paramref name="text"/> (which <see cref="Parse"/> refused) is not a date to ask about.</summary>
+    private static string Why(string text)
+    {
+        var shown = text.Length > 40 ? text[..37] + "..." : text;
+        return DateOnly.TryParseExact(text.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _)
+            ? $"'{shown}' is outside the dates TeamSkills answers for ({Earliest:yyyy-MM-dd} to {Latest:yyyy-MM-dd})"
+            : $"'{shown}' is not a date (use YYYY-MM-DD)";
+    }
 
     /// <summary>For pages, which show today instead: why the asked date was not used, or null.</summary>
     public static string? PageProblem(string? text, DateOnly today) =>
-        Parse(text, today) is null ? $"'{(text!.Length > 40 ? text[..37] + "..." : text)}' is not a date (use YYYY-MM-DD): showing today instead." : null;
+        Parse(text, today) is null ? $"{Why(text!)}: showing today instead." : null;
 
     public static IResult Invalid(string? text) => Results.Problem(statusCode: 400, title: "Invalid asOf",
-        detail: $"asOf '{text}' is not a date; use YYYY-MM-DD.");
+        detail: $"asOf {Why(text ?? "")}.");
 
     /// <summary>For downloads from the pages: a file is never made for another date than the one asked, so a date that
     /// does not parse is refused (400, saying why, as <paramref name="refusal"/>) instead of falling back to today as the
@@ -83,7 +96,7 @@ public static class AsOf
         refusal = parsed is not null ? null : new Microsoft.AspNetCore.Mvc.ContentResult
         {
             StatusCode = 400, ContentType = "text/plain; charset=utf-8",
-            Content = $"asOf '{(text!.Length > 40 ? text[..37] + "..." : text)}' is not a date; use YYYY-MM-DD. No file was made.",
+            Content = $"asOf {Why(text!)}. No file was made.",
         };
         return parsed is not null;
     }
@@ -103,6 +116,9 @@ public sealed class GapQueries(TeamSkillsDbContext db, GapIndex index, OrgClock 
             .Select(t => TeamSummary.From(t, tallies.GetValueOrDefault(t.Id) ?? new TeamTally()))
             .ToList();
     }
+
+    /// <summary>The words for the "expiring" count (the catalog's renewal windows decide them).</summary>
+    public async Task<string> ExpiringLabelAsync(CancellationToken ct) => (await index.GetAsync(db, ct)).ExpiringLabel;
 
     public async Task<ExpiryForecast> ForecastAsync(CallerScope scope, DateOnly asOf, CancellationToken ct)
     {

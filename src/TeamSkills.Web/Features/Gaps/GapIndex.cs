@@ -109,6 +109,9 @@ public sealed class GapSnapshot
 
     public bool HasEngineer(int engineerId) => EngineerPositions.ContainsKey(engineerId);
 
+    /// <summary>The words for the "expiring" count (<see cref="Core.Gaps.ExpiringLabel"/>), from the catalog's renewal windows.</summary>
+    public string ExpiringLabel => Core.Gaps.ExpiringLabel.For(Certs.Select(c => c.Rule.RenewalWindowDays));
+
     public int? TeamOf(int engineerId) => EngineerPositions.TryGetValue(engineerId, out var i) ? Engineers[i].TeamId : null;
 
     /// <summary>A copy at <paramref name="version"/> with some engineers' completions replaced; the rest is shared.</summary>

@@ -20,6 +20,7 @@ public sealed class IndexModel(GapQueries queries, ScopeService scopes, Exports.
     public DateOnly Today => queries.Today;
     public bool IsToday => AsOf == Today;
     public double Coverage { get; private set; }
+    public string ExpiringLabel { get; private set; } = "";
     public bool CanExportOrg => User.IsInRole(AppRoles.Admin) || User.IsInRole(AppRoles.LearningAdmin);
 
     public Exports.ExportJobStatus? Export { get; private set; }
@@ -33,6 +34,7 @@ public sealed class IndexModel(GapQueries queries, ScopeService scopes, Exports.
         Teams = await queries.TeamsAsync(scope, AsOf, ct);
         Forecast = await queries.ForecastAsync(scope, AsOf, ct);
         Trend = await queries.TrendAsync(scope, AsOf, 90, ct);
+        ExpiringLabel = await queries.ExpiringLabelAsync(ct);
         Coverage = Core.Gaps.TeamTally.CoverageOf(Teams.Sum(t => t.HeldCount), Teams.Sum(t => t.RecommendedCount));
     }
 

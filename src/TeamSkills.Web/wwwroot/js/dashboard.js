@@ -192,7 +192,7 @@
         setText(overview.querySelector(`[data-tile="${f}"]`), String(sum(f)));
       }
       const rec = sum('recommendedCount');
-      setText(overview.querySelector('[data-tile="coverage"]'), (rec === 0 ? '0.0' : pct(100 * sum('heldCount') / rec)) + '%');
+      setText(overview.querySelector('[data-tile="coverage"]'), rec === 0 ? 'n/a' : pct(100 * sum('heldCount') / rec) + '%');
     });
   }
 
@@ -205,7 +205,7 @@
       for (const f of ['gapCount', 'expiringSoonCount', 'expiredCount', 'engineerCount']) {
         setText(team.querySelector(`[data-tile="${f}"]`), String(s[f]));
       }
-      setText(team.querySelector('[data-tile="coverage"]'), pct(s.coveragePercent) + '%');
+      setText(team.querySelector('[data-tile="coverage"]'), s.recommendedCount === 0 ? 'n/a' : pct(s.coveragePercent) + '%');
       // Cells: fetch today's statuses for this team once per burst of updates and patch what changed.
       clearTimeout(pending);
       pending = setTimeout(refreshCells, 50);

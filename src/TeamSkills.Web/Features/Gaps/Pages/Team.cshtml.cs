@@ -18,6 +18,7 @@ public sealed class TeamModel(GapQueries queries, ScopeService scopes, Exports.E
     public IReadOnlyList<CertRef> Columns { get; private set; } = [];
     public IReadOnlySet<string> SinglePointsOfFailure { get; private set; } = new HashSet<string>();
     public bool IsToday => Gaps.AsOf == queries.Today;
+    public string ExpiringLabel { get; private set; } = "";
 
     public async Task<IActionResult> OnGetAsync(int id, string? asOf, CancellationToken ct)
     {
@@ -28,6 +29,7 @@ public sealed class TeamModel(GapQueries queries, ScopeService scopes, Exports.E
         if (gaps is null) return NotFound();
         Gaps = gaps;
         Forecast = await queries.ForecastAsync(scope with { AllTeams = false, TeamIds = new HashSet<int> { id } }, date, ct);
+        ExpiringLabel = await queries.ExpiringLabelAsync(ct);
         var all = gaps.Engineers.SelectMany(e => e.Certifications).ToList();
         Columns = all.DistinctBy(c => c.Id).Select(c => new CertRef(c.Id, c.Name)).ToList();
         SinglePointsOfFailure = Columns
