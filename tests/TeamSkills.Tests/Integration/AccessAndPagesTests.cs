@@ -115,7 +115,7 @@ public sealed class AccessAndPagesTests
                 WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()));
         }
         var api = app.Api();
-        foreach (var url in new[] { "/api/forecast?asOf=9999-06-01", "/api/teams?asOf=0001-01-01", $"/api/teams/{team}?asOf=9999-12-31" })
+        foreach (var url in new[] { "/api/forecast?asOf=9999-06-01", "/api/teams?asOf=0001-01-01", $"/api/teams/{team}/gaps?asOf=9999-12-31", "/api/engineers/E1?asOf=9999-12-31" })
             Assert.Equal(HttpStatusCode.BadRequest, (await api.GetAsync(url)).StatusCode);
         foreach (var url in new[] { "/?asOf=2999-12-31", "/?asOf=1900-01-01", $"/teams/{team}?asOf=2999-12-31" })
             Assert.DoesNotContain("showing today instead", await admin.GetStringAsync(url));
