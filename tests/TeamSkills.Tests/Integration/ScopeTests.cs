@@ -74,6 +74,48 @@ public sealed class ScopeTests
     }
 
     [SkippableTheory, DatabaseData]
+    public async Task EngineerOnThePages_IsLinkedToTheirOwnRecord_AndNotToATeamTheyCannotOpen(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        var eve = await app.SignedInAsAsync("eve@example.com", "Engineer");
+        var home = await eve.GetStringAsync("/");
+        Assert.Contains("<a href=\"/engineers/E5\" id=\"my-certifications\">My certifications</a>", home);
+        Assert.DoesNotContain("imports a roster", home); // the L&D hint is not for them
+        var own = await eve.GetStringAsync("/engineers/E5");
+        Assert.Contains("<span>Data</span>", own);
+        Assert.DoesNotContain("href=\"/teams/", own); // the team page would be a 404 for her
+        Assert.Equal(HttpStatusCode.NotFound, (await eve.GetAsync($"/teams/{await TeamId(app, "Data")}")).StatusCode);
+
+        // A manager's crumb does link to a team they manage.
+        var max = await app.SignedInAsAsync("max@example.com", "Manager");
+        Assert.Contains($"<a href=\"/teams/{await TeamId(app, "Data")}\">Data</a>", await max.GetStringAsync("/engineers/E5"));
+    }
+
+    [SkippableTheory, DatabaseData]
+    public async Task EngineerPage_SaysWhenTheRecordIsInactive_OrTheTitleHasNoRole_AndNamesPrerequisites(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
+        Assert.Equal(HttpStatusCode.OK, (await api.UploadCsv("/api/imports/completions", Data.Completions())).StatusCode);
+        var admin = await app.SignedInAdminAsync();
+
+        var unmapped = System.Net.WebUtility.HtmlDecode(await admin.GetStringAsync("/engineers/E3")); // Solutions Architect
+        Assert.Contains("The title “Solutions Architect” is not mapped to a role", unmapped);
+        Assert.Contains("No plan until the title has a role.", unmapped);
+        Assert.DoesNotContain("Nothing left to take", unmapped);
+
+        // E2 holds MLOps Foundation, the prerequisite of MLOps Professional: named, and said to be held.
+        var e2 = System.Net.WebUtility.HtmlDecode(await admin.GetStringAsync("/engineers/E2"));
+        Assert.Contains("its prerequisite MLOps Foundation is held", e2);
+        Assert.DoesNotContain("requires mlops-foundation", e2);
+        Assert.DoesNotContain("id=\"inactive\"", e2);
+
+        var roster = Roster().Replace("E5,Eve Ellis,eve@example.com,Data,max@example.com,Jr. DevOps Engineer\n", "");
+        Assert.Equal(HttpStatusCode.OK, (await api.UploadCsv("/api/imports/roster", roster)).StatusCode);
+        Assert.Contains("id=\"inactive\"", await admin.GetStringAsync("/engineers/E5"));
+    }
+
+    [SkippableTheory, DatabaseData]
     public async Task LearningAdmin_SeesTheWholeOrg(DatabaseProvider provider)
     {
         await using var app = await StartAsync(provider);

@@ -117,6 +117,18 @@ public sealed class GapQueries(TeamSkillsDbContext db, GapIndex index, OrgClock 
             .ToList();
     }
 
+    /// <summary>A certification's name from the catalog (its id when there is no such certification).</summary>
+    public async Task<string> CertificationNameAsync(string id, CancellationToken ct) =>
+        (await index.GetAsync(db, ct)).Rules.TryGetValue(id, out var rule) ? rule.Name : id;
+
+    /// <summary>The employee id of the active engineer record carrying <paramref name="email"/> (a user's own record), or null.</summary>
+    public Task<string?> OwnEmployeeIdAsync(string? email, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(email)) return Task.FromResult<string?>(null);
+        var lower = email.Trim().ToLowerInvariant();
+        return db.Engineers.AsNoTracking().Where(e => e.Active && e.Email == lower).Select(e => e.EmployeeId).FirstOrDefaultAsync(ct);
+    }
+
     /// <summary>The words for the "expiring" count (the catalog's renewal windows decide them).</summary>
     public async Task<string> ExpiringLabelAsync(CancellationToken ct) => (await index.GetAsync(db, ct)).ExpiringLabel;
 

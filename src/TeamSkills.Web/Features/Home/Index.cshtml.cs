@@ -21,6 +21,8 @@ public sealed class IndexModel(GapQueries queries, ScopeService scopes, Exports.
     public bool IsToday => AsOf == Today;
     public double Coverage { get; private set; }
     public string ExpiringLabel { get; private set; } = "";
+    /// <summary>The caller's own engineer record (an active one with their email), for the "My certifications" link.</summary>
+    public string? OwnEmployeeId { get; private set; }
     public bool CanExportOrg => User.IsInRole(AppRoles.Admin) || User.IsInRole(AppRoles.LearningAdmin);
 
     public Exports.ExportJobStatus? Export { get; private set; }
@@ -35,6 +37,7 @@ public sealed class IndexModel(GapQueries queries, ScopeService scopes, Exports.
         Forecast = await queries.ForecastAsync(scope, AsOf, ct);
         Trend = await queries.TrendAsync(scope, AsOf, 90, ct);
         ExpiringLabel = await queries.ExpiringLabelAsync(ct);
+        OwnEmployeeId = await queries.OwnEmployeeIdAsync(User.FindFirst(System.Security.Claims.ClaimTypes.Email)?.Value, ct);
         Coverage = Core.Gaps.TeamTally.CoverageOf(Teams.Sum(t => t.HeldCount), Teams.Sum(t => t.RecommendedCount));
     }
 

@@ -14,17 +14,29 @@ public sealed class EngineerModel(GapQueries queries, ScopeService scopes) : Pag
 
     public EngineerDetail Detail { get; private set; } = null!;
 
-    public string NameOf(string certificationId) =>
-        Detail.Certifications.FirstOrDefault(c => c.Id == certificationId)?.Name
-        ?? Detail.Plan.FirstOrDefault(p => p.Id == certificationId)?.Name ?? certificationId;
+    /// <summary>Whether the caller may open the engineer's team page (an Engineer sees only their own record).</summary>
+    public bool CanOpenTeam { get; private set; }
+
+    private readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);
+
+    /// <summary>The plan's prerequisites by name (catalog names, also for certifications the role does not recommend).</summary>
+    public string NameOf(string certificationId) => _names.TryGetValue(certificationId, out var name) ? name : certificationId;
+
+    /// <summary>Held on the page's date (earned by then, not yet expired).</summary>
+    public bool Holds(string certificationId) =>
+        Detail.History.Any(h => h.CertificationId == certificationId && h.EarnedOn <= Detail.AsOf && h.ExpiresOn > Detail.AsOf);
 
     public async Task<IActionResult> OnGetAsync(string employeeId, string? asOf, CancellationToken ct)
     {
         AsOfProblem = AsOf.PageProblem(asOf, queries.Today);
         var date = AsOf.Parse(asOf, queries.Today) ?? queries.Today;
-        var detail = await queries.EngineerAsync(await scopes.ForAsync(User, ct), employeeId, date, ct);
+        var scope = await scopes.ForAsync(User, ct);
+        var detail = await queries.EngineerAsync(scope, employeeId, date, ct);
         if (detail is null) return NotFound();
         Detail = detail;
+        CanOpenTeam = scope.CanSeeTeam(detail.Team.Id);
+        foreach (var pre in detail.Plan.Select(p => p.PrerequisiteId).OfType<string>().Distinct())
+            _names[pre] = await queries.CertificationNameAsync(pre, ct);
         return Page();
     }
 }
