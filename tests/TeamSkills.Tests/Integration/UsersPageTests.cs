@@ -28,7 +28,7 @@ public sealed class UsersPageTests
         Assert.Contains("https://skills.example.org/reset?email=grace%40example.com&token=", mail.TextBody);
         // An invitation, not a reset someone else asked for.
         Assert.Equal("You have been added to TeamSkills", mail.Subject);
-        Assert.Contains("bootstrap-admin added you (grace@example.com) to TeamSkills, the team certification dashboard, as Manager.", mail.TextBody);
+        Assert.Contains("An administrator added you (grace@example.com) to TeamSkills, the team certification dashboard, as Manager.", mail.TextBody);
         Assert.DoesNotContain("reset", mail.HtmlBody!.Replace("/reset?", ""), StringComparison.OrdinalIgnoreCase);
 
         // Refused with the reason, nothing added: a duplicate, a bad email.
@@ -71,6 +71,15 @@ public sealed class UsersPageTests
         Assert.Contains("id=\"no-admin\"", await admin.GetStringAsync("/users")); // a Manager cannot manage users
         await Post(admin, "Create", new() { ["email"] = "ada@example.com", ["role"] = "Admin" });
         Assert.DoesNotContain("id=\"no-admin\"", await admin.GetStringAsync("/users"));
+
+        // LearningAdmin reads as L&D on the page and in the invitation (the API keeps the role's name).
+        await Post(admin, "Create", new() { ["email"] = "lee@example.com", ["role"] = "LearningAdmin", ["sendLink"] = "true" });
+        var page = await admin.GetStringAsync("/users");
+        Assert.Contains("<option value=\"LearningAdmin\">L&amp;D</option>", page);
+        Assert.Contains("<td>L&amp;D</td>", page);
+        var mail = await MimeKit.MimeMessage.LoadAsync(Assert.Single(Directory.GetFiles(Path.Combine(app.DataDirectory, "outbox"), "*.eml")));
+        Assert.Contains("as L&D.", mail.TextBody);
+        Assert.Contains("as L&amp;D.", mail.HtmlBody);
     }
 
     [SkippableTheory, DatabaseData]

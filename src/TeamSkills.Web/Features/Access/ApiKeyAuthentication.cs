@@ -26,6 +26,14 @@ public static class AppRoles
     public const string LearningAdmin = "LearningAdmin";
     public const string Manager = "Manager";
     public const string Engineer = "Engineer";
+
+    /// <summary>A role as people read it: LearningAdmin is "L&amp;D" on the pages and in mail (the API keeps the name).</summary>
+    public static string Display(string? role) => role switch
+    {
+        null or "" => "no role",
+        LearningAdmin => "L&D",
+        _ => role,
+    };
 }
 
 /// <summary>Authenticates <c>X-Api-Key</c>. The bootstrap key is compared by hash in constant time.</summary>

@@ -127,8 +127,10 @@ public sealed class PasswordLinks(UserManager<AppUser> users, IMailer mailer, Em
     {
         var token = await users.GeneratePasswordResetTokenAsync(user);
         var link = $"{digests.Value.PublicUrl.TrimEnd('/')}/reset?email={Uri.EscapeDataString(user.Email!)}&token={Uri.EscapeDataString(token)}";
+        // The recipient does not know "bootstrap-admin" (the bootstrap key's account): it is an administrator to them.
+        var inviter = actor == "bootstrap-admin" ? "An administrator" : actor;
         var mail = await templates.RenderAsync("password-reset", new PasswordResetMail(user.Email!, link,
-            invitedAs is null ? null : actor, invitedAs), ct);
+            invitedAs is null ? null : inviter, invitedAs is null ? null : AppRoles.Display(invitedAs)), ct);
         await mailer.SendAsync(new OutgoingMail(user.Email!, mail.Subject, mail.Text, mail.Html), ct);
         await audit.AddAndSaveAsync(actor, "password.reset-requested", user.Email!, "Applied", null, ct);
     }

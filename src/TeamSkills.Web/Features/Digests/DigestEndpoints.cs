@@ -10,6 +10,17 @@ namespace TeamSkills.Web.Features.Digests;
 
 public static class DigestEndpoints
 {
+    /// <summary>The first of the listening addresses (';'-separated), with a wildcard host as localhost; null if none is usable.</summary>
+    public static string? ListeningUrl(string? urls)
+    {
+        var first = urls?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .FirstOrDefault(u => u.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || u.StartsWith("https://", StringComparison.OrdinalIgnoreCase));
+        if (first is null) return null;
+        var url = System.Text.RegularExpressions.Regex.Replace(first, @"^(https?://)(\*|\+|0\.0\.0\.0|\[::\])(?=[:/]|$)", "$1localhost",
+            System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+        return Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.GetLeftPart(UriPartial.Authority) : null;
+    }
+
     public static WebApplicationBuilder AddDigests(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<DigestOptions>().BindConfiguration(DigestOptions.Section).ValidateDataAnnotations()
@@ -18,6 +29,12 @@ public static class DigestEndpoints
             .Validate(o => o.LndRecipients.All(r => Imports.ImportSupport.IsValidEmail(r.Trim())),
                 "TeamSkills:Digests:LndRecipients must be email addresses.")
             .ValidateOnStart();
+        // Links in mail point at the dashboard. Without TeamSkills:Digests:PublicUrl, they follow the address the app
+        // listens on (--urls, ASPNETCORE_URLS, the launch profile), so a second instance on another port does not mail
+        // links to the first one's; a wildcard host becomes localhost. Behind a proxy, set PublicUrl.
+        if (string.IsNullOrWhiteSpace(builder.Configuration[$"{DigestOptions.Section}:{nameof(DigestOptions.PublicUrl)}"])
+            && ListeningUrl(builder.Configuration["urls"]) is { } listening)
+            builder.Services.PostConfigure<DigestOptions>(o => o.PublicUrl = listening);
         builder.Services.AddSingleton<DigestLinks>();
         builder.Services.AddScoped<DigestBuilder>();
         builder.Services.AddScoped<SendLog>();

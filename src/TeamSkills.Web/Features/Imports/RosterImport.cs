@@ -84,7 +84,9 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         var changes = created.Count + updated.Count + deactivate.Count;
         var message = changes == 0
             ? "No changes: the roster already matches this file."
-            : $"{(req.DryRun ? "Would create" : "Created")} {created.Count}, update {updated.Count}, deactivate {deactivate.Count}; {unchanged} unchanged.";
+            : req.DryRun
+                ? $"Would create {created.Count}, update {updated.Count}, deactivate {deactivate.Count}; {unchanged} unchanged."
+                : $"Created {created.Count}, updated {updated.Count}, deactivated {deactivate.Count}; {unchanged} unchanged.";
         var summary = new ImportResponse(null, !req.DryRun && changes > 0, req.DryRun, req.Mode, format, rows.Count,
             created.Count, updated.Count, deactivate.Count, unchanged, [], message);
         if (req.DryRun || changes == 0)

@@ -49,7 +49,7 @@ public sealed class UsersPageModel(UserAdmin admin) : PageModel
             (PostedEmail, PostedRole) = (email, role);
             return await RejectAsync(change, ct);
         }
-        return Done($"Added {user!.Email} as {user.Role}." + (change.Detail is { } problem ? " " + problem
+        return Done($"Added {user!.Email} as {AppRoles.Display(user.Role)}." + (change.Detail is { } problem ? " " + problem
             : sendLink ? " They were emailed a link to set their password." : ""));
     }
 
