@@ -192,6 +192,32 @@ public sealed class LiveHubTests : IAsyncLifetime
         Assert.DoesNotContain(_logs.Lines, l => l.Contains(AppFactory.ApiKey, StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets)]
+    [InlineData(Microsoft.AspNetCore.Http.Connections.HttpTransportType.LongPolling)]
+    public async Task TheClientsStandardAccessTokenOption_Authenticates(Microsoft.AspNetCore.Http.Connections.HttpTransportType transport)
+    {
+        // accessTokenFactory: negotiate (and long polling) send "Authorization: Bearer <key>", WebSockets send access_token.
+        var connection = new HubConnectionBuilder()
+            .WithUrl(Hub, o =>
+            {
+                o.AccessTokenProvider = () => Task.FromResult<string?>(AppFactory.ApiKey);
+                o.Transports = transport;
+            })
+            .Build();
+        var channel = Channel.CreateUnbounded<JsonElement>();
+        connection.On<JsonElement>("gapSummaryUpdated", m => channel.Writer.TryWrite(m));
+        await connection.StartAsync();
+        await using var listener = new Listener(connection, channel);
+        Assert.Equal(HttpStatusCode.Created, (await Record("E2", "aiops-architect")).StatusCode);
+        Assert.Equal("Platform", (await listener.NextAsync()).GetProperty("teamName").GetString());
+        Assert.DoesNotContain(_logs.Lines, l => l.Contains(AppFactory.ApiKey, StringComparison.Ordinal));
+
+        var wrong = new HubConnectionBuilder().WithUrl(Hub, o => o.AccessTokenProvider = () => Task.FromResult<string?>("nope")).Build();
+        var ex = await Assert.ThrowsAsync<HttpRequestException>(() => wrong.StartAsync());
+        Assert.Equal(HttpStatusCode.Unauthorized, ex.StatusCode);
+    }
+
     [Fact]
     public async Task NoOrBadKey_IsRefused()
     {

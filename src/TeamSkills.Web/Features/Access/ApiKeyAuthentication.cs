@@ -49,9 +49,15 @@ public sealed class ApiKeyHandler(
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var presented = Request.Headers[Header].ToString();
-        // Browsers' WebSocket API cannot send headers: live clients may pass the key as access_token, on the hub only.
+        // On the hub only, the two ways SignalR clients carry an accessTokenFactory's token: "Authorization: Bearer"
+        // (negotiate, long polling, server-sent events) and access_token (browsers' WebSocket API cannot send headers).
         if (presented.Length == 0 && Request.Path.StartsWithSegments("/hubs"))
-            presented = Request.Query["access_token"].ToString();
+        {
+            var authorization = Request.Headers.Authorization.ToString();
+            presented = authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                ? authorization["Bearer ".Length..].Trim()
+                : Request.Query["access_token"].ToString();
+        }
         if (presented.Length == 0) return AuthenticateResult.NoResult();
         var address = Context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
         if (invalidKeyBudget.IsSpent(address, out var retryAfter))
