@@ -94,6 +94,8 @@ public sealed class SessionTests
 
         var signedOut = await SignOut(here);
         Assert.Equal(HttpStatusCode.Redirect, signedOut.StatusCode);
+        Assert.Equal("/signin?done=signout", signedOut.Headers.Location!.OriginalString);
+        Assert.Contains("You are signed out, in every browser where this account was signed in.", await here.GetStringAsync("/signin?done=signout"));
         Assert.Equal(HttpStatusCode.Redirect, await HomeStatus(here));
         Assert.Equal(HttpStatusCode.Redirect, await HomeStatus(copy));
         Assert.Equal(HttpStatusCode.OK, await HomeStatus(someoneElse)); // only that account's sessions end

@@ -113,13 +113,26 @@ public sealed class SetupAndPasswordTests
         Assert.Contains($"href=\"{System.Net.WebUtility.HtmlEncode(link)}\"", (mail.HtmlBody ?? "").Replace("&#x2B;", "+"));
         var path = new Uri(link).PathAndQuery;
 
+        // The page asks for the password twice: two that differ are refused, and the link stays usable.
+        var differ = await PostForm(browser, path, "/reset", new()
+        {
+            ["email"] = "boss@example.com",
+            ["token"] = Uri.UnescapeDataString(Regex.Match(path, "token=([^&]+)").Groups[1].Value),
+            ["password"] = "a brand new passphrase",
+            ["confirm"] = "a brand new passphrasE",
+        });
+        Assert.Contains("The two passwords differ", await differ.Content.ReadAsStringAsync());
         var reset = await PostForm(browser, path, "/reset", new()
         {
             ["email"] = "boss@example.com",
             ["token"] = Uri.UnescapeDataString(Regex.Match(path, "token=([^&]+)").Groups[1].Value),
             ["password"] = "a brand new passphrase",
+            ["confirm"] = "a brand new passphrase",
         });
         Assert.Equal(HttpStatusCode.Redirect, reset.StatusCode);
+        Assert.Equal("/signin?done=password", reset.Headers.Location!.OriginalString);
+        Assert.Contains("Your password is set. Sign in with it.", await browser.GetStringAsync("/signin?done=password"));
+        Assert.DoesNotContain("role=\"status\"", await browser.GetStringAsync("/signin?done=%3Cscript%3E")); // fixed texts only
         Assert.Equal(HttpStatusCode.Redirect, (await PasswordSignIn(browser, "boss@example.com", "a brand new passphrase")).StatusCode);
 
         // The same link again is refused.

@@ -15,9 +15,16 @@ public sealed class ResetModel(UserManager<AppUser> users, AuditLog audit, Live.
 
     public void OnGet(string? email, string? token) => (Email, Token) = (email, token);
 
-    public async Task<IActionResult> OnPostAsync([FromForm] string? email, [FromForm] string? token, [FromForm] string? password, CancellationToken ct)
+    public async Task<IActionResult> OnPostAsync([FromForm] string? email, [FromForm] string? token, [FromForm] string? password,
+        [FromForm] string? confirm, CancellationToken ct)
     {
         (Email, Token) = (email, token);
+        // The page asks twice; a client that sends no confirmation (the API-minded) is not held to it.
+        if (confirm is not null && confirm != password)
+        {
+            Error = "The two passwords differ: type the same one twice.";
+            return Page();
+        }
         var user = string.IsNullOrWhiteSpace(email) ? null : await users.FindByEmailAsync(email.Trim().ToLowerInvariant());
         var result = user is null || token is null
             ? IdentityResult.Failed(new IdentityError { Description = "This reset link is not valid." })
@@ -33,6 +40,6 @@ public sealed class ResetModel(UserManager<AppUser> users, AuditLog audit, Live.
         // The reset changed the security stamp, so the account's other sign-in cookies stop working; its open
         // live connections end too (they reconnect only with a valid cookie or key).
         live.DisconnectUser(user.Email!);
-        return Redirect("/signin");
+        return Redirect("/signin?done=password");
     }
 }

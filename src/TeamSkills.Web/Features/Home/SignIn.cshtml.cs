@@ -17,9 +17,18 @@ public sealed class SignInModel(IOptionsMonitor<AuthOptions> auth, OneTimeSignIn
     public string ReturnUrl { get; private set; } = "/";
     public bool BootstrapKeyConfigured => !string.IsNullOrEmpty(auth.CurrentValue.BootstrapApiKey);
 
-    public async Task<IActionResult> OnGetAsync(string? token, string? returnUrl)
+    /// <summary>What just happened, said on the page: only these fixed texts, whatever the query holds.</summary>
+    public string? Done { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(string? token, string? returnUrl, string? done)
     {
         ReturnUrl = SafeReturn(returnUrl);
+        Done = done switch
+        {
+            "password" => "Your password is set. Sign in with it.",
+            "signout" => "You are signed out, in every browser where this account was signed in.",
+            _ => null,
+        };
         if (token is null) return Page();
         if (!oneTime.Redeem(token))
         {
