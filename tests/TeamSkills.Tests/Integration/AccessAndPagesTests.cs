@@ -168,6 +168,13 @@ public sealed class AccessAndPagesTests
         var openApi = await client.GetStringAsync("/openapi/v1.json");
         Assert.Contains("/api/imports/roster", openApi);
         Assert.Contains("/api/teams/{id}/gaps", openApi);
+        // It says how to authenticate: an API key in the X-Api-Key header, required document-wide.
+        using var doc = System.Text.Json.JsonDocument.Parse(openApi);
+        var scheme = doc.RootElement.GetProperty("components").GetProperty("securitySchemes").GetProperty("ApiKey");
+        Assert.Equal("apiKey", scheme.GetProperty("type").GetString());
+        Assert.Equal("header", scheme.GetProperty("in").GetString());
+        Assert.Equal("X-Api-Key", scheme.GetProperty("name").GetString());
+        Assert.True(doc.RootElement.GetProperty("security")[0].TryGetProperty("ApiKey", out _));
     }
 
     [SkippableTheory, DatabaseData]

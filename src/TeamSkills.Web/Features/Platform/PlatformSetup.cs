@@ -36,7 +36,26 @@ public static class PlatformSetup
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
         });
-        services.AddOpenApi();
+        // The description says how to authenticate, so API tools send the key: X-Api-Key on every operation.
+        services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            const string scheme = "ApiKey";
+            document.Components ??= new Microsoft.OpenApi.OpenApiComponents();
+            document.Components.SecuritySchemes ??= new Dictionary<string, Microsoft.OpenApi.IOpenApiSecurityScheme>();
+            document.Components.SecuritySchemes[scheme] = new Microsoft.OpenApi.OpenApiSecurityScheme
+            {
+                Type = Microsoft.OpenApi.SecuritySchemeType.ApiKey,
+                In = Microsoft.OpenApi.ParameterLocation.Header,
+                Name = Access.ApiKeyHandler.Header,
+                Description = "A user's API key (the Users page, or POST /api/users/{email}/api-keys), or the bootstrap admin key.",
+            };
+            document.Security ??= [];
+            document.Security.Add(new Microsoft.OpenApi.OpenApiSecurityRequirement
+            {
+                [new Microsoft.OpenApi.OpenApiSecuritySchemeReference(scheme, document)] = [],
+            });
+            return Task.CompletedTask;
+        }));
 
         var dataDirectory = new TeamSkillsOptions
         {
