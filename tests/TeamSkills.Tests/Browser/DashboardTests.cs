@@ -219,6 +219,27 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
     }
 
     [SkippableFact]
+    public async Task PhoneWidth_HeatMapScrollsInItsBox_KeepingTheEngineerColumnInView()
+    {
+        fx.SkipUnlessReady();
+        var page = await fx.NewPageAsync(width: 390, height: 844);
+        await SignInWithPasswordAsync(page);
+        await page.GotoAsync($"/teams/{await TeamIdAsync("Platform")}");
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"));
+        // Scrolled to its far right, the box still shows each row's engineer at its left edge.
+        var measured = await page.EvaluateAsync<double[]>(@"() => {
+            const wrap = document.querySelector('#heat').parentElement;
+            wrap.scrollLeft = wrap.scrollWidth;
+            const name = document.querySelector('#heat tbody tr td');
+            return [wrap.scrollLeft, name.getBoundingClientRect().left - wrap.getBoundingClientRect().left];
+        }");
+        Assert.True(measured[0] > 0, "the heat map is wider than a phone and scrolls inside its box");
+        Assert.InRange(measured[1], -1, 2);
+        await ShotAsync(page, "team-phone-scrolled.png");
+        await page.Context.CloseAsync();
+    }
+
+    [SkippableFact]
     public async Task TabletWidth_HasNoSidewaysScrollingPage()
     {
         fx.SkipUnlessReady();
