@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using TeamSkills.Core.Data;
 
@@ -76,10 +77,44 @@ public sealed class UsersPageTests
         await Post(admin, "Create", new() { ["email"] = "lee@example.com", ["role"] = "LearningAdmin", ["sendLink"] = "true" });
         var page = await admin.GetStringAsync("/users");
         Assert.Contains("<option value=\"LearningAdmin\">L&amp;D</option>", page);
-        Assert.Contains("<td>L&amp;D</td>", page);
+        Assert.Contains("<option value=\"LearningAdmin\" selected=\"selected\">L&amp;D</option>", page); // lee's row
         var mail = await MimeKit.MimeMessage.LoadAsync(Assert.Single(Directory.GetFiles(Path.Combine(app.DataDirectory, "outbox"), "*.eml")));
         Assert.Contains("as L&D.", mail.TextBody);
         Assert.Contains("as L&amp;D.", mail.HtmlBody);
+    }
+
+    [SkippableTheory, DatabaseData]
+    public async Task AnAdminChangesAUsersRole_TheirSignInsEnd_AndTheirKeyTakesTheNewRole(DatabaseProvider provider)
+    {
+        await using var app = new AppFactory(provider);
+        Assert.Equal(HttpStatusCode.OK, (await app.Api().UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
+        var admin = await app.SignedInAdminAsync();
+        var mia = await app.SignedInAsAsync("mia@example.com", "Manager");
+        var key = app.CreateClient();
+        key.DefaultRequestHeaders.Add("X-Api-Key", await app.ApiKeyForAsync("mia@example.com", "Manager")); // her own key
+        async Task<int> TeamsSeen() => (await (await key.GetAsync("/api/teams")).JsonOf()).GetArrayLength();
+        Assert.Equal(HttpStatusCode.OK, (await mia.GetAsync("/")).StatusCode);
+        Assert.Equal(1, await TeamsSeen()); // Platform, which she manages
+
+        var changed = await Post(admin, "Role", new() { ["email"] = "mia@example.com", ["role"] = "LearningAdmin" });
+        Assert.Equal(HttpStatusCode.Redirect, changed.StatusCode);
+        Assert.Contains("mia@example.com is now L&D", WebUtility.HtmlDecode(await admin.GetStringAsync("/users")));
+        Assert.Equal(HttpStatusCode.Redirect, (await mia.GetAsync("/")).StatusCode); // the Manager's cookie ended
+        Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM audit_entries WHERE action = 'user.role-changed' AND target = 'mia@example.com'"));
+        Assert.Equal(2, await TeamsSeen()); // her key now has L&D's view of the org
+
+        // The API: the new role answers at once, a bad role is refused with the reason, and an Admin cannot demote themself.
+        var api = app.Api();
+        var viaApi = await api.PutAsJsonAsync("/api/users/mia@example.com/role", new { role = "Engineer" });
+        Assert.Equal(HttpStatusCode.OK, viaApi.StatusCode);
+        Assert.Equal("Engineer", (await viaApi.JsonOf()).GetProperty("role").GetString());
+        Assert.Equal(0, await TeamsSeen());
+        Assert.Equal((HttpStatusCode)422, (await api.PutAsJsonAsync("/api/users/mia@example.com/role", new { role = "Boss" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await api.PutAsJsonAsync("/api/users/nobody@example.com/role", new { role = "Engineer" })).StatusCode);
+        var ada = await app.SignedInAsAsync("ada@example.com", "Admin");
+        var self = await Post(ada, "Role", new() { ["email"] = "ada@example.com", ["role"] = "Manager" });
+        Assert.Equal((HttpStatusCode)422, self.StatusCode);
+        Assert.Contains("You cannot take the Admin role from the account you are signed in with.", await self.Content.ReadAsStringAsync());
     }
 
     [SkippableTheory, DatabaseData]

@@ -85,6 +85,35 @@ public sealed class UserAdmin(UserManager<AppUser> users, TeamSkillsDbContext db
         return new UserChange(204);
     }
 
+    /// <summary>
+    /// Gives the user another role, keeping their password and API keys. Their sign-in cookies end (they carry the old
+    /// role: the security stamp changes) and their live connections close, so the new scope applies at once; their
+    /// API keys take the new role at their next request. Nobody takes the Admin role from the account they are using.
+    /// </summary>
+    public async Task<(UserChange Change, UserView? User)> ChangeRoleAsync(string actor, string? callerId, string? email, string? roleText,
+        CancellationToken ct)
+    {
+        var user = string.IsNullOrWhiteSpace(email) ? null : await users.FindByEmailAsync(email.Trim().ToLowerInvariant());
+        if (user is null) return (new UserChange(404, "User not found", $"No user {email}."), null);
+        var role = Roles.FirstOrDefault(r => string.Equals(r, roleText?.Trim(), StringComparison.OrdinalIgnoreCase));
+        if (role is null)
+            return (new UserChange(422, "Role rejected", $"role must be one of: {string.Join(", ", Roles)}.",
+                new Dictionary<string, string[]> { ["role"] = [$"role must be one of: {string.Join(", ", Roles)}."] }), null);
+        var current = await users.GetRolesAsync(user);
+        if (user.Id == callerId && role != AppRoles.Admin)
+            return (new UserChange(422, "Role not changed", "You cannot take the Admin role from the account you are signed in with."), null);
+        var view = new UserView(user.Email!, role, user.CreatedAt, []);
+        if (current.Count == 1 && current[0] == role) return (new UserChange(200, Detail: "unchanged"), view);
+
+        var result = await users.RemoveFromRolesAsync(user, current);
+        if (result.Succeeded) result = await users.AddToRoleAsync(user, role);
+        if (result.Succeeded) result = await users.UpdateSecurityStampAsync(user);
+        if (!result.Succeeded) return (new UserChange(422, "Role not changed", string.Join(" ", result.Errors.Select(e => e.Description))), null);
+        await audit.AddAndSaveAsync(actor, "user.role-changed", user.Email!, "Applied", new { from = current.FirstOrDefault(), to = role }, ct);
+        live.DisconnectUser(user.Email!);
+        return (new UserChange(200), view);
+    }
+
     /// <summary>A new key for the user: returned once, stored as a SHA-256 hash.</summary>
     public async Task<(UserChange Change, NewApiKey? Key, string? Email)> CreateKeyAsync(string actor, string? email, CancellationToken ct)
     {

@@ -13,6 +13,8 @@ public sealed record UserView(string Email, string? Role, DateTimeOffset Created
 
 public sealed record NewApiKey(long Id, string Key);
 
+public sealed record ChangeRole(string? Role);
+
 /// <summary>Users and their API keys (Admin only). A key is shown once and stored as a SHA-256 hash.</summary>
 public static class UserEndpoints
 {
@@ -31,6 +33,14 @@ public static class UserEndpoints
 
         users.MapDelete("/{email}", async (string email, UserAdmin admin, HttpContext http, CancellationToken ct) =>
             Answer(await admin.DeleteAsync(CallerScope.From(http.User).Actor, http.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value, email, ct)));
+
+        users.MapPut("/{email}/role", async (string email, ChangeRole body, UserAdmin admin, HttpContext http, CancellationToken ct) =>
+        {
+            var (change, user) = await admin.ChangeRoleAsync(CallerScope.From(http.User).Actor,
+                http.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value, email, body.Role, ct);
+            if (change.FieldErrors is { } errors) return Results.ValidationProblem(errors, statusCode: 422, title: change.Title);
+            return change.Succeeded ? Results.Ok(user) : Problem(change);
+        });
 
         users.MapPost("/{email}/api-keys", async (string email, UserAdmin admin, HttpContext http, CancellationToken ct) =>
         {

@@ -59,6 +59,15 @@ public sealed class UsersPageModel(UserAdmin admin) : PageModel
         return change.Succeeded ? Done($"Deleted {email}: their sign-ins, keys and live connections have ended.") : await RejectAsync(change, ct);
     }
 
+    public async Task<IActionResult> OnPostRoleAsync(string? email, string? role, CancellationToken ct)
+    {
+        var (change, user) = await admin.ChangeRoleAsync(Actor, User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value, email, role, ct);
+        if (!change.Succeeded) return await RejectAsync(change, ct);
+        return Done(change.Detail == "unchanged"
+            ? $"{user!.Email} already is {AppRoles.Display(user.Role)}."
+            : $"{user!.Email} is now {AppRoles.Display(user.Role)}: their sign-ins ended, their API keys carry the new role.");
+    }
+
     public async Task<IActionResult> OnPostCreateKeyAsync(string? email, CancellationToken ct)
     {
         var (change, key, owner) = await admin.CreateKeyAsync(Actor, email, ct);
