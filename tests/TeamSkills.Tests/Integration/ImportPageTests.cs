@@ -124,6 +124,11 @@ public sealed class ImportPageTests
         var (_, location) = await Preview(browser, "completions", null, Data.Utf8(Data.Completions()), "completions.csv");
         var preview = await browser.GetStringAsync(location);
         Assert.Contains("Applying would add 7 completions", preview);
+        // The preview lists them, as a roster preview lists engineers: whose, which certification, the dates.
+        var listed = WebUtility.HtmlDecode(preview);
+        Assert.Contains("Would add 7 completions", listed);
+        Assert.Contains("<tr><td>E1</td><td>Ann Archer</td><td>AIOps Professional: earned 2025-01-10, expires 2028-01-10 (from the catalog's validity)</td></tr>", listed);
+        Assert.Contains("<td>E1</td><td>Ann Archer</td><td>MLOps Professional: earned 2022-01-01, expires 2025-01-01</td>", listed);
         Assert.Equal(0, app.Scalar("SELECT COUNT(*) FROM completions"));
         var apply = await PostApplyFrom(browser, preview);
         Assert.Equal(HttpStatusCode.Redirect, apply.StatusCode);

@@ -27,6 +27,24 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, Aud
         new("expires_on", false, "expires", "expiry", "expiry date", "expiration date", "valid until"),
     ];
 
+    /// <summary>The first <see cref="ImportChanges.Kept"/> completions added and updated, by employee id, certification and
+    /// date: whose, which, and the dates (the preview and the history list them, as a roster import's list engineers).</summary>
+    private static ImportChanges Describe(List<(Row Row, DateOnly Expires, bool Derived)> inserts, List<(Row Row, DateOnly Was, DateOnly Expires)> updated,
+        Dictionary<int, (string EmployeeId, string Name)> who, Dictionary<string, Certification> certById)
+    {
+        ImportChange Change(Row r, string detail) => new(who[r.EngineerId].EmployeeId, who[r.EngineerId].Name,
+            $"{certById[r.CertificationId].Name}: {detail}");
+        IEnumerable<T> Ordered<T>(IEnumerable<T> items, Func<T, Row> row) => items
+            .OrderBy(x => who[row(x).EngineerId].EmployeeId, StringComparer.Ordinal)
+            .ThenBy(x => row(x).CertificationId, StringComparer.Ordinal).ThenBy(x => row(x).EarnedOn);
+        return new ImportChanges(
+            Ordered(inserts, x => x.Row).Take(ImportChanges.Kept)
+                .Select(x => Change(x.Row, $"earned {x.Row.EarnedOn:yyyy-MM-dd}, expires {x.Expires:yyyy-MM-dd}{(x.Derived ? " (from the catalog's validity)" : "")}")).ToList(),
+            Ordered(updated, x => x.Row).Take(ImportChanges.Kept)
+                .Select(x => Change(x.Row, $"earned {x.Row.EarnedOn:yyyy-MM-dd}, expiry {x.Was:yyyy-MM-dd} → {x.Expires:yyyy-MM-dd}")).ToList(),
+            []);
+    }
+
     public sealed record Row(int Line, int EngineerId, string CertificationId, DateOnly EarnedOn, DateOnly? ExpiresOn);
 
     private sealed record Key(int EngineerId, string CertificationId, DateOnly EarnedOn);
@@ -53,9 +71,11 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, Aud
         var matcher = new CertificationNameMatcher(certs);
         var certById = certs.ToDictionary(c => c.Id, StringComparer.Ordinal);
         var rows = new List<Row>();
+        var who = new Dictionary<int, (string EmployeeId, string Name)>();
         if (errors.Count == 0)
         {
-            var engineers = await db.Engineers.AsNoTracking().Select(e => new { e.Id, e.EmployeeId, e.Email, e.Active }).ToListAsync(ct);
+            var engineers = await db.Engineers.AsNoTracking().Select(e => new { e.Id, e.EmployeeId, e.Email, e.Active, e.Name }).ToListAsync(ct);
+            foreach (var e in engineers) who[e.Id] = (e.EmployeeId, e.Name);
             var byEmployeeId = engineers.ToDictionary(e => e.EmployeeId, e => e.Id, StringComparer.Ordinal);
             // An email can return after a rehire under a new id: the active engineer wins; two active ones are ambiguous.
             var byEmail = engineers.GroupBy(e => e.Email, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key,
@@ -89,6 +109,7 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, Aud
 
         var inserts = new List<(Row Row, DateOnly Expires, bool Derived)>();
         var updates = new List<(long Id, DateOnly Expires, bool Derived)>();
+        var updated = new List<(Row Row, DateOnly Was, DateOnly Expires)>();
         var unchanged = 0;
         foreach (var row in rows.OrderBy(r => r.EarnedOn))
         {
@@ -104,6 +125,7 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, Aud
                 else
                 {
                     updates.Add((old.Id, expires, derived));
+                    updated.Add((row, old.ExpiresOn, expires));
                     var i = past.FindIndex(h => h.EarnedOn == row.EarnedOn);
                     if (i >= 0) past[i] = (row.EarnedOn, expires);
                 }
@@ -115,10 +137,13 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, Aud
             }
         }
 
+        record.ChangesJson = Describe(inserts, updated, who, certById).ToJson();
         var changes = inserts.Count + updates.Count;
         var message = changes == 0
             ? "No changes: every completion in this file is already recorded."
-            : $"{(req.DryRun ? "Would add" : "Added")} {inserts.Count} completion(s), update {updates.Count}; {unchanged} already recorded.";
+            : req.DryRun
+                ? $"Would add {inserts.Count} {(inserts.Count == 1 ? "completion" : "completions")}, update {updates.Count}; {unchanged} already recorded."
+                : $"Added {inserts.Count} {(inserts.Count == 1 ? "completion" : "completions")}, updated {updates.Count}; {unchanged} already recorded.";
         var summary = new ImportResponse(null, !req.DryRun && changes > 0, req.DryRun, req.Mode, format, rows.Count,
             inserts.Count, updates.Count, 0, unchanged, [], message);
         if (req.DryRun || changes == 0)
