@@ -151,11 +151,19 @@ public sealed class DigestTests : IAsyncLifetime
         await using var app = await new AppFactory(provider).WithSmtp(smtp).With("TeamSkills:Digests:LndRecipients:0", "lnd@example.com")
             .With("TeamSkills:Digests:LndRecipients:1", "head.of.learning@example.com").StartedAsync();
         var api = app.Api();
-        Assert.Equal(HttpStatusCode.OK, (await api.UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
+        // Vibes: one engineer whose title maps to no role, so nothing is recommended for the team.
+        Assert.Equal(HttpStatusCode.OK, (await api.UploadCsv("/api/imports/roster",
+            Data.Roster("E8,Una Mapped,una@example.com,Vibes,vibes.boss@example.com,Chief Vibes Officer"))).StatusCode);
         Assert.Equal(2, await Run<LndReportJob>(app));
         Assert.Equal(0, await Run<LndReportJob>(app));
         var mail = Assert.Single(smtp.MessagesTo("lnd@example.com"));
-        Assert.Contains("Platform", mail.Message.TextBody);
+        // Coverage as the pages print it (one decimal; n/a where nothing is recommended), and one engineer in the singular.
+        var text = (mail.Message.TextBody ?? "").ReplaceLineEndings("\n");
+        Assert.EndsWith(": 0.0% coverage across 3 teams", mail.Message.Subject);
+        Assert.Contains("\n- Platform: 0.0% (8 gaps, 0 expired, 3 engineers)\n", text);
+        Assert.Contains("\n- Vibes: n/a (0 gaps, 0 expired, 1 engineer)\n", text);
+        Assert.Matches(">Vibes</a></td>(<td[^>]*>[^<]*</td>){3}<td[^>]*>n/a</td></tr>", mail.Message.HtmlBody);
+        Assert.Matches(">Platform</a></td>(<td[^>]*>[^<]*</td>){3}<td[^>]*>0.0%</td></tr>", mail.Message.HtmlBody);
         var xlsx = Assert.Single(mail.Message.Attachments.OfType<MimeKit.MimePart>());
         using var bytes = new MemoryStream();
         xlsx.Content!.DecodeTo(bytes);

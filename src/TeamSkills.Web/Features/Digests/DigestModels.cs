@@ -72,7 +72,11 @@ public sealed record Reminder(string Engineer, string Certification, DateOnly Ex
     string? Manager, string EngineerUrl);
 
 public sealed record LndReport(string Period, DateOnly AsOf, IReadOnlyList<DigestTeam> Teams, int EngineerCount, int GapCount,
-    int ExpiredCount, double CoveragePercent, string DashboardUrl);
+    int ExpiredCount, double CoveragePercent, string DashboardUrl)
+{
+    /// <summary>The org's coverage as the mail prints it; "n/a" when no team has anything recommended.</summary>
+    public string Coverage => CoverageText.Of(CoveragePercent, Teams.Sum(t => t.RecommendedCount));
+}
 
 public sealed record DigestPreview(Digest Digest, string Subject, string Text, string Html, bool WouldSend, string? Reason);
 
