@@ -68,7 +68,14 @@ public sealed class PdfLayout : IDisposable
         if (Y + height > Bottom && Y > Margin + HeaderSpace + 1) NewPage();
     }
 
-    public static SKFont Font(float size, bool bold = false) => new(bold ? ReportFonts.Bold : ReportFonts.Regular, size);
+    /// <summary>
+    /// Unhinted, with fractional advances: SKFont's defaults (normal hinting, whole-pixel advances) placed each glyph
+    /// where the hinted advance said, while the PDF's width table has the font's own advances. At 7.5 and 8.5 pt the
+    /// two differ most after wide letters, and text extractors (pdftotext, viewers' search) read "m issing". The
+    /// measured widths (wrapping, column widths) now match the drawn text too.
+    /// </summary>
+    public static SKFont Font(float size, bool bold = false) =>
+        new(bold ? ReportFonts.Bold : ReportFonts.Regular, size) { Hinting = SKFontHinting.None, Subpixel = true, LinearMetrics = true };
 
     public static void Text(SKCanvas canvas, string text, float x, float baseline, SKFont font, SKColor color, SKTextAlign align = SKTextAlign.Left)
     {

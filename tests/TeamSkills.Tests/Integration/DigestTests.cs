@@ -42,7 +42,7 @@ public sealed class DigestTests : IAsyncLifetime
             .Select((t, i) => new TeamSkills.Web.Features.Digests.DigestTeam(i + 1, t.Item1, 5, 10, 10 - t.Item2, t.Item2, 0, 0, 0, 50, "/teams/" + (i + 1)))
             .ToList();
         var digest = new TeamSkills.Web.Features.Digests.Digest("m@example.com", "2026-W23", default, new DateOnly(2026, 6, 1), null, teams,
-            35, 34, 0, 0, 50, [], [], [], "/", "/digest");
+            35, 34, 0, 0, 50, [], [], [], "/", "/digest") { ExpiringLabel = "expiring in 90 days" };
         Assert.Equal(["Bravo", "Delta", "Foxtrot", "Charlie", "Golf"], digest.AttachedTeams.Select(t => t.Name));
     }
 
@@ -86,17 +86,84 @@ public sealed class DigestTests : IAsyncLifetime
     }
 
     [SkippableTheory, DatabaseData]
+    public async Task Digest_SaysCoverageWithOneDecimal_NaWhereNothingIsRecommended_OneEngineerInTheSingular_AndTheSharedExpiringLabel(DatabaseProvider provider)
+    {
+        Ready();
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
+        // Solo: one SRE holding three of the role's four certifications (75.0%, 1 gap). Vibes: one engineer whose title
+        // maps to no role, nothing recommended for the team nor for its manager's digest as a whole. Many: six such teams,
+        // one more than a digest attaches.
+        Assert.Equal(HttpStatusCode.OK, (await api.UploadCsv("/api/imports/roster?mode=partial", Data.Lines(
+            [Data.RosterHeader,
+            "E7,Sam Solo,sam@example.com,Solo,solo.boss@example.com,Site Reliability Engineer",
+            "E8,Una Mapped,una@example.com,Vibes,vibes.boss@example.com,Chief Vibes Officer",
+            .. Enumerable.Range(1, 6).Select(i => $"M{i},Moe {i},moe{i}@example.com,Many {i},many.boss@example.com,Chief Vibes Officer")]))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.UploadCsv("/api/imports/completions", Data.Lines("employee_id,certification,earned_on,expires_on",
+            "E7,aiops-professional,2025-01-10,", "E7,aiops-architect,2025-02-10,", "E7,mlops-professional,2025-03-10,"), "c2.csv")).StatusCode);
+        Assert.Equal(5, await Run<ManagerDigestJob>(app));
+
+        // Subject, the text's summary line and team row, the HTML's tiles and team row: one team, one engineer each.
+        void OneTeam(string manager, string team, string coverage, string gaps)
+        {
+            var mail = Assert.Single(smtp.MessagesTo(manager)).Message;
+            var text = (mail.TextBody ?? "").ReplaceLineEndings("\n");
+            Assert.EndsWith($": {coverage} coverage, {gaps}", mail.Subject);
+            Assert.Contains($"\nCoverage {coverage} · {gaps} · 0 expiring in 90 days · 0 expired · 1 engineer\n", text);
+            Assert.Contains($"\n- {team}: {coverage} coverage, {gaps}, 0 expiring, 0 expired (1 engineer) http", text);
+            Assert.Contains($">{coverage}</div><div style=\"color:#5b6475\">coverage</div>", mail.HtmlBody);
+            Assert.Contains($"</div><div style=\"color:#5b6475\">{gaps.Split(' ')[1]}</div>", mail.HtmlBody);
+            Assert.Contains(">0</div><div style=\"color:#5b6475\">expiring in 90 days</div>", mail.HtmlBody);
+            Assert.Matches($">{team}</a></td>(<td[^>]*>[^<]*</td>){{4}}<td[^>]*>{coverage}</td></tr>", mail.HtmlBody);
+            if (coverage == "n/a")
+            {
+                Assert.DoesNotContain("0%", mail.Subject);
+                Assert.DoesNotContain("0%", text);
+                Assert.DoesNotContain(">0%", mail.HtmlBody);
+            }
+        }
+        OneTeam("solo.boss@example.com", "Solo", "75.0%", "1 gap");
+        OneTeam("vibes.boss@example.com", "Vibes", "n/a", "0 gaps");
+
+        // Several engineers stay plural; a 37.5% team keeps its decimal.
+        var mia = Assert.Single(smtp.MessagesTo("mia@example.com")).Message;
+        Assert.Contains("- Platform: 37.5% coverage, 5 gaps, 1 expiring, 1 expired (3 engineers) http", mia.TextBody);
+        Assert.Contains("· 3 engineers", mia.TextBody);
+        Assert.EndsWith(": 37.5% coverage, 5 gaps, 1 expiring within 30 days", mia.Subject);
+
+        var many = Assert.Single(smtp.MessagesTo("many.boss@example.com")).Message;
+        Assert.Contains("(the 5 teams with the most gaps; the other one is on the dashboard).", many.TextBody);
+        Assert.Contains("(the 5 teams with the most gaps; the other one is on the dashboard).", many.HtmlBody);
+
+        // Once the renewal windows differ, "in 90 days" would be wrong: the digest says what the pages say.
+        Assert.Equal(HttpStatusCode.OK, (await api.PutAsJsonAsync("/api/catalog/certifications/aiops-professional", new { renewalWindowDays = 30 })).StatusCode);
+        var preview = await (await api.GetAsync("/api/digests/preview?manager=solo.boss@example.com")).JsonOf();
+        Assert.Equal("expiring within their renewal window", preview.GetProperty("digest").GetProperty("expiringLabel").GetString());
+        Assert.Contains("· 0 expiring within their renewal window ·", preview.GetProperty("text").GetString());
+        Assert.Contains(">0</div><div style=\"color:#5b6475\">expiring within their renewal window</div>", preview.GetProperty("html").GetString());
+        foreach (var part in new[] { "text", "html" }) Assert.DoesNotContain("90 days", preview.GetProperty(part).GetString());
+    }
+
+    [SkippableTheory, DatabaseData]
     public async Task LndReport_SendsTheOrgWorkbookToEachRecipient_OncePerMonth(DatabaseProvider provider)
     {
         Ready();
         await using var app = await new AppFactory(provider).WithSmtp(smtp).With("TeamSkills:Digests:LndRecipients:0", "lnd@example.com")
             .With("TeamSkills:Digests:LndRecipients:1", "head.of.learning@example.com").StartedAsync();
         var api = app.Api();
-        Assert.Equal(HttpStatusCode.OK, (await api.UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
+        // Vibes: one engineer whose title maps to no role, so nothing is recommended for the team.
+        Assert.Equal(HttpStatusCode.OK, (await api.UploadCsv("/api/imports/roster",
+            Data.Roster("E8,Una Mapped,una@example.com,Vibes,vibes.boss@example.com,Chief Vibes Officer"))).StatusCode);
         Assert.Equal(2, await Run<LndReportJob>(app));
         Assert.Equal(0, await Run<LndReportJob>(app));
         var mail = Assert.Single(smtp.MessagesTo("lnd@example.com"));
-        Assert.Contains("Platform", mail.Message.TextBody);
+        // Coverage as the pages print it (one decimal; n/a where nothing is recommended), and one engineer in the singular.
+        var text = (mail.Message.TextBody ?? "").ReplaceLineEndings("\n");
+        Assert.EndsWith(": 0.0% coverage across 3 teams", mail.Message.Subject);
+        Assert.Contains("\n- Platform: 0.0% (8 gaps, 0 expired, 3 engineers)\n", text);
+        Assert.Contains("\n- Vibes: n/a (0 gaps, 0 expired, 1 engineer)\n", text);
+        Assert.Matches(">Vibes</a></td>(<td[^>]*>[^<]*</td>){3}<td[^>]*>n/a</td></tr>", mail.Message.HtmlBody);
+        Assert.Matches(">Platform</a></td>(<td[^>]*>[^<]*</td>){3}<td[^>]*>0.0%</td></tr>", mail.Message.HtmlBody);
         var xlsx = Assert.Single(mail.Message.Attachments.OfType<MimeKit.MimePart>());
         using var bytes = new MemoryStream();
         xlsx.Content!.DecodeTo(bytes);

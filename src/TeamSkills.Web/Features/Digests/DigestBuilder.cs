@@ -111,7 +111,7 @@ public sealed class DigestBuilder(
             digestTeams.Sum(t => t.ExpiredCount),
             TeamTally.CoverageOf(digestTeams.Sum(t => t.HeldCount), digestTeams.Sum(t => t.RecommendedCount)),
             completions, gaps, upcoming.OrderBy(u => u.ExpiresOn).ThenBy(u => u.Engineer).ToList(),
-            baseUrl + "/", links.PreferencesUrl(manager)) { NewlyUpcomingCount = newlyUpcoming };
+            baseUrl + "/", links.PreferencesUrl(manager)) { NewlyUpcomingCount = newlyUpcoming, ExpiringLabel = snapshot.ExpiringLabel };
 
         bool IsRecommended(EngineerRow e, string certId) =>
             e.RoleIndex >= 0 && snapshot.CertIndex.TryGetValue(certId, out var ci) && snapshot.Roles[e.RoleIndex].Recommended.Contains(ci);

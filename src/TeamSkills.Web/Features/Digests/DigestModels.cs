@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
 using TeamSkills.Core.Tracking;
 
 namespace TeamSkills.Web.Features.Digests;
@@ -20,7 +21,19 @@ public sealed class DigestOptions
 }
 
 public sealed record DigestTeam(int Id, string Name, int EngineerCount, int RecommendedCount, int HeldCount, int GapCount,
-    int ExpiringSoonCount, int ExpiredCount, int UnmappedCount, double CoveragePercent, string Url);
+    int ExpiringSoonCount, int ExpiredCount, int UnmappedCount, double CoveragePercent, string Url)
+{
+    /// <summary>The coverage as the mail prints it (<see cref="CoverageText"/>).</summary>
+    public string Coverage => CoverageText.Of(CoveragePercent, RecommendedCount);
+}
+
+/// <summary>Coverage in words, as the pages and PDFs print it: one decimal ("56.0%"), whatever the culture; "n/a" where
+/// nothing is recommended (0 of 0 is no coverage to measure, not 0%). Liquid alone prints 56.0 as "56".</summary>
+public static class CoverageText
+{
+    public static string Of(double percent, int recommended) =>
+        recommended == 0 ? "n/a" : percent.ToString("0.0", CultureInfo.InvariantCulture) + "%";
+}
 
 public sealed record DigestCompletion(string Engineer, string Team, string Certification, DateOnly EarnedOn);
 
@@ -38,6 +51,13 @@ public sealed record Digest(
     /// <summary>How many upcoming expiries entered the 30-day window since the last digest.</summary>
     public int NewlyUpcomingCount { get; init; }
 
+    /// <summary>The words for <see cref="ExpiringSoonCount"/>, shared with the pages (<see cref="Core.Gaps.ExpiringLabel"/>):
+    /// "expiring in 90 days", or "expiring within their renewal window" once certifications' windows differ.</summary>
+    public required string ExpiringLabel { get; init; }
+
+    /// <summary>The overall coverage as the mail prints it; "n/a" when none of the teams has anything recommended.</summary>
+    public string Coverage => CoverageText.Of(CoveragePercent, Teams.Sum(t => t.RecommendedCount));
+
     public bool HasChanges => Since is null || NewCompletions.Count > 0 || NewGaps.Count > 0 || NewlyUpcomingCount > 0;
 
     /// <summary>At most this many team PDFs ride on one digest; the others are a click away on the dashboard.</summary>
@@ -52,7 +72,11 @@ public sealed record Reminder(string Engineer, string Certification, DateOnly Ex
     string? Manager, string EngineerUrl);
 
 public sealed record LndReport(string Period, DateOnly AsOf, IReadOnlyList<DigestTeam> Teams, int EngineerCount, int GapCount,
-    int ExpiredCount, double CoveragePercent, string DashboardUrl);
+    int ExpiredCount, double CoveragePercent, string DashboardUrl)
+{
+    /// <summary>The org's coverage as the mail prints it; "n/a" when no team has anything recommended.</summary>
+    public string Coverage => CoverageText.Of(CoveragePercent, Teams.Sum(t => t.RecommendedCount));
+}
 
 public sealed record DigestPreview(Digest Digest, string Subject, string Text, string Html, bool WouldSend, string? Reason);
 
