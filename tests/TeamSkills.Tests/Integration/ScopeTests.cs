@@ -116,6 +116,48 @@ public sealed class ScopeTests
     }
 
     [SkippableTheory, DatabaseData]
+    public async Task LearningAdmin_RecordsAndRemovesACompletion_OnTheEngineerPage_AManagerCannot(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        var lnd = await app.SignedInAsAsync("lnd@example.com", "LearningAdmin");
+        async Task<HttpResponseMessage> Post(HttpClient browser, string handler, Dictionary<string, string> fields)
+        {
+            fields["__RequestVerificationToken"] = TestUsers.Token(await browser.GetStringAsync("/engineers/E4"));
+            return await browser.PostAsync($"/engineers/E4?handler={handler}", new FormUrlEncodedContent(fields));
+        }
+        Assert.Contains("id=\"record\"", await lnd.GetStringAsync("/engineers/E4"));
+
+        // A date in the future is refused with the reason, and nothing is recorded.
+        var future = await Post(lnd, "Record", new() { ["certification"] = "aiops-foundation", ["earnedOn"] = "2099-01-01" });
+        Assert.Equal((HttpStatusCode)422, future.StatusCode);
+        Assert.Contains("earnedOn 2099-01-01 is in the future.", await future.Content.ReadAsStringAsync());
+        Assert.Equal(0, app.Scalar("SELECT COUNT(*) FROM completions"));
+
+        var recorded = await Post(lnd, "Record", new() { ["certification"] = "aiops-foundation", ["earnedOn"] = "2026-05-01", ["expiresOn"] = "" });
+        Assert.Equal(HttpStatusCode.Redirect, recorded.StatusCode);
+        var page = await lnd.GetStringAsync("/engineers/E4");
+        Assert.Contains("Recorded AIOps Foundation, earned 2026-05-01.", page);
+        Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM completions WHERE certification_id = 'aiops-foundation' AND expiry_derived = TRUE"));
+        Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM audit_entries WHERE action = 'completion.added' AND actor = 'lnd@example.com'"));
+
+        // A Manager sees the record but no form, and cannot post one.
+        var max = await app.SignedInAsAsync("max@example.com", "Manager");
+        Assert.DoesNotContain("id=\"record\"", await max.GetStringAsync("/engineers/E4"));
+        Assert.Equal(HttpStatusCode.Forbidden, (await Post(max, "Record", new() { ["certification"] = "aiops-foundation", ["earnedOn"] = "2026-05-02" })).StatusCode);
+        var id = app.Scalar("SELECT MAX(id) FROM completions");
+        Assert.Equal(HttpStatusCode.Forbidden, (await Post(max, "Remove", new() { ["id"] = id.ToString() })).StatusCode);
+
+        // Removing: only a completion shown on this engineer's page.
+        Assert.Equal(HttpStatusCode.NotFound, (await lnd.PostAsync("/engineers/E1?handler=Remove", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["id"] = id.ToString(), ["__RequestVerificationToken"] = TestUsers.Token(await lnd.GetStringAsync("/engineers/E1")),
+        }))).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await Post(lnd, "Remove", new() { ["id"] = id.ToString() })).StatusCode);
+        Assert.Contains("Removed AIOps Foundation, earned 2026-05-01.", await lnd.GetStringAsync("/engineers/E4"));
+        Assert.Equal(0, app.Scalar("SELECT COUNT(*) FROM completions"));
+    }
+
+    [SkippableTheory, DatabaseData]
     public async Task LearningAdmin_SeesTheWholeOrg(DatabaseProvider provider)
     {
         await using var app = await StartAsync(provider);

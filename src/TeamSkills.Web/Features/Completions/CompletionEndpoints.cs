@@ -13,100 +13,121 @@ namespace TeamSkills.Web.Features.Completions;
 
 public sealed record RecordCompletion(string? EmployeeId, string? Certification, string? EarnedOn, string? ExpiresOn);
 
+/// <summary>What recording or removing a completion came to: the status, field errors (422), and the API's answer body.</summary>
+public sealed record CompletionChange(int Status, IDictionary<string, string[]>? Errors = null, object? Body = null, string? EmployeeId = null);
+
+/// <summary>
+/// Records or removes one completion for the API (<see cref="CompletionEndpoints"/>) and the engineer page alike: the
+/// same checks (scope, certification by name or id, dates), the same derived expiry, audit entry, index update and
+/// live push. The caller has already been authorised to write (Admin, L&amp;D).
+/// </summary>
+public sealed class CompletionWriter(TeamSkillsDbContext db, OrgClock clock, AuditLog audit, GapIndex index, GapChanges changes)
+{
+    public async Task<CompletionChange> RecordAsync(CallerScope scope, RecordCompletion body, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var engineer = string.IsNullOrWhiteSpace(body.EmployeeId) ? null
+            : await db.Engineers.AsNoTracking().FirstOrDefaultAsync(e => e.EmployeeId == body.EmployeeId.Trim(), ct);
+        if (string.IsNullOrWhiteSpace(body.EmployeeId)) errors["employeeId"] = ["employeeId is required."];
+        else if (engineer is null || !scope.CanSeeTeam(engineer.TeamId)) errors["employeeId"] = [$"Unknown engineer '{body.EmployeeId}'."];
+
+        var certs = await db.Certifications.AsNoTracking().ToListAsync(ct);
+        var certId = new CertificationNameMatcher(certs).Match(body.Certification);
+        if (string.IsNullOrWhiteSpace(body.Certification)) errors["certification"] = ["certification is required."];
+        else if (certId is null) errors["certification"] = [$"Unknown certification '{body.Certification}'."];
+
+        var earned = body.EarnedOn is null ? null : CompletionImport.ParseDate(body.EarnedOn);
+        if (earned is null) errors["earnedOn"] = ["earnedOn is required as YYYY-MM-DD."];
+        else if (earned > clock.Today) errors["earnedOn"] = [$"earnedOn {earned:yyyy-MM-dd} is in the future."];
+        DateOnly? expires = null;
+        if (!string.IsNullOrWhiteSpace(body.ExpiresOn))
+        {
+            expires = CompletionImport.ParseDate(body.ExpiresOn);
+            if (expires is null) errors["expiresOn"] = ["expiresOn must be YYYY-MM-DD."];
+            else if (earned is not null && expires <= earned) errors["expiresOn"] = ["expiresOn must be after earnedOn."];
+        }
+        if (errors.Count > 0) return new CompletionChange(422, errors);
+
+        var cert = certs.Single(c => c.Id == certId);
+        var previous = await db.Completions.Where(c => c.EngineerId == engineer!.Id && c.CertificationId == cert.Id && c.EarnedOn < earned!.Value)
+            .Select(c => (DateOnly?)c.ExpiresOn).MaxAsync(ct);
+        var expiresOn = expires ?? ExpiryRules.DeriveExpiry(earned!.Value, cert.ValidityMonths, cert.RenewalBase, previous);
+        var existing = await db.Completions.FirstOrDefaultAsync(c => c.EngineerId == engineer!.Id && c.CertificationId == cert.Id && c.EarnedOn == earned, ct);
+        var created = existing is null;
+        if (existing is null)
+        {
+            existing = new Completion
+            {
+                EngineerId = engineer!.Id, CertificationId = cert.Id, EarnedOn = earned!.Value, ExpiresOn = expiresOn,
+                ExpiryDerived = expires is null, RecordedBy = scope.Actor, RecordedAt = clock.Now,
+            };
+            db.Completions.Add(existing);
+        }
+        else if (existing.ExpiresOn != expiresOn)
+        {
+            existing.ExpiresOn = expiresOn;
+            existing.ExpiryDerived = expires is null;
+        }
+        var changed = db.ChangeTracker.HasChanges();
+        if (changed)
+        {
+            await using var tx = await db.BeginWriteTransactionAsync(ct);
+            await db.SaveChangesAsync(ct);
+            audit.Add(scope.Actor, created ? "completion.added" : "completion.updated", $"{engineer!.EmployeeId}/{cert.Id}", "Applied",
+                new { completionId = existing.Id, employeeId = engineer.EmployeeId, certification = cert.Id, existing.EarnedOn, existing.ExpiresOn });
+            await db.SaveChangesAsync(ct);
+            var version = await db.BumpDataVersionAsync(ct);
+            await tx.CommitAsync(ct);
+            // Committed: the index update and the push must happen even if the caller has gone.
+            await index.ApplyEngineersAsync(db, version, [engineer.Id], CancellationToken.None);
+            changes.Publish(DataChange.Engineers("completion", engineer.Id));
+        }
+        var record = new CompletionRecord(existing.Id, cert.Id, cert.Name, existing.EarnedOn, existing.ExpiresOn, existing.ExpiryDerived,
+            ExpiryRules.Explain(existing.EarnedOn, existing.ExpiresOn, existing.ExpiryDerived, cert.ValidityMonths));
+        var response = new { employeeId = engineer!.EmployeeId, completion = record, created, changed };
+        return new CompletionChange(created ? 201 : 200, Body: response, EmployeeId: engineer.EmployeeId);
+    }
+
+    public async Task<CompletionChange> RemoveAsync(CallerScope scope, long id, CancellationToken ct)
+    {
+        var completion = await db.Completions.FirstOrDefaultAsync(c => c.Id == id, ct);
+        var teamId = completion is null ? (int?)null
+            : await db.Engineers.Where(e => e.Id == completion.EngineerId).Select(e => (int?)e.TeamId).FirstOrDefaultAsync(ct);
+        if (completion is null || teamId is null || !scope.CanSeeTeam(teamId.Value)) return new CompletionChange(404);
+        await using var tx = await db.BeginWriteTransactionAsync(ct);
+        db.Completions.Remove(completion);
+        audit.Add(scope.Actor, "completion.removed", $"completion {id}", "Applied",
+            new { completionId = id, engineerId = completion.EngineerId, certification = completion.CertificationId, completion.EarnedOn, completion.ExpiresOn });
+        await db.SaveChangesAsync(ct);
+        var version = await db.BumpDataVersionAsync(ct);
+        await tx.CommitAsync(ct);
+        await index.ApplyEngineersAsync(db, version, [completion.EngineerId], CancellationToken.None);
+        changes.Publish(DataChange.Engineers("completion", completion.EngineerId));
+        return new CompletionChange(204);
+    }
+}
+
 public static class CompletionEndpoints
 {
     public static RouteGroupBuilder MapCompletions(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/completions").WithTags("Completions").RequireAuthorization(AccessSetup.WritePolicy);
 
-        group.MapPost("", async (RecordCompletion body, TeamSkillsDbContext db, OrgClock clock, AuditLog audit, GapIndex index, GapChanges changes,
-            HttpContext http, CancellationToken ct) =>
+        group.MapPost("", async (RecordCompletion body, CompletionWriter writer, HttpContext http, CancellationToken ct) =>
         {
-            var scope = CallerScope.From(http.User);
-            var errors = new Dictionary<string, string[]>();
-            var engineer = string.IsNullOrWhiteSpace(body.EmployeeId) ? null
-                : await db.Engineers.AsNoTracking().FirstOrDefaultAsync(e => e.EmployeeId == body.EmployeeId.Trim(), ct);
-            if (string.IsNullOrWhiteSpace(body.EmployeeId)) errors["employeeId"] = ["employeeId is required."];
-            else if (engineer is null || !scope.CanSeeTeam(engineer.TeamId)) errors["employeeId"] = [$"Unknown engineer '{body.EmployeeId}'."];
-
-            var certs = await db.Certifications.AsNoTracking().ToListAsync(ct);
-            var certId = new CertificationNameMatcher(certs).Match(body.Certification);
-            if (string.IsNullOrWhiteSpace(body.Certification)) errors["certification"] = ["certification is required."];
-            else if (certId is null) errors["certification"] = [$"Unknown certification '{body.Certification}'."];
-
-            var earned = body.EarnedOn is null ? null : CompletionImport.ParseDate(body.EarnedOn);
-            if (earned is null) errors["earnedOn"] = ["earnedOn is required as YYYY-MM-DD."];
-            else if (earned > clock.Today) errors["earnedOn"] = [$"earnedOn {earned:yyyy-MM-dd} is in the future."];
-            DateOnly? expires = null;
-            if (!string.IsNullOrWhiteSpace(body.ExpiresOn))
+            var change = await writer.RecordAsync(CallerScope.From(http.User), body, ct);
+            return change.Status switch
             {
-                expires = CompletionImport.ParseDate(body.ExpiresOn);
-                if (expires is null) errors["expiresOn"] = ["expiresOn must be YYYY-MM-DD."];
-                else if (earned is not null && expires <= earned) errors["expiresOn"] = ["expiresOn must be after earnedOn."];
-            }
-            if (errors.Count > 0)
-                return Results.ValidationProblem(errors, statusCode: 422, title: "Completion rejected");
-
-            var cert = certs.Single(c => c.Id == certId);
-            var previous = await db.Completions.Where(c => c.EngineerId == engineer!.Id && c.CertificationId == cert.Id && c.EarnedOn < earned!.Value)
-                .Select(c => (DateOnly?)c.ExpiresOn).MaxAsync(ct);
-            var expiresOn = expires ?? ExpiryRules.DeriveExpiry(earned!.Value, cert.ValidityMonths, cert.RenewalBase, previous);
-            var existing = await db.Completions.FirstOrDefaultAsync(c => c.EngineerId == engineer!.Id && c.CertificationId == cert.Id && c.EarnedOn == earned, ct);
-            var created = existing is null;
-            if (existing is null)
-            {
-                existing = new Completion
-                {
-                    EngineerId = engineer!.Id, CertificationId = cert.Id, EarnedOn = earned!.Value, ExpiresOn = expiresOn,
-                    ExpiryDerived = expires is null, RecordedBy = scope.Actor, RecordedAt = clock.Now,
-                };
-                db.Completions.Add(existing);
-            }
-            else if (existing.ExpiresOn != expiresOn)
-            {
-                existing.ExpiresOn = expiresOn;
-                existing.ExpiryDerived = expires is null;
-            }
-            var changed = db.ChangeTracker.HasChanges();
-            if (changed)
-            {
-                await using var tx = await db.BeginWriteTransactionAsync(ct);
-                await db.SaveChangesAsync(ct);
-                audit.Add(scope.Actor, created ? "completion.added" : "completion.updated", $"{engineer!.EmployeeId}/{cert.Id}", "Applied",
-                    new { completionId = existing.Id, employeeId = engineer.EmployeeId, certification = cert.Id, existing.EarnedOn, existing.ExpiresOn });
-                await db.SaveChangesAsync(ct);
-                var version = await db.BumpDataVersionAsync(ct);
-                await tx.CommitAsync(ct);
-                // Committed: the index update and the push must happen even if the caller has gone.
-                await index.ApplyEngineersAsync(db, version, [engineer.Id], CancellationToken.None);
-                changes.Publish(DataChange.Engineers("completion", engineer.Id));
-            }
-            var record = new CompletionRecord(existing.Id, cert.Id, cert.Name, existing.EarnedOn, existing.ExpiresOn, existing.ExpiryDerived,
-                ExpiryRules.Explain(existing.EarnedOn, existing.ExpiresOn, existing.ExpiryDerived, cert.ValidityMonths));
-            var response = new { employeeId = engineer!.EmployeeId, completion = record, created, changed };
-            return created ? Results.Created($"/api/engineers/{Uri.EscapeDataString(engineer.EmployeeId)}", response) : Results.Ok(response);
+                422 => Results.ValidationProblem(change.Errors!, statusCode: 422, title: "Completion rejected"),
+                201 => Results.Created($"/api/engineers/{Uri.EscapeDataString(change.EmployeeId!)}", change.Body),
+                _ => Results.Ok(change.Body),
+            };
         });
 
-        group.MapDelete("/{id:long}", async (long id, TeamSkillsDbContext db, AuditLog audit, GapIndex index, GapChanges changes,
-            HttpContext http, CancellationToken ct) =>
-        {
-            var scope = CallerScope.From(http.User);
-            var completion = await db.Completions.FirstOrDefaultAsync(c => c.Id == id, ct);
-            var teamId = completion is null ? (int?)null
-                : await db.Engineers.Where(e => e.Id == completion.EngineerId).Select(e => (int?)e.TeamId).FirstOrDefaultAsync(ct);
-            if (completion is null || teamId is null || !scope.CanSeeTeam(teamId.Value))
-                return Results.Problem(statusCode: 404, title: "Completion not found", detail: $"No completion {id}.");
-            await using var tx = await db.BeginWriteTransactionAsync(ct);
-            db.Completions.Remove(completion);
-            audit.Add(scope.Actor, "completion.removed", $"completion {id}", "Applied",
-                new { completionId = id, engineerId = completion.EngineerId, certification = completion.CertificationId, completion.EarnedOn, completion.ExpiresOn });
-            await db.SaveChangesAsync(ct);
-            var version = await db.BumpDataVersionAsync(ct);
-            await tx.CommitAsync(ct);
-            await index.ApplyEngineersAsync(db, version, [completion.EngineerId], CancellationToken.None);
-            changes.Publish(DataChange.Engineers("completion", completion.EngineerId));
-            return Results.NoContent();
-        });
+        group.MapDelete("/{id:long}", async (long id, CompletionWriter writer, HttpContext http, CancellationToken ct) =>
+            (await writer.RemoveAsync(CallerScope.From(http.User), id, ct)).Status == 204
+                ? Results.NoContent()
+                : Results.Problem(statusCode: 404, title: "Completion not found", detail: $"No completion {id}."));
         return api;
     }
 }

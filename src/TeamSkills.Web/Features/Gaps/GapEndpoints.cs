@@ -117,6 +117,10 @@ public sealed class GapQueries(TeamSkillsDbContext db, GapIndex index, OrgClock 
             .ToList();
     }
 
+    /// <summary>The catalog's certifications (id, name) in catalog order, for pickers.</summary>
+    public async Task<IReadOnlyList<CertRef>> CertificationsAsync(CancellationToken ct) =>
+        (await index.GetAsync(db, ct)).Certs.Select(c => c.Rule).OrderBy(r => r.CatalogOrder).Select(r => new CertRef(r.Id, r.Name)).ToList();
+
     /// <summary>A certification's name from the catalog (its id when there is no such certification).</summary>
     public async Task<string> CertificationNameAsync(string id, CancellationToken ct) =>
         (await index.GetAsync(db, ct)).Rules.TryGetValue(id, out var rule) ? rule.Name : id;

@@ -13,6 +13,7 @@ public static class ImportEndpoints
     public static WebApplicationBuilder AddImports(this WebApplicationBuilder builder)
     {
         builder.Services.AddScoped<RosterImport>();
+        builder.Services.AddScoped<Completions.CompletionWriter>();
         builder.Services.AddScoped<CompletionImport>();
         builder.Services.TryAddSingleton<IImportProgress, NoImportProgress>();
         return builder;

@@ -7,8 +7,18 @@ namespace TeamSkills.Web.Features.Gaps.Pages;
 
 /// <summary>One engineer's certifications with explained dates and their plan, scoped like the API.</summary>
 [Authorize(Policy = AccessSetup.PagePolicy)]
-public sealed class EngineerModel(GapQueries queries, ScopeService scopes) : PageModel
+public sealed class EngineerModel(GapQueries queries, ScopeService scopes, Completions.CompletionWriter writer) : PageModel
 {
+    /// <summary>Admin and L&amp;D record and remove completions here (the API's rules, through the same writer).</summary>
+    public bool CanWrite { get; private set; }
+    public IReadOnlyList<CertRef> Catalog { get; private set; } = [];
+    public IDictionary<string, string[]> Errors { get; private set; } = new Dictionary<string, string[]>();
+    public Completions.RecordCompletion? Posted { get; private set; }
+    public DateOnly Today => queries.Today;
+
+    [TempData]
+    public string? Status { get; set; }
+
     /// <summary>Why the asked as-of date was not used (not a date), shown above the page.</summary>
     public string? AsOfProblem { get; private set; }
 
@@ -26,11 +36,45 @@ public sealed class EngineerModel(GapQueries queries, ScopeService scopes) : Pag
     public bool Holds(string certificationId) =>
         Detail.History.Any(h => h.CertificationId == certificationId && h.EarnedOn <= Detail.AsOf && h.ExpiresOn > Detail.AsOf);
 
-    public async Task<IActionResult> OnGetAsync(string employeeId, string? asOf, CancellationToken ct)
+    public Task<IActionResult> OnGetAsync(string employeeId, string? asOf, CancellationToken ct) => LoadAsync(employeeId, asOf, ct);
+
+    public async Task<IActionResult> OnPostRecordAsync(string employeeId, string? certification, string? earnedOn, string? expiresOn, CancellationToken ct)
+    {
+        var scope = await scopes.ForAsync(User, ct);
+        if (!scope.CanWrite) return Forbid();
+        Posted = new Completions.RecordCompletion(employeeId, certification, earnedOn, expiresOn);
+        var change = await writer.RecordAsync(scope, Posted, ct);
+        if (change.Status == 422)
+        {
+            Errors = change.Errors!;
+            var page = await LoadAsync(employeeId, null, ct);
+            if (page is PageResult) Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
+            return page;
+        }
+        var name = await queries.CertificationNameAsync(certification ?? "", ct);
+        Status = change.Status == 201 ? $"Recorded {name}, earned {earnedOn}." : $"{name}, earned {earnedOn}, was already recorded; its expiry is as given now.";
+        return RedirectToPage(new { employeeId });
+    }
+
+    public async Task<IActionResult> OnPostRemoveAsync(string employeeId, long id, CancellationToken ct)
+    {
+        var scope = await scopes.ForAsync(User, ct);
+        if (!scope.CanWrite) return Forbid();
+        // Only a completion of this engineer, shown on this page, is removed from it.
+        var detail = await queries.EngineerAsync(scope, employeeId, queries.Today, ct);
+        var record = detail?.History.FirstOrDefault(h => h.Id == id);
+        if (record is null || (await writer.RemoveAsync(scope, id, ct)).Status != 204) return NotFound();
+        Status = $"Removed {record.CertificationName}, earned {record.EarnedOn:yyyy-MM-dd}.";
+        return RedirectToPage(new { employeeId });
+    }
+
+    private async Task<IActionResult> LoadAsync(string employeeId, string? asOf, CancellationToken ct)
     {
         AsOfProblem = AsOf.PageProblem(asOf, queries.Today);
         var date = AsOf.Parse(asOf, queries.Today) ?? queries.Today;
         var scope = await scopes.ForAsync(User, ct);
+        CanWrite = scope.CanWrite;
+        if (CanWrite) Catalog = await queries.CertificationsAsync(ct);
         var detail = await queries.EngineerAsync(scope, employeeId, date, ct);
         if (detail is null) return NotFound();
         Detail = detail;
