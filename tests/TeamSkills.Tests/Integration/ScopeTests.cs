@@ -158,6 +158,26 @@ public sealed class ScopeTests
     }
 
     [SkippableTheory, DatabaseData]
+    public async Task FindAnEngineer_SearchesOnlyWhatTheCallerMaySee(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        static string[] Ids(string html) => System.Text.RegularExpressions.Regex.Matches(html, "<tr><td><a href=\"/engineers/([^\"]+)\">")
+            .Select(m => m.Groups[1].Value).ToArray();
+        var lnd = await app.SignedInAsAsync("lnd@example.com", "LearningAdmin");
+        Assert.Equal(["E1", "E2", "E3", "E4", "E5", "E7", "E8"], Ids(await lnd.GetStringAsync("/engineers?q=example.com")).Order());
+        Assert.Equal(["E4"], Ids(await lnd.GetStringAsync("/engineers?q=dan")));            // name, ignoring case
+        Assert.Equal("E5", Ids(await lnd.GetStringAsync("/engineers?q=e5"))[0]);           // employee id first
+        var none = await lnd.GetStringAsync("/engineers?q=%3Cscript%3E");
+        Assert.Contains("No active engineer you can see matches “&lt;script&gt;”.", none);
+        Assert.Contains("action=\"/engineers\"", await lnd.GetStringAsync("/")); // the overview's search box
+
+        // Max manages Data: Dan (E4) and Eve (E5), and his own record (E8, in Leadership), however wide the search.
+        var max = await app.SignedInAsAsync("max@example.com", "Manager");
+        Assert.Equal(["E4", "E5", "E8"], Ids(await max.GetStringAsync("/engineers?q=example.com")).Order());
+        Assert.Empty(Ids(await max.GetStringAsync("/engineers?q=ann")));
+    }
+
+    [SkippableTheory, DatabaseData]
     public async Task LearningAdmin_SeesTheWholeOrg(DatabaseProvider provider)
     {
         await using var app = await StartAsync(provider);

@@ -117,6 +117,25 @@ public sealed class GapQueries(TeamSkillsDbContext db, GapIndex index, OrgClock 
             .ToList();
     }
 
+    /// <summary>
+    /// Active engineers the caller may see whose employee id starts with <paramref name="text"/>, or whose name or email
+    /// contains it (ignoring case); exact employee ids first, then by name.
+    /// </summary>
+    public async Task<IReadOnlyList<EngineerHit>> FindEngineersAsync(CallerScope scope, string text, CancellationToken ct)
+    {
+        var s = await index.GetAsync(db, ct);
+        var teams = s.Teams.ToDictionary(t => t.Id, t => t.Name);
+        return s.Engineers
+            .Where(e => scope.CanSeeEngineer(e.TeamId, e.Email, active: true)
+                && (e.EmployeeId.StartsWith(text, StringComparison.OrdinalIgnoreCase)
+                    || e.Name.Contains(text, StringComparison.OrdinalIgnoreCase)
+                    || e.Email.Contains(text, StringComparison.OrdinalIgnoreCase)))
+            .OrderBy(e => string.Equals(e.EmployeeId, text, StringComparison.OrdinalIgnoreCase) ? 0 : 1)
+            .ThenBy(e => e.Name, StringComparer.OrdinalIgnoreCase).ThenBy(e => e.EmployeeId, StringComparer.Ordinal)
+            .Select(e => new EngineerHit(e.EmployeeId, e.Name, e.Email, teams.GetValueOrDefault(e.TeamId, ""), e.Title))
+            .ToList();
+    }
+
     /// <summary>The catalog's certifications (id, name) in catalog order, for pickers.</summary>
     public async Task<IReadOnlyList<CertRef>> CertificationsAsync(CancellationToken ct) =>
         (await index.GetAsync(db, ct)).Certs.Select(c => c.Rule).OrderBy(r => r.CatalogOrder).Select(r => new CertRef(r.Id, r.Name)).ToList();

@@ -37,3 +37,6 @@ public sealed record EngineerDetail(
     int RemainingPreparationDays, IReadOnlyList<CompletionRecord> History);
 
 public sealed record TrendPoint(DateOnly Date, double CoveragePercent);
+
+/// <summary>An engineer found by a search: enough to pick the right one.</summary>
+public sealed record EngineerHit(string EmployeeId, string Name, string Email, string Team, string Title);
