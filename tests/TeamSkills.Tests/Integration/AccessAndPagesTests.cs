@@ -123,6 +123,24 @@ public sealed class AccessAndPagesTests
     }
 
     [SkippableTheory, DatabaseData]
+    public async Task Overview_CountsButDoesNotList_ATeamLeftWithoutEngineers(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
+        Assert.Equal(HttpStatusCode.OK, (await api.UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
+        var admin = await app.SignedInAdminAsync();
+        Assert.DoesNotContain("id=\"empty-teams\"", await admin.GetStringAsync("/"));
+        // A full roster without Data's two engineers: the team stays (its history) but has nobody active.
+        var withoutData = string.Join("\n", Data.Roster().Split('\n').Where(l => !l.Contains(",Data,")));
+        Assert.Equal(HttpStatusCode.OK, (await api.UploadCsv("/api/imports/roster", withoutData)).StatusCode);
+        var data = (await (await api.GetAsync("/api/teams")).JsonOf()).EnumerateArray().Single(t => t.GetProperty("name").GetString() == "Data");
+        Assert.Equal(0, data.GetProperty("engineerCount").GetInt32()); // the API still answers for it
+        var page = await admin.GetStringAsync("/");
+        Assert.DoesNotContain($"<tr data-team-id=\"{data.GetProperty("id").GetInt32()}\">", page);
+        Assert.Contains("(1 team has no active engineer and is not listed)", page);
+    }
+
+    [SkippableTheory, DatabaseData]
     public async Task ExpiringTile_SaysNinetyDays_OnlyWhileEveryRenewalWindowIs90(DatabaseProvider provider)
     {
         await using var app = await StartAsync(provider);

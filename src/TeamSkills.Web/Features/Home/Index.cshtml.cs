@@ -14,6 +14,8 @@ public sealed class IndexModel(GapQueries queries, ScopeService scopes, Exports.
     public string? AsOfProblem { get; private set; }
 
     public IReadOnlyList<TeamSummary> Teams { get; private set; } = [];
+    /// <summary>Teams in scope with no active engineer, not listed.</summary>
+    public int EmptyTeams { get; private set; }
     public ExpiryForecast Forecast { get; private set; } = null!;
     public IReadOnlyList<TrendPoint> Trend { get; private set; } = [];
     public DateOnly AsOf { get; private set; }
@@ -33,7 +35,10 @@ public sealed class IndexModel(GapQueries queries, ScopeService scopes, Exports.
         AsOfProblem = Gaps.AsOf.PageProblem(asOf, queries.Today);
         AsOf = Gaps.AsOf.Parse(asOf, queries.Today) ?? queries.Today;
         var scope = await scopes.ForAsync(User, ct);
-        Teams = await queries.TeamsAsync(scope, AsOf, ct);
+        // Teams left without an active engineer (a reorganisation emptied them) add nothing: they are counted, not listed.
+        var all = await queries.TeamsAsync(scope, AsOf, ct);
+        Teams = all.Where(t => t.EngineerCount > 0).ToList();
+        EmptyTeams = all.Count - Teams.Count;
         Forecast = await queries.ForecastAsync(scope, AsOf, ct);
         Trend = await queries.TrendAsync(scope, AsOf, 90, ct);
         ExpiringLabel = await queries.ExpiringLabelAsync(ct);
