@@ -185,16 +185,6 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         var seenIds = new Dictionary<string, int>(table.Rows.Count, StringComparer.Ordinal);
         var seenEmails = new Dictionary<string, int>(table.Rows.Count, StringComparer.OrdinalIgnoreCase);
         var normalized = new Dictionary<string, string>(StringComparer.Ordinal);
-        // Team names, managers and titles repeat across thousands of rows: the rows share one string of each, so the
-        // passes after this one (diff, new teams, the manager vote) hash strings already in cache, and 100,000 rows
-        // keep a few thousand of these strings alive instead of 300,000.
-        var shared = new Dictionary<string, string>(StringComparer.Ordinal);
-        string Shared(string value)
-        {
-            ref var one = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(shared, value, out var exists);
-            if (!exists) one = value;
-            return one!;
-        }
         var step = progress.StartValidating(table.Rows.Count);
         int done = 0, nextReport = step;
         foreach (var raw in table.Rows)
@@ -239,7 +229,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
             {
                 // Titles repeat across thousands of rows: normalise each distinct one once.
                 if (!normalized.TryGetValue(title, out var key)) normalized[title] = key = TitleNormalizer.Normalize(title);
-                rows.Add(new Row(line, employeeId, name, email, Shared(team), manager.Length == 0 ? null : Shared(manager), Shared(title), key));
+                rows.Add(new Row(line, employeeId, name, email, team, manager.Length == 0 ? null : manager, title, key));
             }
         }
         return rows;
