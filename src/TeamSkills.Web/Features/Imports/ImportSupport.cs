@@ -59,7 +59,7 @@ internal static class ImportSupport
     }
 
     public static string RejectedMessage(int errorCount) =>
-        $"{errorCount} error{(errorCount == 1 ? "" : "s")} found; nothing was applied. Fix the rows listed and upload the file again.";
+        $"{errorCount} error{(errorCount == 1 ? "" : "s")} found; nothing was applied. Fix what is listed (by line and column) and upload the file again.";
 
     /// <summary>Compresses the upload on the other core while the import parses and validates it.</summary>
     public static Task<ImportFile> CompressInBackground(ImportRequest req) => Task.Run(() => ImportFile.From(Bytes(req.Content)));
