@@ -10,6 +10,10 @@ mkdir -p "$RESULTS"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 # Every test host would watch its configuration files; hundreds of hosts exhaust the inotify instances (128 by default).
 export DOTNET_hostBuilder__reloadConfigOnChange=false
+# The suite starts hundreds of app hosts, many at once; each host's file watchers (static files' version hashes,
+# Razor) would take an inotify instance, and Linux allows 128 per user by default: past that, pages fail with 500.
+# Polling watchers take none.
+export DOTNET_USE_POLLING_FILE_WATCHER=true
 
 # Debian packages the suites and benchmarks use. Only missing ones are installed, and only as root.
 # chromium: the browser suite (Playwright drives /usr/bin/chromium; no browser is ever downloaded).

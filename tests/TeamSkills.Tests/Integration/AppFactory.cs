@@ -23,6 +23,18 @@ public sealed class AppFactory(DatabaseProvider provider = DatabaseProvider.Sqli
     public DatabaseProvider Provider { get; } = provider;
     private string? _serverDatabase;
 
+    /// <summary>
+    /// The suite runs hundreds of hosts, many at once. Each host's file watchers (static files' version hashes for
+    /// asp-append-version, configuration) would take an inotify instance, and Linux allows 128 per user by default:
+    /// past that, a page fails with 500 ("the configured user limit (128) on the number of inotify instances has been
+    /// reached"). Polling watchers take none. tests/run.sh sets the same for the processes it starts.
+    /// </summary>
+    static AppFactory()
+    {
+        Environment.SetEnvironmentVariable("DOTNET_USE_POLLING_FILE_WATCHER", "true");
+        Environment.SetEnvironmentVariable("DOTNET_hostBuilder__reloadConfigOnChange", "false");
+    }
+
     /// <summary>The provider's connection string for this app's own database (created on first use).</summary>
     public string ConnectionString => Provider switch
     {
