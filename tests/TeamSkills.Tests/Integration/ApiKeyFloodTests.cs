@@ -94,6 +94,35 @@ public sealed class ApiKeyFloodTests
         Assert.Contains(lines, l => l.Level == LogLevel.Warning && l.Message.Contains("Invalid API key", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task ABearerTokenThatIsNotOurs_OnTheHub_SpendsNoWrongKeyBudget()
+    {
+        // Behind a proxy or an identity provider, hub requests may carry someone else's Bearer token: it is left alone
+        // (401 from the hub's policy), and never counts as a wrong key against the address.
+        await using var app = new AppFactory().With("TeamSkills:RateLimits:InvalidApiKeysPerMinute", "2");
+        var address = app.UseRealServer();
+        using var client = From(IPAddress.Parse("127.0.0.4"), address, 1);
+        for (var i = 0; i < 4; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/hubs/gaps/negotiate?negotiateVersion=1");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "eyJhbGciOiJIUzI1NiJ9.proxy-session." + i);
+            using var response = await client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+        client.DefaultRequestHeaders.Add("X-Api-Key", AppFactory.ApiKey);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/teams")).StatusCode);
+
+        // A Bearer value shaped like a user key is checked, and a wrong one spends the budget like X-Api-Key does.
+        using var other = From(IPAddress.Parse("127.0.0.5"), address, 1);
+        for (var i = 0; i < 3; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/hubs/gaps/negotiate?negotiateVersion=1");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "tsk_wrong" + i);
+            using var response = await other.SendAsync(request);
+            Assert.Equal(i < 2 ? HttpStatusCode.Unauthorized : HttpStatusCode.TooManyRequests, response.StatusCode);
+        }
+    }
+
     private static readonly IPAddress Flooder = IPAddress.Parse("127.0.0.3");
 
     /// <summary>A client whose connections leave from <paramref name="local"/> (any 127.x address is loopback on Linux).</summary>

@@ -197,7 +197,9 @@ public sealed class LiveHubTests : IAsyncLifetime
     [InlineData(Microsoft.AspNetCore.Http.Connections.HttpTransportType.LongPolling)]
     public async Task TheClientsStandardAccessTokenOption_Authenticates(Microsoft.AspNetCore.Http.Connections.HttpTransportType transport)
     {
-        // accessTokenFactory: negotiate (and long polling) send "Authorization: Bearer <key>", WebSockets send access_token.
+        // AccessTokenProvider: this .NET client sends "Authorization: Bearer <key>" on negotiate and on every transport's
+        // requests (browsers' WebSocket API cannot, and send access_token instead, tested above). A Bearer value that is not
+        // a TeamSkills key is left alone: no identity, so 401 from the hub's policy.
         var connection = new HubConnectionBuilder()
             .WithUrl(Hub, o =>
             {

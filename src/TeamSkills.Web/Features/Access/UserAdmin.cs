@@ -105,11 +105,17 @@ public sealed class UserAdmin(UserManager<AppUser> users, TeamSkillsDbContext db
         var view = new UserView(user.Email!, role, user.CreatedAt, []);
         if (current.Count == 1 && current[0] == role) return (new UserChange(200, Detail: "unchanged"), view);
 
-        var result = await users.RemoveFromRolesAsync(user, current);
-        if (result.Succeeded) result = await users.AddToRoleAsync(user, role);
-        if (result.Succeeded) result = await users.UpdateSecurityStampAsync(user);
-        if (!result.Succeeded) return (new UserChange(422, "Role not changed", string.Join(" ", result.Errors.Select(e => e.Description))), null);
-        await audit.AddAndSaveAsync(actor, "user.role-changed", user.Email!, "Applied", new { from = current.FirstOrDefault(), to = role }, ct);
+        // All or nothing (the user store saves through this scope's context, so inside the transaction): a failure
+        // after the old role is removed must not leave the user with no role, or with sign-ins that keep the old one.
+        await using (var tx = await db.BeginWriteTransactionAsync(ct))
+        {
+            var result = await users.RemoveFromRolesAsync(user, current);
+            if (result.Succeeded) result = await users.AddToRoleAsync(user, role);
+            if (result.Succeeded) result = await users.UpdateSecurityStampAsync(user);
+            if (!result.Succeeded) return (new UserChange(422, "Role not changed", string.Join(" ", result.Errors.Select(e => e.Description))), null);
+            await audit.AddAndSaveAsync(actor, "user.role-changed", user.Email!, "Applied", new { from = current.FirstOrDefault(), to = role }, ct);
+            await tx.CommitAsync(ct);
+        }
         live.DisconnectUser(user.Email!);
         return (new UserChange(200), view);
     }

@@ -34,7 +34,11 @@ public static class DigestEndpoints
         // links to the first one's; a wildcard host becomes localhost. Behind a proxy, set PublicUrl.
         if (string.IsNullOrWhiteSpace(builder.Configuration[$"{DigestOptions.Section}:{nameof(DigestOptions.PublicUrl)}"])
             && ListeningUrl(builder.Configuration["urls"]) is { } listening)
-            builder.Services.PostConfigure<DigestOptions>(o => o.PublicUrl = listening);
+            builder.Services.PostConfigure<DigestOptions>(o =>
+            {
+                // Only while still unset: configuration added after this point (a host's own, tests') wins.
+                if (string.IsNullOrWhiteSpace(o.PublicUrl)) o.PublicUrl = listening;
+            });
         builder.Services.AddSingleton<DigestLinks>();
         builder.Services.AddScoped<DigestBuilder>();
         builder.Services.AddScoped<SendLog>();

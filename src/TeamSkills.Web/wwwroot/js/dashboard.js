@@ -168,7 +168,11 @@
     live.on('gapSummaryUpdated', s => {
       if (!sameDay(overview, s)) return;
       const row = overview.querySelector(`tr[data-team-id="${s.teamId}"]`);
-      if (!row) { document.getElementById('new-teams').hidden = false; return; }
+      if (!row) {
+        // A team not listed: one with active engineers is new here; one without stays counted under the table, not listed.
+        if (s.engineerCount > 0) document.getElementById('new-teams').hidden = false;
+        return;
+      }
       let changed = false;
       for (const f of fields) {
         const td = row.querySelector(`[data-field="${f}"]`);
