@@ -44,6 +44,40 @@ public sealed class ImportPageTests
     }
 
     [SkippableTheory, DatabaseData]
+    public async Task Templates_DownloadFromThePageAndTheApi_AndImportAsTheyAre(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        var lnd = await SignedInAs(app, "lnd@example.com", "LearningAdmin");
+        var page = await lnd.GetStringAsync("/imports");
+        // The page's own links, as a browser follows them.
+        string Link(string kind) => WebUtility.HtmlDecode(Regex.Match(page, $"<a id=\"{kind}-template\" download href=\"([^\"]+)\"").Groups[1].Value);
+
+        var api = app.Api();
+        foreach (var kind in new[] { "roster", "completions" })
+        {
+            var response = await lnd.GetAsync(Link(kind));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal($"teamskills-{kind}-template.csv", response.Content.Headers.ContentDisposition?.FileNameStar ?? response.Content.Headers.ContentDisposition?.FileName);
+            var bytes = await response.Content.ReadAsByteArrayAsync();
+            Assert.Equal(bytes, await api.GetByteArrayAsync($"/api/imports/templates/{kind}"));
+            Assert.Equal([0xEF, 0xBB, 0xBF], bytes[..3]); // spreadsheet programs read it as UTF-8
+
+            // Imported as it is, BOM included (the roster first, so the completions' engineers exist): no row is rejected.
+            var imported = await api.Upload($"/api/imports/{kind}", bytes, $"{kind}.csv");
+            var body = await imported.Content.ReadAsStringAsync();
+            Assert.True(imported.StatusCode == HttpStatusCode.OK, body);
+            Assert.Contains("\"created\":2", body);
+        }
+        Assert.Equal(2, app.Scalar("SELECT COUNT(*) FROM engineers"));
+        Assert.Equal(2, app.Scalar("SELECT COUNT(*) FROM completions"));
+        Assert.Equal(HttpStatusCode.NotFound, (await lnd.GetAsync("/imports?handler=Template&kind=secrets")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync("/api/imports/templates/secrets")).StatusCode);
+
+        var manager = await SignedInAs(app, "mia@example.com", "Manager");
+        Assert.Equal(HttpStatusCode.Forbidden, (await manager.GetAsync("/imports?handler=Template&kind=roster")).StatusCode);
+    }
+
+    [SkippableTheory, DatabaseData]
     public async Task Preview_OfARosterWithABadRow_ShowsLineAndColumn_AndChangesNothing(DatabaseProvider provider)
     {
         await using var app = await StartAsync(provider);

@@ -29,6 +29,12 @@ public static class ImportEndpoints
             RunAsync(http, "partial", dryRun ?? false, options.Value, handler.ExecuteAsync, ct))
             .RequireAuthorization(AccessSetup.WritePolicy).DisableAntiforgery();
 
+        // A starting file: the header each import reads and two example rows (no data of the org's).
+        imports.MapGet("/templates/{kind}", (string kind) => ImportTemplates.File(kind) is { } t
+                ? Results.File(t.Content, "text/csv; charset=utf-8", t.FileName)
+                : Results.Problem(statusCode: 404, title: "No such template", detail: $"Templates: {string.Join(", ", ImportTemplates.Kinds)}."))
+            .RequireAuthorization(AccessSetup.WritePolicy);
+
         imports.MapGet("", async (int? take, int? skip, TeamSkillsDbContext db, CancellationToken ct) =>
             Results.Ok(await History(db, skip ?? 0, take ?? 50).ToListAsync(ct)))
             .RequireAuthorization(AccessSetup.WritePolicy);

@@ -38,6 +38,10 @@ public sealed class ImportsPageModel(TeamSkillsDbContext db, RosterImport roster
         return Page();
     }
 
+    /// <summary>A starting file for an import (header and two example rows).</summary>
+    public IActionResult OnGetTemplate(string? kind) =>
+        ImportTemplates.File(kind) is { } t ? File(t.Content, "text/csv; charset=utf-8", t.FileName) : NotFound();
+
     /// <summary>Step 1: a dry run of the uploaded file; its result is the preview page.</summary>
     public async Task<IActionResult> OnPostPreviewAsync(string? kind, string? mode, CancellationToken ct)
     {
