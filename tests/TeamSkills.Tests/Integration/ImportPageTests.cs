@@ -78,6 +78,39 @@ public sealed class ImportPageTests
     }
 
     [SkippableTheory, DatabaseData]
+    public async Task OddButValidRows_ImportWithWarnings_InTheApiAndThePreview(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
+        // Line 7: an engineer whose manager_email is their own.
+        var roster = await api.UploadCsv("/api/imports/roster", Data.Roster("E6,Fay Fox,fay@example.com,Data,Fay@Example.com,Data Engineer"));
+        Assert.Equal(HttpStatusCode.OK, roster.StatusCode);
+        var json = await roster.JsonOf();
+        Assert.Equal(6, json.GetProperty("created").GetInt32()); // a warning never stops an import
+        var warning = Assert.Single(json.GetProperty("warnings").EnumerateArray());
+        Assert.Equal(7, warning.GetProperty("line").GetInt32());
+        Assert.Equal("manager_email", warning.GetProperty("column").GetString());
+        Assert.Contains("manager_email is the engineer's own email (fay@example.com)", warning.GetProperty("message").GetString());
+        var clean = await (await api.UploadCsv("/api/imports/roster?dryRun=true", Data.Roster())).JsonOf();
+        Assert.Empty(clean.GetProperty("warnings").EnumerateArray());
+
+        // A completion earned in 1900 (a placeholder date), next to an ordinary one: the preview lists line 2 only.
+        var browser = await SignedInAs(app, "lnd@example.com", "LearningAdmin");
+        var completions = Data.Lines("employee_id,certification,earned_on,expires_on", "E1,aiops-foundation,1900-01-01,", "E2,aiops-foundation,2020-01-01,");
+        var (status, location) = await Preview(browser, "completions", null, Data.Utf8(completions), "completions.csv");
+        Assert.Equal(HttpStatusCode.Redirect, status);
+        var html = WebUtility.HtmlDecode(await browser.GetStringAsync(location));
+        Assert.Contains("1 row imports but looks wrong: check it", html);
+        var rows = Regex.Matches(html, "<tr><td class=\"n\">(\\d+)</td><td>([^<]*)</td><td>([^<]*)</td></tr>");
+        var only = Assert.Single(rows);
+        Assert.Equal(["2", "earned_on"], [only.Groups[1].Value, only.Groups[2].Value]);
+        Assert.Contains($"earned_on 1900-01-01 is more than {CompletionImport.PlaceholderYears} years ago", only.Groups[3].Value);
+        // The roster's import keeps its warning with its record; the clean preview (import 2) shows none.
+        Assert.Contains("manager_email is the engineer&#x27;s own email", await browser.GetStringAsync("/imports/1"));
+        Assert.DoesNotContain("id=\"warnings\"", await browser.GetStringAsync("/imports/2"));
+    }
+
+    [SkippableTheory, DatabaseData]
     public async Task Preview_OfARosterWithABadRow_ShowsLineAndColumn_AndChangesNothing(DatabaseProvider provider)
     {
         await using var app = await StartAsync(provider);

@@ -45,6 +45,9 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, Aud
             []);
     }
 
+    /// <summary>An earned_on further back than this many years is imported with a warning (1900-01-01 and the like).</summary>
+    public const int PlaceholderYears = 20;
+
     public sealed record Row(int Line, int EngineerId, string CertificationId, DateOnly EarnedOn, DateOnly? ExpiresOn);
 
     private sealed record Key(int EngineerId, string CertificationId, DateOnly EarnedOn);
@@ -71,6 +74,7 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, Aud
         var matcher = new CertificationNameMatcher(certs);
         var certById = certs.ToDictionary(c => c.Id, StringComparer.Ordinal);
         var rows = new List<Row>();
+        var warnings = new ImportWarnings();
         var who = new Dictionary<int, (string EmployeeId, string Name)>();
         if (errors.Count == 0)
         {
@@ -81,7 +85,7 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, Aud
             var byEmail = engineers.GroupBy(e => e.Email, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key,
                 g => g.Count(e => e.Active) switch { 1 => g.Single(e => e.Active).Id, 0 when g.Count() == 1 => g.Single().Id, _ => -1 },
                 StringComparer.OrdinalIgnoreCase);
-            rows = Validate(table, map, clock.Today, matcher, byEmployeeId, byEmail, errors, progress);
+            rows = Validate(table, map, clock.Today, matcher, byEmployeeId, byEmail, errors, warnings, progress);
             if (errors.Count == 0 && rows.Count == 0)
                 errors.Add(new ImportError(table.HeaderLine, "", "The file has a header but no data rows."));
         }
@@ -137,7 +141,7 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, Aud
             }
         }
 
-        record.ChangesJson = Describe(inserts, updated, who, certById).ToJson();
+        record.ChangesJson = (Describe(inserts, updated, who, certById) with { Warnings = warnings.Kept, WarningCount = warnings.Count }).ToJson();
         var changes = inserts.Count + updates.Count;
         var message = changes == 0
             ? "No changes: every completion in this file is already recorded."
@@ -145,7 +149,7 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, Aud
                 ? $"Would add {inserts.Count} {(inserts.Count == 1 ? "completion" : "completions")}, update {updates.Count}; {unchanged} already recorded."
                 : $"Added {inserts.Count} {(inserts.Count == 1 ? "completion" : "completions")}, updated {updates.Count}; {unchanged} already recorded.";
         var summary = new ImportResponse(null, !req.DryRun && changes > 0, req.DryRun, req.Mode, format, rows.Count,
-            inserts.Count, updates.Count, 0, unchanged, [], message);
+            inserts.Count, updates.Count, 0, unchanged, [], message) { Warnings = warnings.Kept };
         if (req.DryRun || changes == 0)
         {
             ImportSupport.Fill(record, req.DryRun ? ImportOutcome.DryRun : ImportOutcome.Unchanged, summary);
@@ -193,8 +197,10 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, Aud
     // Runs once per import over every row: optimise at first call instead of starting in tier-0 code.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static List<Row> Validate(TabularTable table, ColumnMap map, DateOnly today, CertificationNameMatcher matcher,
-        Dictionary<string, int> byEmployeeId, Dictionary<string, int> byEmail, List<ImportError> errors, ImportProgressReporter progress)
+        Dictionary<string, int> byEmployeeId, Dictionary<string, int> byEmail, List<ImportError> errors, ImportWarnings warnings,
+        ImportProgressReporter progress)
     {
+        var longAgo = today.AddYears(-PlaceholderYears);
         var rows = new List<Row>(table.Rows.Count);
         var seen = new Dictionary<Key, int>();
         var step = progress.StartValidating(table.Rows.Count);
@@ -263,6 +269,9 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, Aud
                 errors.Add(new ImportError(line, map.HeaderOf("certification"), $"Duplicate of line {seen[key]} (same engineer, certification and earned_on)."));
                 continue;
             }
+            if (earned.Value < longAgo)
+                warnings.Add(line, map.HeaderOf("earned_on"),
+                    $"earned_on {earned:yyyy-MM-dd} is more than {PlaceholderYears} years ago: check it is the real date, not a placeholder.");
             rows.Add(new Row(line, engineerId, certId!, earned.Value, expires));
         }
         return rows;

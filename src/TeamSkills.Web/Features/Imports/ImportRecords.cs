@@ -7,7 +7,12 @@ public sealed record ImportError(int Line, string Column, string Message);
 
 public sealed record ImportResponse(
     long? ImportId, bool Applied, bool DryRun, string Mode, string Format, int Rows,
-    int Created, int Updated, int Deactivated, int Unchanged, IReadOnlyList<ImportError> Errors, string Message);
+    int Created, int Updated, int Deactivated, int Unchanged, IReadOnlyList<ImportError> Errors, string Message)
+{
+    /// <summary>Rows that import but look wrong (a placeholder date, an engineer managing themself): the first
+    /// <see cref="ImportChanges.Kept"/>, by line. They never stop an import.</summary>
+    public IReadOnlyList<ImportError> Warnings { get; init; } = [];
+}
 
 /// <summary>What an import handler returns: the response and the HTTP status it maps to.</summary>
 public sealed record ImportOutcomeResult(int StatusCode, ImportResponse Response);
@@ -31,6 +36,10 @@ public sealed record ImportChanges(IReadOnlyList<ImportChange> Created, IReadOnl
     public const int Kept = 200;
     public static readonly ImportChanges None = new([], [], []);
 
+    /// <summary>The first <see cref="Kept"/> warnings, by line, and how many there were.</summary>
+    public IReadOnlyList<ImportError> Warnings { get; init; } = [];
+    public int WarningCount { get; init; }
+
     public string ToJson() => JsonSerializer.Serialize(this, JsonSerializerOptions.Web);
 
     /// <summary>Records made before changes were kept hold "" or "{}": no lists.</summary>
@@ -40,11 +49,28 @@ public sealed record ImportChanges(IReadOnlyList<ImportChange> Created, IReadOnl
         try
         {
             var parsed = JsonSerializer.Deserialize<ImportChanges>(json, JsonSerializerOptions.Web);
-            return parsed is null ? None : new(parsed.Created ?? [], parsed.Updated ?? [], parsed.Deactivated ?? []);
+            return parsed is null ? None : new(parsed.Created ?? [], parsed.Updated ?? [], parsed.Deactivated ?? [])
+            {
+                Warnings = parsed.Warnings ?? [], WarningCount = parsed.WarningCount,
+            };
         }
         catch (JsonException)
         {
             return None; // the page still shows the import, without the lists
         }
     }
+}
+
+/// <summary>Collects an import's warnings: all are counted, the first <see cref="ImportChanges.Kept"/> kept.</summary>
+internal sealed class ImportWarnings
+{
+    private readonly List<ImportError> _kept = [];
+    public int Count { get; private set; }
+
+    public void Add(int line, string column, string message)
+    {
+        if (++Count <= ImportChanges.Kept) _kept.Add(new ImportError(line, column, message));
+    }
+
+    public IReadOnlyList<ImportError> Kept => _kept;
 }

@@ -45,7 +45,8 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
 
         var errors = new List<ImportError>();
         var map = ColumnMap.Resolve(table!.Header, table.HeaderLine, Columns, errors);
-        var rows = errors.Count == 0 ? Validate(table, map, errors, progress) : [];
+        var warnings = new ImportWarnings();
+        var rows = errors.Count == 0 ? Validate(table, map, errors, warnings, progress) : [];
         if (errors.Count == 0 && rows.Count == 0)
             errors.Add(new ImportError(table.HeaderLine, "", "The file has a header but no data rows."));
 
@@ -71,7 +72,8 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         phases.Mark("diff");
         var format = table.Format;
         var record = ImportSupport.NewRecord(ImportKind.Roster, req, format, now, await file);
-        if (errors.Count == 0) record.ChangesJson = Describe(created, updated, deactivate, teamById).ToJson();
+        if (errors.Count == 0)
+            record.ChangesJson = (Describe(created, updated, deactivate, teamById) with { Warnings = warnings.Kept, WarningCount = warnings.Count }).ToJson();
         errors.Sort((a, b) => a.Line != b.Line ? a.Line.CompareTo(b.Line) : string.CompareOrdinal(a.Column, b.Column));
         if (errors.Count > 0)
         {
@@ -88,7 +90,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
                 ? $"Would create {created.Count}, update {updated.Count}, deactivate {deactivate.Count}; {unchanged} unchanged."
                 : $"Created {created.Count}, updated {updated.Count}, deactivated {deactivate.Count}; {unchanged} unchanged.";
         var summary = new ImportResponse(null, !req.DryRun && changes > 0, req.DryRun, req.Mode, format, rows.Count,
-            created.Count, updated.Count, deactivate.Count, unchanged, [], message);
+            created.Count, updated.Count, deactivate.Count, unchanged, [], message) { Warnings = warnings.Kept };
         if (req.DryRun || changes == 0)
         {
             ImportSupport.Fill(record, req.DryRun ? ImportOutcome.DryRun : ImportOutcome.Unchanged, summary);
@@ -178,7 +180,8 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
 
     // Runs once per import over every row: optimise at first call instead of starting in tier-0 code.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static List<Row> Validate(TabularTable table, ColumnMap map, List<ImportError> errors, ImportProgressReporter progress)
+    private static List<Row> Validate(TabularTable table, ColumnMap map, List<ImportError> errors, ImportWarnings warnings,
+        ImportProgressReporter progress)
     {
         var rows = new List<Row>(table.Rows.Count);
         // Sized up front: growing 100k-entry tables reallocates on the large-object heap, which costs full GCs.
@@ -227,6 +230,10 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
 
             if (errors.Count == before)
             {
+                // Valid, but a manager vote for oneself makes a team its own manager's: usually an HR export's placeholder.
+                if (manager.Length > 0 && manager == email)
+                    warnings.Add(line, map.HeaderOf("manager_email"),
+                        $"manager_email is the engineer's own email ({Clip(email)}); leave it empty for someone nobody in the roster manages.");
                 // Titles repeat across thousands of rows: normalise each distinct one once.
                 if (!normalized.TryGetValue(title, out var key)) normalized[title] = key = TitleNormalizer.Normalize(title);
                 rows.Add(new Row(line, employeeId, name, email, team, manager.Length == 0 ? null : manager, title, key));
