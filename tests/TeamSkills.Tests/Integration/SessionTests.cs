@@ -142,8 +142,26 @@ public sealed class SessionTests
     [SkippableTheory, DatabaseData]
     public async Task ResetLink_IsBuiltOnThePublicUrl_NotOnTheRequestsHost(DatabaseProvider provider)
     {
-        await using var app = new AppFactory(provider)
-            .With("TeamSkills:Digests:PublicUrl", "https://skills.example.org/")
+        var mail = await ForgotPasswordMailAsync(new AppFactory(provider).With("TeamSkills:Digests:PublicUrl", "https://skills.example.org/"),
+            host: "attacker.example");
+        var links = Regex.Matches((mail.TextBody ?? "") + (mail.HtmlBody ?? ""), @"https?://[^\s""'<>/]+").Select(m => m.Value).Distinct().ToList();
+        Assert.Equal(["https://skills.example.org"], links);
+        Assert.DoesNotContain("attacker", (mail.TextBody ?? "") + (mail.HtmlBody ?? ""));
+    }
+
+    [SkippableTheory, DatabaseData]
+    public async Task ResetLink_FollowsTheListeningAddress_WhenNoPublicUrlIsSet(DatabaseProvider provider)
+    {
+        // As `dotnet run -- --urls http://127.0.0.1:5391` (a second instance beside one on the default port 5080).
+        var mail = await ForgotPasswordMailAsync(new AppFactory(provider).With("urls", "http://127.0.0.1:5391"));
+        Assert.Contains("http://127.0.0.1:5391/reset?email=boss%40example.com&token=", mail.TextBody);
+        Assert.DoesNotContain("localhost:5080", (mail.TextBody ?? "") + (mail.HtmlBody ?? ""));
+    }
+
+    /// <summary>boss@example.com (the first admin) asks for a reset on /forgot, optionally under another Host header: the mail sent.</summary>
+    private static async Task<MimeKit.MimeMessage> ForgotPasswordMailAsync(AppFactory factory, string? host = null)
+    {
+        await using var app = factory
             .With("TeamSkills:Auth:FirstAdminEmail", "boss@example.com")
             .With("TeamSkills:Auth:FirstAdminPassword", "a long enough password");
         var browser = app.Browser();
@@ -155,13 +173,9 @@ public sealed class SessionTests
                 ["email"] = "boss@example.com", ["__RequestVerificationToken"] = TestUsers.Token(form),
             }),
         };
-        post.Headers.Host = "attacker.example";
+        if (host is not null) post.Headers.Host = host;
         Assert.Equal(HttpStatusCode.OK, (await browser.SendAsync(post)).StatusCode);
-
-        var mail = await MimeKit.MimeMessage.LoadAsync(Assert.Single(Directory.GetFiles(Path.Combine(app.DataDirectory, "outbox"), "*.eml")));
-        var links = Regex.Matches((mail.TextBody ?? "") + (mail.HtmlBody ?? ""), @"https?://[^\s""'<>/]+").Select(m => m.Value).Distinct().ToList();
-        Assert.Equal(["https://skills.example.org"], links);
-        Assert.DoesNotContain("attacker", (mail.TextBody ?? "") + (mail.HtmlBody ?? ""));
+        return await MimeKit.MimeMessage.LoadAsync(Assert.Single(Directory.GetFiles(Path.Combine(app.DataDirectory, "outbox"), "*.eml")));
     }
 
     [Fact]

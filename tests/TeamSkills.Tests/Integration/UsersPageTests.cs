@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
+using TeamSkills.Core.Access;
 using TeamSkills.Core.Data;
 
 namespace TeamSkills.Tests.Integration;
@@ -60,6 +63,57 @@ public sealed class UsersPageTests
         Assert.Equal(HttpStatusCode.Redirect, (await Post(admin, "Delete", new() { ["email"] = "grace@example.com" })).StatusCode);
         Assert.Equal(0, app.Scalar("SELECT COUNT(*) FROM \"AspNetUsers\""));
         Assert.Equal(4, app.Scalar("SELECT COUNT(*) FROM audit_entries WHERE action IN ('user.created', 'apikey.created', 'apikey.revoked', 'user.deleted')"));
+    }
+
+    [SkippableTheory, DatabaseData]
+    public async Task AnInvitedUserWithoutAPassword_IsShownAsSuch_AndCanBeSentTheInvitationAgain(DatabaseProvider provider)
+    {
+        await using var app = new AppFactory(provider).With("TeamSkills:Digests:PublicUrl", "https://skills.example.org");
+        var admin = await app.SignedInAdminAsync();
+        Assert.Equal(HttpStatusCode.Redirect, (await Post(admin, "Create", new() { ["email"] = "grace@example.com", ["role"] = "Manager", ["sendLink"] = "true" })).StatusCode);
+        string[] Mails() => Directory.GetFiles(Path.Combine(app.DataDirectory, "outbox"), "*.eml").Order().ToArray();
+        Assert.Single(Mails());
+        var page = await admin.GetStringAsync("/users");
+        Assert.Contains("data-password=\"pending\"", page);
+        Assert.Contains(">Send the invitation again</button>", page);
+
+        Assert.Equal(HttpStatusCode.Redirect, (await Post(admin, "SendLink", new() { ["email"] = "grace@example.com" })).StatusCode);
+        Assert.Contains("Sent grace@example.com their invitation again, with a new link to set their password.",
+            WebUtility.HtmlDecode(await admin.GetStringAsync("/users")));
+        var mails = Mails();
+        Assert.Equal(2, mails.Length);
+        async Task<MimeKit.MimeMessage[]> Loaded() => await Task.WhenAll(Mails().Select(f => MimeKit.MimeMessage.LoadAsync(f)));
+        foreach (var invitation in await Loaded())
+        {
+            Assert.Equal("You have been added to TeamSkills", invitation.Subject);
+            Assert.Contains("as Manager.", invitation.TextBody);
+            Assert.Contains("https://skills.example.org/reset?email=grace%40example.com&token=", invitation.TextBody);
+        }
+
+        // Once the password is set: the page says so, and the same button mails a reset instead (the API too).
+        using (var scope = app.Services.CreateScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+            Assert.True((await users.AddPasswordAsync((await users.FindByEmailAsync("grace@example.com"))!, "grace's long passphrase")).Succeeded);
+        }
+        page = await admin.GetStringAsync("/users");
+        Assert.Contains("data-password=\"set\"", page);
+        Assert.Contains(">Email a reset link</button>", page);
+        var api = app.Api();
+        var sent = await api.PostAsync("/api/users/grace@example.com/password-link", null);
+        Assert.Equal(HttpStatusCode.Accepted, sent.StatusCode);
+        Assert.Equal("reset", (await sent.JsonOf()).GetProperty("mail").GetString());
+        Assert.Equal(["Reset your TeamSkills password", "You have been added to TeamSkills", "You have been added to TeamSkills"],
+            (await Loaded()).Select(m => m.Subject).Order());
+        var listed = (await (await api.GetAsync("/api/users")).JsonOf()).EnumerateArray().Single(u => u.GetProperty("email").GetString() == "grace@example.com");
+        Assert.True(listed.GetProperty("passwordSet").GetBoolean());
+
+        Assert.Equal(HttpStatusCode.NotFound, (await api.PostAsync("/api/users/nobody@example.com/password-link", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Post(admin, "SendLink", new() { ["email"] = "nobody@example.com" })).StatusCode);
+        var lnd = await app.ApiAsAsync("lnd@example.com", "LearningAdmin");
+        Assert.Equal(HttpStatusCode.Forbidden, (await lnd.PostAsync("/api/users/grace@example.com/password-link", null)).StatusCode);
+        Assert.Equal(3, Mails().Length);
+        Assert.Equal(3, app.Scalar("SELECT COUNT(*) FROM audit_entries WHERE action = 'password.reset-requested'"));
     }
 
     [SkippableTheory, DatabaseData]

@@ -63,14 +63,17 @@ public sealed class UserAdmin(UserManager<AppUser> users, TeamSkillsDbContext db
         var list = (await db.Users.AsNoTracking()
             .Select(u => new
             {
-                u.Id, u.Email, u.CreatedAt,
+                u.Id, u.Email, u.CreatedAt, PasswordSet = u.PasswordHash != null,
                 Role = db.UserRoles.Where(r => r.UserId == u.Id).Join(db.Roles, ur => ur.RoleId, r => r.Id, (ur, r) => r.Name).FirstOrDefault(),
             })
             .ToListAsync(ct))
             .OrderBy(u => u.Email, StringComparer.Ordinal).ToList(); // ordinally, not by the database's collation
         var keys = (await db.ApiKeys.AsNoTracking().ToListAsync(ct)).ToLookup(k => k.UserId);
         return list.Select(u => new UserView(u.Email!, u.Role, u.CreatedAt,
-            keys[u.Id].OrderBy(k => k.Id).Select(k => new ApiKeyView(k.Id, k.Prefix, k.CreatedAt, k.RevokedAt)).ToList())).ToList();
+            keys[u.Id].OrderBy(k => k.Id).Select(k => new ApiKeyView(k.Id, k.Prefix, k.CreatedAt, k.RevokedAt)).ToList())
+        {
+            PasswordSet = u.PasswordSet,
+        }).ToList();
     }
 
     /// <param name="callerId">The caller's user id (NameIdentifier): nobody deletes the account they are using.</param>
@@ -102,7 +105,7 @@ public sealed class UserAdmin(UserManager<AppUser> users, TeamSkillsDbContext db
         var current = await users.GetRolesAsync(user);
         if (user.Id == callerId && role != AppRoles.Admin)
             return (new UserChange(422, "Role not changed", "You cannot take the Admin role from the account you are signed in with."), null);
-        var view = new UserView(user.Email!, role, user.CreatedAt, []);
+        var view = new UserView(user.Email!, role, user.CreatedAt, []) { PasswordSet = user.PasswordHash is not null };
         if (current.Count == 1 && current[0] == role) return (new UserChange(200, Detail: "unchanged"), view);
 
         // All or nothing (the user store saves through this scope's context, so inside the transaction): a failure
@@ -118,6 +121,28 @@ public sealed class UserAdmin(UserManager<AppUser> users, TeamSkillsDbContext db
         }
         live.DisconnectUser(user.Email!);
         return (new UserChange(200), view);
+    }
+
+    /// <summary>
+    /// Emails the user a single-use link to set their password: the invitation again (naming their role) while they
+    /// have not set one, a password reset once they have. The Admin never sees the link. Detail: "invitation" or "reset".
+    /// </summary>
+    public async Task<UserChange> SendPasswordLinkAsync(string actor, string? email, CancellationToken ct)
+    {
+        var user = string.IsNullOrWhiteSpace(email) ? null : await users.FindByEmailAsync(email.Trim().ToLowerInvariant());
+        if (user is null) return new UserChange(404, "User not found", $"No user {email}.");
+        var invite = user.PasswordHash is null;
+        var role = invite ? (await users.GetRolesAsync(user)).FirstOrDefault() ?? AppRoles.Engineer : null;
+        try
+        {
+            await links.SendAsync(user, actor, ct, invitedAs: role);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogWarning(e, "The set-password link for {Email} could not be sent", user.Email);
+            return new UserChange(503, "Email not sent", $"The email to {user.Email} could not be sent: {e.Message}");
+        }
+        return new UserChange(202, Detail: invite ? "invitation" : "reset");
     }
 
     /// <summary>A new key for the user: returned once, stored as a SHA-256 hash.</summary>

@@ -9,7 +9,11 @@ public sealed record CreateUser(string? Email, string? Role);
 
 public sealed record ApiKeyView(long Id, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
 
-public sealed record UserView(string Email, string? Role, DateTimeOffset CreatedAt, IReadOnlyList<ApiKeyView> ApiKeys);
+public sealed record UserView(string Email, string? Role, DateTimeOffset CreatedAt, IReadOnlyList<ApiKeyView> ApiKeys)
+{
+    /// <summary>Whether the user has set a password (false: invited, and the link not used yet).</summary>
+    public bool PasswordSet { get; init; }
+}
 
 public sealed record NewApiKey(long Id, string Key);
 
@@ -40,6 +44,13 @@ public static class UserEndpoints
                 http.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value, email, body.Role, ct);
             if (change.FieldErrors is { } errors) return Results.ValidationProblem(errors, statusCode: 422, title: change.Title);
             return change.Succeeded ? Results.Ok(user) : Problem(change);
+        });
+
+        // Emails the user a single-use link to set their password: an invitation again while they have none, else a reset.
+        users.MapPost("/{email}/password-link", async (string email, UserAdmin admin, HttpContext http, CancellationToken ct) =>
+        {
+            var change = await admin.SendPasswordLinkAsync(CallerScope.From(http.User).Actor, email, ct);
+            return change.Succeeded ? Results.Accepted(value: new { email = email.Trim().ToLowerInvariant(), mail = change.Detail }) : Problem(change);
         });
 
         users.MapPost("/{email}/api-keys", async (string email, UserAdmin admin, HttpContext http, CancellationToken ct) =>

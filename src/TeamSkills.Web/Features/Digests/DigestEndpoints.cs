@@ -32,13 +32,14 @@ public static class DigestEndpoints
         // Links in mail point at the dashboard. Without TeamSkills:Digests:PublicUrl, they follow the address the app
         // listens on (--urls, ASPNETCORE_URLS, the launch profile), so a second instance on another port does not mail
         // links to the first one's; a wildcard host becomes localhost. Behind a proxy, set PublicUrl.
-        if (string.IsNullOrWhiteSpace(builder.Configuration[$"{DigestOptions.Section}:{nameof(DigestOptions.PublicUrl)}"])
-            && ListeningUrl(builder.Configuration["urls"]) is { } listening)
-            builder.Services.PostConfigure<DigestOptions>(o =>
-            {
-                // Only while still unset: configuration added after this point (a host's own, tests') wins.
-                if (string.IsNullOrWhiteSpace(o.PublicUrl)) o.PublicUrl = listening;
-            });
+        // Read from the configuration as the host finally built it (sources added after this point included), when the
+        // options are first used; PublicUrl has a default, so "not set" is asked of the configuration, not the options.
+        builder.Services.AddOptions<DigestOptions>().PostConfigure<IConfiguration>((o, config) =>
+        {
+            if (string.IsNullOrWhiteSpace(config[$"{DigestOptions.Section}:{nameof(DigestOptions.PublicUrl)}"])
+                && ListeningUrl(config["urls"]) is { } listening)
+                o.PublicUrl = listening;
+        });
         builder.Services.AddSingleton<DigestLinks>();
         builder.Services.AddScoped<DigestBuilder>();
         builder.Services.AddScoped<SendLog>();

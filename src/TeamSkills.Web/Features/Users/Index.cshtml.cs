@@ -68,6 +68,15 @@ public sealed class UsersPageModel(UserAdmin admin) : PageModel
             : $"{user!.Email} is now {AppRoles.Display(user.Role)}: their sign-ins ended, their API keys carry the new role.");
     }
 
+    public async Task<IActionResult> OnPostSendLinkAsync(string? email, CancellationToken ct)
+    {
+        var change = await admin.SendPasswordLinkAsync(Actor, email, ct);
+        if (!change.Succeeded) return await RejectAsync(change, ct);
+        return Done(change.Detail == "invitation"
+            ? $"Sent {email} their invitation again, with a new link to set their password."
+            : $"Sent {email} a link to reset their password. Their current password works until they use it.");
+    }
+
     public async Task<IActionResult> OnPostCreateKeyAsync(string? email, CancellationToken ct)
     {
         var (change, key, owner) = await admin.CreateKeyAsync(Actor, email, ct);
