@@ -28,12 +28,12 @@ internal static class XlsxReader
         try
         {
             using var zip = new ZipArchive(new MemoryStream(content.ToArray(), writable: false), ZipArchiveMode.Read);
-            var sheetPath = FindFirstSheet(zip, budget);
+            var (sheetPath, date1904) = FindFirstSheet(zip, budget);
             if (sheetPath is null || zip.GetEntry(sheetPath) is not { } sheetEntry)
                 return (null, new FileProblem(422, "The .xlsx has no worksheet."));
             var sharedStrings = ReadSharedStrings(zip, budget);
             var dateStyles = ReadDateStyles(zip, budget);
-            return ReadSheet(sheetEntry, sharedStrings, dateStyles, budget, limits);
+            return ReadSheet(sheetEntry, sharedStrings, new DateCells(dateStyles, date1904), budget, limits);
         }
         catch (InflationLimitExceeded)
         {
@@ -52,15 +52,23 @@ internal static class XlsxReader
 
     private static Stream Open(ZipArchiveEntry entry, InflationBudget budget) => new CountingStream(entry.Open(), budget);
 
-    private static string? FindFirstSheet(ZipArchive zip, InflationBudget budget)
+    /// <summary>Which cell formats display a date, and whether the workbook counts days from 1904 (Excel for Mac's old
+    /// default, <c>workbookPr date1904</c>) instead of 1900.</summary>
+    private sealed record DateCells(HashSet<int> Styles, bool Date1904);
+
+    /// <summary>The first worksheet's part, and the workbook's date system.</summary>
+    private static (string? Path, bool Date1904) FindFirstSheet(ZipArchive zip, InflationBudget budget)
     {
         var workbook = zip.GetEntry("xl/workbook.xml");
-        if (workbook is null) return null;
+        if (workbook is null) return (null, false);
         string? relId = null;
+        var date1904 = false;
         using (var reader = XmlReader.Create(Open(workbook, budget), XmlSettings))
         {
             while (reader.Read())
             {
+                if (reader.NodeType == XmlNodeType.Element && reader.LocalName == "workbookPr")
+                    date1904 = reader.GetAttribute("date1904") is "1" or "true";
                 if (reader.NodeType == XmlNodeType.Element && reader.LocalName == "sheet")
                 {
                     relId = reader.GetAttribute("id", "http://schemas.openxmlformats.org/officeDocument/2006/relationships");
@@ -69,17 +77,17 @@ internal static class XlsxReader
             }
         }
         var rels = zip.GetEntry("xl/_rels/workbook.xml.rels");
-        if (relId is null || rels is null) return zip.GetEntry("xl/worksheets/sheet1.xml") is null ? null : "xl/worksheets/sheet1.xml";
+        if (relId is null || rels is null) return (zip.GetEntry("xl/worksheets/sheet1.xml") is null ? null : "xl/worksheets/sheet1.xml", date1904);
         using var relReader = XmlReader.Create(Open(rels, budget), XmlSettings);
         while (relReader.Read())
         {
             if (relReader.NodeType == XmlNodeType.Element && relReader.LocalName == "Relationship" && relReader.GetAttribute("Id") == relId)
             {
                 var target = relReader.GetAttribute("Target") ?? "";
-                return target.StartsWith('/') ? target.TrimStart('/') : "xl/" + target;
+                return (target.StartsWith('/') ? target.TrimStart('/') : "xl/" + target, date1904);
             }
         }
-        return null;
+        return (null, date1904);
     }
 
     private static List<string> ReadSharedStrings(ZipArchive zip, InflationBudget budget)
@@ -171,7 +179,7 @@ internal static class XlsxReader
     // Runs once per import over every row: optimise at first call instead of starting in tier-0 code.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static (TabularTable? Table, FileProblem? Problem) ReadSheet(
-        ZipArchiveEntry entry, List<string> sharedStrings, HashSet<int> dateStyles, InflationBudget budget, TabularLimits limits)
+        ZipArchiveEntry entry, List<string> sharedStrings, DateCells dates, InflationBudget budget, TabularLimits limits)
     {
         using var reader = XmlReader.Create(Open(entry, budget), XmlSettings);
         string[]? header = null;
@@ -195,7 +203,7 @@ internal static class XlsxReader
                     var column = ColumnIndex(row.GetAttribute("r")) ?? cells.Count;
                     if (column >= limits.MaxColumns)
                         return (null, new FileProblem(422, $"Row {rowNumber} has a cell in column {column + 1}; at most {limits.MaxColumns} columns are accepted.", rowNumber));
-                    var value = ReadCell(row, sharedStrings, dateStyles);
+                    var value = ReadCell(row, sharedStrings, dates);
                     while (cells.Count < column) cells.Add("");
                     if (column < cells.Count) cells[column] = value; else cells.Add(value);
                 }
@@ -213,7 +221,7 @@ internal static class XlsxReader
         return (new TabularTable("xlsx", headerLine, header, rows), null);
     }
 
-    private static string ReadCell(XmlReader reader, List<string> sharedStrings, HashSet<int> dateStyles)
+    private static string ReadCell(XmlReader reader, List<string> sharedStrings, DateCells dates)
     {
         var type = reader.GetAttribute("t");
         var style = int.TryParse(reader.GetAttribute("s"), out var s) ? s : -1;
@@ -242,10 +250,11 @@ internal static class XlsxReader
             case "str" or "e": return raw ?? "";
         }
         if (raw is null) return "";
-        if (dateStyles.Contains(style) && double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var serial)
+        if (dates.Styles.Contains(style) && double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var serial)
             && serial is > 0 and < 2958466)
         {
-            return DateOnly.FromDateTime(DateTime.FromOADate(serial)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            // The 1904 system counts from 1904-01-01 (day 0), which is day 1462 of the 1900 system.
+            return DateOnly.FromDateTime(DateTime.FromOADate(dates.Date1904 ? serial + 1462 : serial)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         }
         if (double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
             return number.ToString("R", CultureInfo.InvariantCulture);

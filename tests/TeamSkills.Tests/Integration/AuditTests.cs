@@ -38,7 +38,10 @@ public sealed class AuditTests
         var imports = await (await api.GetAsync("/api/audit?action=import")).JsonOf();
         Assert.Equal(2, imports.GetArrayLength());
         Assert.Equal(0, (await (await api.GetAsync("/api/audit?actor=someone-else")).JsonOf()).GetArrayLength());
-        Assert.Equal(HttpStatusCode.BadRequest, (await api.GetAsync("/api/audit?from=yesterday")).StatusCode);
+        var badFrom = await api.GetAsync("/api/audit?from=yesterday");
+        Assert.Equal(HttpStatusCode.BadRequest, badFrom.StatusCode);
+        Assert.Equal("Invalid from", (await badFrom.JsonOf()).GetProperty("title").GetString()); // names the parameter, not asOf
+        Assert.StartsWith("to '2026-99-01' is not a date", (await (await api.GetAsync("/api/audit?to=2026-99-01")).JsonOf()).GetProperty("detail").GetString());
     }
 
     [SkippableTheory, DatabaseData]

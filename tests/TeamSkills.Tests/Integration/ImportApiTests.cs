@@ -274,6 +274,66 @@ public sealed class ImportApiTests
     }
 
     [SkippableTheory, DatabaseData]
+    public async Task RosterImport_MessyHrExportRows_AreRefusedWithTheReason_AndChangeNothing(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        await ImportRoster(app, Data.Roster());
+        var before = Fingerprint(app);
+        var csv = Data.Lines(Data.RosterHeader,
+            "E1,Ann Archer,ann@example.com,Platform",                                  // line 2: cut short (title, manager would be blanked)
+            "E2\u200B,Bob Baker,bob@example.com,Platform,mia@example.com,Platform Engineer II", // line 3: a zero-width space in the id
+            "E3,#N/A,cat@example.com,Platform,mia@example.com,Solutions Architect",     // line 4: a failed lookup exported as text
+            "E4,Dan Dorn,dan@example.com,Data,max@example.com,#REF!");                  // line 5: a broken reference
+        var body = await ImportRoster(app, csv, (HttpStatusCode)422, "?mode=partial");
+        var errors = body.GetProperty("errors").EnumerateArray()
+            .Select(e => (Line: e.GetProperty("line").GetInt32(), Column: e.GetProperty("column").GetString(), Message: e.GetProperty("message").GetString()!))
+            .ToList();
+        Assert.Contains(errors, e => e is { Line: 2, Column: "manager_email" } && e.Message.Contains("The row has 4 fields but the header has 6: manager_email, title would be empty"));
+        Assert.Contains(errors, e => e is { Line: 3, Column: "employee_id" } && e.Message.Contains("invisible character (U+200B) at position 3"));
+        Assert.Contains(errors, e => e is { Line: 4, Column: "name" } && e.Message.Contains("spreadsheet error #N/A"));
+        Assert.Contains(errors, e => e is { Line: 5, Column: "title" } && e.Message.Contains("spreadsheet error #REF!"));
+        Assert.Equal(4, errors.Count);
+        Assert.Equal(before, Fingerprint(app));
+
+        // An .xlsx row ends at its last filled cell: that is not a cut-short row.
+        using var wb = new XLWorkbook();
+        var ws = wb.AddWorksheet("Roster");
+        string[] header = ["employee_id", "name", "email", "team", "title", "manager_email"];
+        for (var c = 0; c < header.Length; c++) ws.Cell(1, c + 1).Value = header[c];
+        string[] row = ["E9", "Ivy Ives", "ivy@example.com", "Data", "Data Engineer"];
+        for (var c = 0; c < row.Length; c++) ws.Cell(2, c + 1).Value = row[c];
+        var xlsx = await app.Api().Upload("/api/imports/roster?mode=partial&dryRun=true", Save(wb), "roster.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+        Assert.True(xlsx.StatusCode == HttpStatusCode.OK, await xlsx.Content.ReadAsStringAsync());
+    }
+
+    [SkippableTheory, DatabaseData]
+    public async Task RosterImport_AHeaderNotOnTheFirstRow_IsExplained(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        var body = await ImportRoster(app, "HR export 2026-11-01,,,,,\n" + Data.Roster(), (HttpStatusCode)422);
+        var first = body.GetProperty("errors")[0];
+        Assert.Equal(1, first.GetProperty("line").GetInt32());
+        Assert.Contains("Line 1 is read as the header, and none of its columns is one this import knows ('HR export 2026-11-01')",
+            first.GetProperty("message").GetString());
+        Assert.Contains("The header must be the first non-empty row", first.GetProperty("message").GetString());
+    }
+
+    [SkippableTheory, DatabaseData]
+    public async Task RosterImport_ANewIdWithTheEmailOfSomeoneItDeactivates_IsAWarning(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        await ImportRoster(app, Data.Roster());
+        // Ann's id changes from E1 to P-0001 (a new HR numbering): a full import would split her in two.
+        var body = await ImportRoster(app, Data.Roster().Replace("E1,Ann Archer", "P-0001,Ann Archer"), query: "?dryRun=true");
+        Assert.Equal(1, body.GetProperty("created").GetInt32());
+        Assert.Equal(1, body.GetProperty("deactivated").GetInt32());
+        var warning = Assert.Single(body.GetProperty("warnings").EnumerateArray());
+        Assert.Equal(2, warning.GetProperty("line").GetInt32());
+        Assert.Contains("New employee_id 'P-0001' has the email of 'E1', whom this import deactivates", warning.GetProperty("message").GetString());
+    }
+
+    [SkippableTheory, DatabaseData]
     public async Task RosterImport_MissingColumn_Returns422NamingIt(DatabaseProvider provider)
     {
         await using var app = await StartAsync(provider);

@@ -90,4 +90,37 @@ public sealed class TabularFileTests
         Assert.Equal(4, table.Rows[1].Line);
         Assert.Equal("E2", table.Rows[1].Cells[0]);
     }
+    [Fact]
+    public void Xlsx_InThe1904DateSystem_ReadsTheSameDatesExcelShows()
+    {
+        // Excel for Mac's old default counts days from 1904-01-01: the serial of 2026-01-15 there is 1,462 less than in 1900's.
+        var serial = new DateOnly(2026, 1, 15).DayNumber - new DateOnly(1904, 1, 1).DayNumber;
+        using var wb = new XLWorkbook();
+        var ws = wb.AddWorksheet("Completions");
+        ws.Cell(1, 1).Value = "earned_on";
+        ws.Cell(2, 1).Value = serial;
+        ws.Cell(2, 1).Style.DateFormat.Format = "yyyy-mm-dd";
+        using var ms = new MemoryStream();
+        wb.SaveAs(ms);
+        var read1900 = TabularFile.Read(ms.ToArray(), Limits).Table!.Rows[0].Cells[0];
+        Assert.Equal("2022-01-14", read1900); // the same serial, in the 1900 system: 4 years and a day earlier
+
+        // The same workbook, marked date1904 as Excel for Mac writes it.
+        using (var zip = new System.IO.Compression.ZipArchive(ms, System.IO.Compression.ZipArchiveMode.Update, leaveOpen: true))
+        {
+            var entry = zip.GetEntry("xl/workbook.xml")!;
+            string xml;
+            using (var reader = new StreamReader(entry.Open())) xml = reader.ReadToEnd();
+            xml = System.Text.RegularExpressions.Regex.IsMatch(xml, "<(\\w+:)?workbookPr")
+                ? System.Text.RegularExpressions.Regex.Replace(xml, "<((\\w+:)?)workbookPr", "<$1workbookPr date1904=\"1\"")
+                : System.Text.RegularExpressions.Regex.Replace(xml, "<((\\w+:)?)sheets>", "<$1workbookPr date1904=\"1\"/><$1sheets>");
+            Assert.Contains("date1904=\"1\"", xml);
+            entry.Delete();
+            using var writer = new StreamWriter(zip.CreateEntry("xl/workbook.xml").Open());
+            writer.Write(xml);
+        }
+        var (table, problem) = TabularFile.Read(ms.ToArray(), Limits);
+        Assert.Null(problem);
+        Assert.Equal("2026-01-15", table!.Rows[0].Cells[0]);
+    }
 }

@@ -82,8 +82,8 @@ public static class AuditEndpoints
             TeamSkillsDbContext db, CancellationToken ct) =>
         {
             DateOnly? start = null, end = null;
-            if (from is not null && (start = Gaps.AsOf.Parse(from, default)) is null) return Gaps.AsOf.Invalid(from);
-            if (to is not null && (end = Gaps.AsOf.Parse(to, default)) is null) return Gaps.AsOf.Invalid(to);
+            if (from is not null && (start = Gaps.AsOf.Parse(from, default)) is null) return Gaps.AsOf.Invalid(from, "from");
+            if (to is not null && (end = Gaps.AsOf.Parse(to, default)) is null) return Gaps.AsOf.Invalid(to, "to");
             var query = Filter(db.AuditEntries.AsNoTracking(), action, actor, start, end);
             var rows = await query.OrderByDescending(e => e.Id).Skip(Math.Max(0, skip ?? 0)).Take(Math.Clamp(take ?? 100, 1, 1000)).ToListAsync(ct);
             return Results.Ok(rows.Select(e => new AuditView(e.Id, e.At, e.Actor, e.Action, e.Target, e.Outcome,

@@ -82,8 +82,9 @@ public static class AsOf
     public static string? PageProblem(string? text, DateOnly today) =>
         Parse(text, today) is null ? $"{Why(text!)}: showing today instead." : null;
 
-    public static IResult Invalid(string? text) => Results.Problem(statusCode: 400, title: "Invalid asOf",
-        detail: $"asOf {Why(text ?? "")}.");
+    /// <param name="parameter">The query parameter's name as the caller wrote it (asOf, from, to).</param>
+    public static IResult Invalid(string? text, string parameter = "asOf") => Results.Problem(statusCode: 400, title: $"Invalid {parameter}",
+        detail: $"{parameter} {Why(text ?? "")}.");
 
     /// <summary>For downloads from the pages: a file is never made for another date than the one asked, so a date that
     /// does not parse is refused (400, saying why, as <paramref name="refusal"/>) instead of falling back to today as the

@@ -50,8 +50,21 @@ public sealed class ColumnMap
                     $"Missing required column '{spec.Name}' (accepted headers: {string.Join(", ", spec.Synonyms.Prepend(spec.Name))})."));
             }
         }
+        // Nothing known at all: the header is probably not on the first row (a title row above it, a cover sheet first).
+        if (map._index.Count == 0 && header.Length > 0)
+        {
+            var shown = string.Join(", ", map._header.Where(h => h.Trim().Length > 0).Take(4).Select(h => $"'{h.Trim()}'"));
+            errors.Insert(0, new ImportError(headerLine, "",
+                $"Line {headerLine} is read as the header, and none of its columns is one this import knows ({shown}). " +
+                $"The header must be the first non-empty row (of the first worksheet, in an .xlsx), with columns such as " +
+                $"{string.Join(", ", specs.Where(c => c.Required).Select(c => c.Name))}."));
+        }
         return map;
     }
+
+    /// <summary>The understood columns a row of <paramref name="cells"/> does not reach, in header order (a CSV row cut short).</summary>
+    public List<string> Unreached(string[] cells) =>
+        _index.Where(c => c.Value >= cells.Length).OrderBy(c => c.Value).Select(c => _header[c.Value]).ToList();
 
     public bool Has(string column) => _index.ContainsKey(column);
 

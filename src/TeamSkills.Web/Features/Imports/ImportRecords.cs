@@ -72,5 +72,5 @@ internal sealed class ImportWarnings
         if (++Count <= ImportChanges.Kept) _kept.Add(new ImportError(line, column, message));
     }
 
-    public IReadOnlyList<ImportError> Kept => _kept;
+    public IReadOnlyList<ImportError> Kept => _kept.OrderBy(e => e.Line).ToList();
 }

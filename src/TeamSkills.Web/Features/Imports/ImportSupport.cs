@@ -40,6 +40,29 @@ internal static class ImportSupport
         {
             if (char.IsControl(ch)) return "contains a control character";
         }
+        // A spreadsheet's error value (a broken formula, a failed lookup) exported as text, or read from an error cell.
+        if (value.Length is >= 4 and <= 13 && value[0] == '#' && ExcelErrors.Contains(value.Trim()))
+            return $"is the spreadsheet error {value.Trim()}, not a value: fix the formula in the source file";
+        return null;
+    }
+
+    private static readonly HashSet<string> ExcelErrors = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#SPILL!", "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!",
+    };
+
+    /// <summary>
+    /// For a key (employee_id): besides <see cref="CheckText"/>, no invisible character (zero-width space, byte-order mark,
+    /// direction marks: Unicode's format characters), which would make "E1035" and "E1035​" two people who look alike.
+    /// </summary>
+    public static string? CheckKey(string value, int maxLength)
+    {
+        if (CheckText(value, maxLength) is { } why) return why;
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (char.GetUnicodeCategory(value[i]) == System.Globalization.UnicodeCategory.Format)
+                return $"contains an invisible character (U+{(int)value[i]:X4}) at position {i + 1}";
+        }
         return null;
     }
 

@@ -69,6 +69,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         if (errors.Count == 0 && !full) CheckEmailConflicts(rows, inFile, existing, map, errors);
         var (created, updated, unchanged) = Diff(rows, existing, teamById);
         var deactivate = full ? existing.Values.Where(e => e.Active && !inFile.Contains(e.EmployeeId)).ToList() : [];
+        if (errors.Count == 0) WarnAboutLookalikes(created, deactivate, map, warnings);
         phases.Mark("diff");
         var format = table.Format;
         var record = ImportSupport.NewRecord(ImportKind.Roster, req, format, now, await file);
@@ -188,6 +189,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         var seenIds = new Dictionary<string, int>(table.Rows.Count, StringComparer.Ordinal);
         var seenEmails = new Dictionary<string, int>(table.Rows.Count, StringComparer.OrdinalIgnoreCase);
         var normalized = new Dictionary<string, string>(StringComparer.Ordinal);
+        var csv = table.Format == "csv";
         var step = progress.StartValidating(table.Rows.Count);
         int done = 0, nextReport = step;
         foreach (var raw in table.Rows)
@@ -203,7 +205,8 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
             {
                 var value = map.Get(raw.Cells, column);
                 if (value.Length == 0) errors.Add(new ImportError(line, map.HeaderOf(column), $"{column} is required."));
-                else if (ImportSupport.CheckText(value, max) is { } why) errors.Add(new ImportError(line, map.HeaderOf(column), $"{column} {why}."));
+                else if ((column == "employee_id" ? ImportSupport.CheckKey(value, max) : ImportSupport.CheckText(value, max)) is { } why)
+                    errors.Add(new ImportError(line, map.HeaderOf(column), $"{column} {why}."));
                 return value;
             }
 
@@ -222,6 +225,11 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
                 errors.Add(new ImportError(line, map.HeaderOf("role"), $"role {titleWhy}."));
             if (raw.Cells.Length > map.Width && raw.Cells.Skip(map.Width).Any(c => c.Trim().Length > 0))
                 errors.Add(new ImportError(line, $"#{map.Width + 1}", $"The row has {raw.Cells.Length} fields but the header has {map.Width}."));
+            // A CSV row cut short would blank what it does not reach (in partial mode, over the engineer's current values).
+            // An .xlsx row simply ends at its last filled cell.
+            else if (csv && raw.Cells.Length < map.Width && map.Unreached(raw.Cells) is { Count: > 0 } unreached)
+                errors.Add(new ImportError(line, unreached[0], $"The row has {raw.Cells.Length} fields but the header has {map.Width}: " +
+                    $"{string.Join(", ", unreached)} would be empty. An empty field still needs its comma."));
 
             if (employeeId.Length > 0 && !seenIds.TryAdd(employeeId, line))
                 errors.Add(new ImportError(line, map.HeaderOf("employee_id"), $"Duplicate employee_id '{Clip(employeeId)}' (first on line {seenIds[employeeId]})."));
@@ -268,6 +276,25 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         for (var i = 1; i < created.Count && sorted; i++) sorted = string.CompareOrdinal(created[i - 1].EmployeeId, created[i].EmployeeId) <= 0;
         if (!sorted) created.Sort((a, b) => string.CompareOrdinal(a.EmployeeId, b.EmployeeId));
         return (created, updated, unchanged);
+    }
+
+    /// <summary>
+    /// A new employee id whose email belongs to an engineer this import deactivates: a rehire under a new id is fine, but a
+    /// changed or mistyped id (an invisible character, a new HR numbering) would split one person in two, their
+    /// completions staying with the old record.
+    /// </summary>
+    private static void WarnAboutLookalikes(List<Row> created, List<Existing> deactivate, ColumnMap map, ImportWarnings warnings)
+    {
+        if (created.Count == 0 || deactivate.Count == 0) return;
+        var leaving = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var e in deactivate) leaving.TryAdd(e.Email, e.EmployeeId);
+        foreach (var r in created.OrderBy(r => r.Line))
+        {
+            if (leaving.TryGetValue(r.Email, out var old))
+                warnings.Add(r.Line, map.HeaderOf("employee_id"),
+                    $"New employee_id '{Clip(r.EmployeeId)}' has the email of '{Clip(old)}', whom this import deactivates: if it is the same person " +
+                    "under a changed id, their completions stay with the old record.");
+        }
     }
 
     /// <summary>The file's team names that have no row yet, each once (names compare case-insensitively).</summary>
