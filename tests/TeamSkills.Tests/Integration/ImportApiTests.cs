@@ -24,6 +24,10 @@ public sealed class ImportApiTests
         return body;
     }
 
+    private static List<(int Line, string? Column, string Message)> Errors(JsonElement body) => body.GetProperty("errors").EnumerateArray()
+        .Select(e => (e.GetProperty("line").GetInt32(), e.GetProperty("column").GetString(), e.GetProperty("message").GetString()!))
+        .ToList();
+
     /// <summary>A fingerprint of everything an import may change.</summary>
     private static string Fingerprint(AppFactory app) => string.Join("|",
         app.Scalar("SELECT COUNT(*) FROM engineers"),
@@ -258,9 +262,7 @@ public sealed class ImportApiTests
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var body = await response.JsonOf();
         Assert.False(body.GetProperty("applied").GetBoolean());
-        var errors = body.GetProperty("errors").EnumerateArray()
-            .Select(e => (Line: e.GetProperty("line").GetInt32(), Column: e.GetProperty("column").GetString(), Message: e.GetProperty("message").GetString()!))
-            .ToList();
+        var errors = Errors(body);
         Assert.Contains(errors, e => e is { Line: 3, Column: "Employee ID" } && e.Message.Contains("required"));
         Assert.Contains(errors, e => e is { Line: 4, Column: "Email" } && e.Message.Contains("not a valid email"));
         Assert.Contains(errors, e => e is { Line: 5, Column: "Employee ID" } && e.Message.Contains("line 2"));
@@ -285,9 +287,7 @@ public sealed class ImportApiTests
             "E3,#N/A,cat@example.com,Platform,mia@example.com,Solutions Architect",     // line 4: a failed lookup exported as text
             "E4,Dan Dorn,dan@example.com,Data,max@example.com,#REF!");                  // line 5: a broken reference
         var body = await ImportRoster(app, csv, (HttpStatusCode)422, "?mode=partial");
-        var errors = body.GetProperty("errors").EnumerateArray()
-            .Select(e => (Line: e.GetProperty("line").GetInt32(), Column: e.GetProperty("column").GetString(), Message: e.GetProperty("message").GetString()!))
-            .ToList();
+        var errors = Errors(body);
         Assert.Contains(errors, e => e is { Line: 2, Column: "manager_email" } && e.Message.Contains("The row has 4 fields but the header has 6: manager_email, title would be empty"));
         Assert.Contains(errors, e => e is { Line: 3, Column: "employee_id" } && e.Message.Contains("invisible character (U+200B) at position 3"));
         Assert.Contains(errors, e => e is { Line: 4, Column: "name" } && e.Message.Contains("spreadsheet error #N/A"));
