@@ -577,6 +577,26 @@ public sealed class ImportApiTests
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
 
+    [Fact]
+    public async Task AQueryValueThatDoesNotBind_Is400NamingIt_AndNoServerErrorIsLogged()
+    {
+        var logs = new LogRecorder();
+        await using var app = new AppFactory { TestServices = s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs) };
+        var api = app.Api();
+        foreach (var (url, named) in new[] { ("/api/imports?take=abc", "take"), ("/api/forecast?teamId=abc", "teamId") })
+        {
+            var response = await api.GetAsync(url);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var detail = (await response.JsonOf()).GetProperty("detail").GetString();
+            Assert.Contains(named, detail);
+        }
+        var upload = await api.UploadCsv("/api/imports/roster?dryRun=yes", Data.Roster());
+        Assert.Equal(HttpStatusCode.BadRequest, upload.StatusCode);
+        Assert.Contains("\"yes\"", (await upload.JsonOf()).GetProperty("detail").GetString());
+        Assert.Equal(0, app.Scalar("SELECT COUNT(*) FROM imports"));
+        Assert.DoesNotContain(logs.Entries, e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Error);
+    }
+
     [SkippableTheory, DatabaseData]
     public async Task Import_WithoutFileField_Returns400(DatabaseProvider provider)
     {

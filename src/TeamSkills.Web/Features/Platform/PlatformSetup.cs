@@ -30,7 +30,14 @@ public static class PlatformSetup
             sp.GetRequiredService<TimeProvider>(),
             TryZone(sp.GetRequiredService<IOptions<TeamSkillsOptions>>().Value.TimeZone) ?? TimeZoneInfo.Utc));
 
-        services.AddProblemDetails();
+        // A query value that does not bind (dryRun=yes, take=abc) is the caller's mistake: it is answered 400 saying which
+        // parameter and value, in every environment, and is not logged as a server error (see UsePlatform).
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
+        {
+            if (c.Exception is BadHttpRequestException { StatusCode: < 500 } bad && c.ProblemDetails.Detail is null)
+                c.ProblemDetails.Detail = bad.Message.Length <= 300 ? bad.Message : bad.Message[..297] + "...";
+        });
         services.AddExceptionHandler<OutageExceptionHandler>();
         services.Configure<JsonOptions>(o =>
         {
@@ -122,6 +129,8 @@ public static class PlatformSetup
             StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
             // Outages are answered by OutageExceptionHandler first (503/507 with Retry-After); anything else lands here.
             ExceptionHandler = WriteErrorAsync,
+            // A bad request is the client's error, answered 4xx: no error-level log with a stack trace for each one.
+            SuppressDiagnosticsCallback = c => c.Exception is BadHttpRequestException { StatusCode: < 500 },
         });
         app.UseStatusCodePages(context => WriteErrorAsync(context.HttpContext));
         return app;
