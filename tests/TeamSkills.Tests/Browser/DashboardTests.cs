@@ -81,6 +81,16 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
         Assert.Equal(1, await page.EvaluateAsync<int>("() => document.activeElement.cellIndex"));
         await page.Keyboard.PressAsync("ArrowDown");
         Assert.Equal(1, await page.EvaluateAsync<int>("() => document.activeElement.parentElement.rowIndex - 1"));
+        // One Tab leaves the grid (the engineer links in the first column are not a tab stop each).
+        await page.Keyboard.PressAsync("Tab");
+        Assert.False(await page.EvaluateAsync<bool>("() => document.getElementById('heat').contains(document.activeElement)"));
+        await page.Keyboard.PressAsync("Shift+Tab");
+        Assert.Equal(1, await page.EvaluateAsync<int>("() => document.activeElement.cellIndex")); // back on the cell it left
+        // Enter on an engineer's cell opens their page.
+        await page.Keyboard.PressAsync("Home");
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForURLAsync("**/engineers/*");
+        await page.GoBackAsync();
 
         // Filter: only engineers with an expired certification stay.
         await page.SelectOptionAsync("#status-filter", "expired");

@@ -86,11 +86,9 @@
       next.tabIndex = 0;
       next.focus();
     });
-    heat.addEventListener('focusin', e => {
-      const td = e.target.closest('td');
-      if (td && e.target === td.querySelector('a')) return;
-    });
     for (const row of heat.tBodies[0].rows) for (const td of row.cells) if (td.tabIndex !== 0) td.tabIndex = -1;
+    // The engineer links in the first column are reached with the arrows and opened with Enter, not one Tab each.
+    for (const a of heat.tBodies[0].querySelectorAll('a')) a.tabIndex = -1;
   }
 
   // ---- live updates ------------------------------------------------------------------------------------------------
