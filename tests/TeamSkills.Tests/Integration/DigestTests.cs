@@ -114,6 +114,7 @@ public sealed class DigestTests : IAsyncLifetime
             Assert.Contains($">{coverage}</div><div style=\"color:#5b6475\">coverage</div>", mail.HtmlBody);
             Assert.Contains($"</div><div style=\"color:#5b6475\">{gaps.Split(' ')[1]}</div>", mail.HtmlBody);
             Assert.Contains(">0</div><div style=\"color:#5b6475\">expiring in 90 days</div>", mail.HtmlBody);
+            Assert.Contains(">1</div><div style=\"color:#5b6475\">engineer</div>", mail.HtmlBody); // the tile the text's line has
             Assert.Matches($">{team}</a></td>(<td[^>]*>[^<]*</td>){{4}}<td[^>]*>{coverage}</td></tr>", mail.HtmlBody);
             if (coverage == "n/a")
             {

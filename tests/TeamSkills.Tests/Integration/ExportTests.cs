@@ -380,7 +380,11 @@ public sealed class ExportTests
             var response = await admin.GetAsync(url);
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
             Assert.Contains("is not a date (use YYYY-MM-DD). No file was made.", await response.Content.ReadAsStringAsync());
+            Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType); // a page the browser shows
         }
+        var script = await (await admin.GetAsync($"/teams/{id}?handler=Pdf&asOf=%3Cscript%3E")).Content.ReadAsStringAsync();
+        Assert.Contains("asOf '<script>' is not a date", System.Net.WebUtility.HtmlDecode(script));
+        Assert.DoesNotContain("<script>", script);
         // Dates at DateOnly's ends (the date picker offers them) are refused too, not a 500 from the date arithmetic.
         foreach (var url in new[] { $"/teams/{id}?handler=Pdf&asOf=9999-12-31", $"/teams/{id}?handler=Xlsx&asOf=0001-01-01", "/?handler=OrgPdf&asOf=9999-06-01" })
         {

@@ -94,10 +94,11 @@ public static class AsOf
     {
         var parsed = Parse(text, today);
         date = parsed ?? today;
+        // A page the browser shows (the link was followed from a page), saying why.
         refusal = parsed is not null ? null : new Microsoft.AspNetCore.Mvc.ContentResult
         {
-            StatusCode = 400, ContentType = "text/plain; charset=utf-8",
-            Content = $"asOf {Why(text!)}. No file was made.",
+            StatusCode = 400, ContentType = "text/html; charset=utf-8",
+            Content = Platform.PlatformSetup.ErrorPage(400, $"asOf {Why(text!)}. No file was made."),
         };
         return parsed is not null;
     }

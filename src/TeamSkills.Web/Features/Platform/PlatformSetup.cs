@@ -156,7 +156,8 @@ public static class PlatformSetup
         !request.Path.StartsWithSegments("/api") && !request.Path.StartsWithSegments("/hubs")
         && request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase);
 
-    private static string ErrorPage(int status)
+    /// <summary>The HTML error page; <paramref name="detail"/> (encoded here) says what was wrong, instead of the status's stock text.</summary>
+    public static string ErrorPage(int status, string? detail = null)
     {
         var (title, text) = status switch
         {
@@ -170,7 +171,7 @@ public static class PlatformSetup
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8" /><meta name="viewport" content="width=device-width, initial-scale=1" />
             <title>{title} - TeamSkills</title><link rel="icon" href="/favicon.svg" type="image/svg+xml" /><link rel="stylesheet" href="/css/site.css" /></head>
-            <body><main><section class="card narrow"><h1>{title}</h1><p>{text} (HTTP {status})</p><p><a href="/">Back to the dashboard</a></p></section></main></body></html>
+            <body><main><section class="card narrow"><h1>{title}</h1><p>{(detail is null ? text : System.Net.WebUtility.HtmlEncode(detail))} (HTTP {status})</p><p><a href="/">Back to the dashboard</a></p></section></main></body></html>
             """;
     }
 
