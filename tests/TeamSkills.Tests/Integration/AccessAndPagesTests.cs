@@ -186,13 +186,40 @@ public sealed class AccessAndPagesTests
         var openApi = await client.GetStringAsync("/openapi/v1.json");
         Assert.Contains("/api/imports/roster", openApi);
         Assert.Contains("/api/teams/{id}/gaps", openApi);
-        // It says how to authenticate: an API key in the X-Api-Key header, required document-wide.
+        // It says how to authenticate: an API key in the X-Api-Key header, on every /api operation and only there.
         using var doc = System.Text.Json.JsonDocument.Parse(openApi);
         var scheme = doc.RootElement.GetProperty("components").GetProperty("securitySchemes").GetProperty("ApiKey");
         Assert.Equal("apiKey", scheme.GetProperty("type").GetString());
         Assert.Equal("header", scheme.GetProperty("in").GetString());
         Assert.Equal("X-Api-Key", scheme.GetProperty("name").GetString());
-        Assert.True(doc.RootElement.GetProperty("security")[0].TryGetProperty("ApiKey", out _));
+        var paths = doc.RootElement.GetProperty("paths");
+        foreach (var path in paths.EnumerateObject())
+        {
+            foreach (var operation in path.Value.EnumerateObject())
+            {
+                var secured = operation.Value.TryGetProperty("security", out var security) && security[0].TryGetProperty("ApiKey", out _);
+                Assert.True(secured == path.Name.StartsWith("/api/"), $"{operation.Name} {path.Name}: security {(secured ? "declared" : "missing")}");
+                if (path.Name.StartsWith("/api/"))
+                    Assert.True(operation.Value.GetProperty("responses").TryGetProperty("401", out _), $"{operation.Name} {path.Name} documents 401");
+            }
+        }
+        // The dashboard's own routes are not API operations.
+        Assert.Equal(["/api/", "/health"], paths.EnumerateObject().Select(p => p.Name.StartsWith("/api/") ? "/api/" : p.Name).Distinct().Order());
+
+        // An integrator can build a client: the import's multipart file field, and what the main reads answer.
+        var roster = paths.GetProperty("/api/imports/roster").GetProperty("post");
+        var form = roster.GetProperty("requestBody").GetProperty("content").GetProperty("multipart/form-data").GetProperty("schema");
+        System.Text.Json.JsonElement Resolved(System.Text.Json.JsonElement schema) => schema.TryGetProperty("$ref", out var reference)
+            ? doc.RootElement.GetProperty("components").GetProperty("schemas").GetProperty(reference.GetString()!.Split('/')[^1])
+            : schema;
+        var file = Resolved(Resolved(form).GetProperty("properties").EnumerateObject().Single(p => p.Name.Equals("file", StringComparison.OrdinalIgnoreCase)).Value);
+        Assert.Equal("binary", file.GetProperty("format").GetString());
+        foreach (var (path, method) in new[] { ("/api/imports/roster", "post"), ("/api/teams", "get"), ("/api/teams/{id}/gaps", "get"),
+                     ("/api/engineers/{employeeId}", "get"), ("/api/forecast", "get"), ("/api/imports", "get"), ("/api/users", "get") })
+        {
+            var ok = paths.GetProperty(path).GetProperty(method).GetProperty("responses").GetProperty("200");
+            Assert.True(ok.TryGetProperty("content", out var content) && content.GetRawText().Contains("schema"), $"{method} {path}: 200 has a schema");
+        }
     }
 
     [SkippableTheory, DatabaseData]

@@ -75,6 +75,6 @@ public static class SingleSignOn
             if (!oidc.Enabled) return Results.Problem(statusCode: 404, title: "Single sign-on is not configured");
             var target = !string.IsNullOrEmpty(returnUrl) && Uri.IsWellFormedUriString(returnUrl, UriKind.Relative) && returnUrl.StartsWith('/') ? returnUrl : "/";
             return Results.Challenge(new AuthenticationProperties { RedirectUri = target }, [Scheme]);
-        }).AllowAnonymous();
+        }).AllowAnonymous().ExcludeFromDescription();
     }
 }

@@ -33,7 +33,7 @@ public static class UserEndpoints
             return change.Succeeded ? Results.Created($"/api/users/{Uri.EscapeDataString(user!.Email)}", user) : Problem(change);
         });
 
-        users.MapGet("", (UserAdmin admin, CancellationToken ct) => admin.ListAsync(ct));
+        users.MapGet("", (UserAdmin admin, CancellationToken ct) => admin.ListAsync(ct)).Produces<List<UserView>>();
 
         users.MapDelete("/{email}", async (string email, UserAdmin admin, HttpContext http, CancellationToken ct) =>
             Answer(await admin.DeleteAsync(CallerScope.From(http.User).Actor, http.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value, email, ct)));

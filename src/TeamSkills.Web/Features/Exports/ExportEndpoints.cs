@@ -26,7 +26,7 @@ public static class ExportEndpoints
 
     public static WebApplication MapExportPages(this WebApplication app)
     {
-        var pages = app.MapGroup(PageJobsPath).RequireAuthorization(AccessSetup.PagePolicy);
+        var pages = app.MapGroup(PageJobsPath).RequireAuthorization(AccessSetup.PagePolicy).ExcludeFromDescription(); // the dashboard's, not the API
         pages.MapGet("/{id:guid}", (Guid id, ExportJobs jobs, HttpContext http) =>
             jobs.Find(id, http.User) is { } job ? Results.Ok(job.Status()) : JobNotFound(id));
         pages.MapGet("/{id:guid}/file", (Guid id, ExportJobs jobs, HttpContext http) => JobFile(id, jobs.Find(id, http.User)));

@@ -23,14 +23,14 @@ public static class GapEndpoints
         api.MapGet("/teams", async (string? asOf, GapQueries q, ScopeService scopes, HttpContext http, CancellationToken ct) =>
             AsOf.Parse(asOf, q.Today) is { } date
                 ? Results.Ok(await q.TeamsAsync(await scopes.ForAsync(http.User, ct), date, ct))
-                : AsOf.Invalid(asOf)).WithTags("Gaps");
+                : AsOf.Invalid(asOf)).WithTags("Gaps").Produces<IReadOnlyList<TeamSummary>>();
 
         api.MapGet("/teams/{id:int}/gaps", async (int id, string? asOf, GapQueries q, ScopeService scopes, HttpContext http, CancellationToken ct) =>
         {
             if (AsOf.Parse(asOf, q.Today) is not { } date) return AsOf.Invalid(asOf);
             var gaps = await q.TeamGapsAsync(await scopes.ForAsync(http.User, ct), id, date, ct);
             return gaps is null ? Results.Problem(statusCode: 404, title: "Team not found", detail: $"No team {id} in your scope.") : Results.Ok(gaps);
-        }).WithTags("Gaps");
+        }).WithTags("Gaps").Produces<TeamGaps>();
 
         // The expiry forecast ("compliance cliff") behind the overview chart: the caller's teams, or one of them.
         api.MapGet("/forecast", async (string? asOf, int? teamId, GapQueries q, ScopeService scopes, HttpContext http, CancellationToken ct) =>
@@ -44,7 +44,7 @@ public static class GapEndpoints
                 scope = scope with { AllTeams = false, TeamIds = new HashSet<int> { id } };
             }
             return Results.Ok(await q.ForecastAsync(scope, date, ct));
-        }).WithTags("Gaps");
+        }).WithTags("Gaps").Produces<ExpiryForecast>();
 
         api.MapGet("/engineers/{employeeId}", async (string employeeId, string? asOf, GapQueries q, ScopeService scopes, HttpContext http, CancellationToken ct) =>
         {
@@ -53,7 +53,7 @@ public static class GapEndpoints
             return detail is null
                 ? Results.Problem(statusCode: 404, title: "Engineer not found", detail: $"No engineer '{employeeId}' in your scope.")
                 : Results.Ok(detail);
-        }).WithTags("Gaps");
+        }).WithTags("Gaps").Produces<EngineerDetail>();
         return api;
     }
 }

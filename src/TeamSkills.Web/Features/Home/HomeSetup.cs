@@ -24,7 +24,7 @@ public static class HomeSetup
                 return Results.Problem(statusCode: 400, title: "Invalid request", detail: "The form's antiforgery token is missing or invalid.");
             await SignedInSessions.SignOutEverywhereAsync(http);
             return Results.Redirect("/signin?done=signout");
-        }).DisableAntiforgery(); // validated explicitly above: this endpoint binds no form
+        }).DisableAntiforgery().ExcludeFromDescription(); // antiforgery validated explicitly above: this endpoint binds no form
         return app;
     }
 

@@ -24,10 +24,10 @@ public static class ImportEndpoints
         var imports = api.MapGroup("/imports").WithTags("Imports");
         imports.MapPost("/roster", (HttpContext http, string? mode, bool? dryRun, RosterImport handler, IOptions<ImportOptions> options, CancellationToken ct) =>
             RunAsync(http, mode ?? "full", dryRun ?? false, options.Value, handler.ExecuteAsync, ct))
-            .RequireAuthorization(AccessSetup.WritePolicy).DisableAntiforgery();
+            .RequireAuthorization(AccessSetup.WritePolicy).DisableAntiforgery().Accepts<ImportFileForm>("multipart/form-data").Produces<ImportResponse>();
         imports.MapPost("/completions", (HttpContext http, bool? dryRun, CompletionImport handler, IOptions<ImportOptions> options, CancellationToken ct) =>
             RunAsync(http, "partial", dryRun ?? false, options.Value, handler.ExecuteAsync, ct))
-            .RequireAuthorization(AccessSetup.WritePolicy).DisableAntiforgery();
+            .RequireAuthorization(AccessSetup.WritePolicy).DisableAntiforgery().Accepts<ImportFileForm>("multipart/form-data").Produces<ImportResponse>();
 
         // A starting file: the header each import reads and two example rows (no data of the org's).
         imports.MapGet("/templates/{kind}", (string kind) => ImportTemplates.File(kind) is { } t
@@ -37,7 +37,7 @@ public static class ImportEndpoints
 
         imports.MapGet("", async (int? take, int? skip, TeamSkillsDbContext db, CancellationToken ct) =>
             Results.Ok(await History(db, skip ?? 0, take ?? 50).ToListAsync(ct)))
-            .RequireAuthorization(AccessSetup.WritePolicy);
+            .RequireAuthorization(AccessSetup.WritePolicy).Produces<List<ImportSummary>>();
 
         imports.MapGet("/{id:long}/file", async (long id, TeamSkillsDbContext db, CancellationToken ct) =>
         {
@@ -78,4 +78,10 @@ public static class ImportEndpoints
                 ["created"] = 0, ["updated"] = 0, ["deactivated"] = 0, ["unchanged"] = 0, ["errors"] = r.Errors,
             });
     }
+}
+
+/// <summary>The upload an import takes, as the API description shows it: one multipart field <c>file</c> (CSV or XLSX).</summary>
+public sealed class ImportFileForm
+{
+    public required IFormFile File { get; init; }
 }

@@ -43,7 +43,8 @@ public static class PlatformSetup
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
         });
-        // The description says how to authenticate, so API tools send the key: X-Api-Key on every operation.
+        // The description says how to authenticate, so API tools send the key: X-Api-Key on every /api operation (not on
+        // /health, which is open). Pages, sign-in and the cookie-only download routes are not described at all.
         services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             const string scheme = "ApiKey";
@@ -56,11 +57,17 @@ public static class PlatformSetup
                 Name = Access.ApiKeyHandler.Header,
                 Description = "A user's API key (the Users page, or POST /api/users/{email}/api-keys), or the bootstrap admin key.",
             };
-            document.Security ??= [];
-            document.Security.Add(new Microsoft.OpenApi.OpenApiSecurityRequirement
+            return Task.CompletedTask;
+        }).AddOperationTransformer((operation, context, _) =>
+        {
+            if (context.Description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) == true)
             {
-                [new Microsoft.OpenApi.OpenApiSecuritySchemeReference(scheme, document)] = [],
-            });
+                operation.Security ??= [];
+                operation.Security.Add(new Microsoft.OpenApi.OpenApiSecurityRequirement
+                {
+                    [new Microsoft.OpenApi.OpenApiSecuritySchemeReference("ApiKey", context.Document)] = [],
+                });
+            }
             return Task.CompletedTask;
         }));
 

@@ -45,7 +45,10 @@ public static class TeamSkillsApp
         app.UseAntiforgery();
 
         app.MapPlatform();
-        var api = app.MapGroup("/api").RequireAuthorization(AccessSetup.ApiPolicy);
+        // Every API answer may be one of these problems (a bad value, no or a wrong key, a role that may not, too many requests).
+        var api = app.MapGroup("/api").RequireAuthorization(AccessSetup.ApiPolicy)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status429TooManyRequests);
         api.MapImports();
         api.MapCompletions();
         api.MapCatalog();
