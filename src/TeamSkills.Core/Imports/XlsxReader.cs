@@ -250,11 +250,12 @@ internal static class XlsxReader
             case "str" or "e": return raw ?? "";
         }
         if (raw is null) return "";
+        // The 1904 system counts from 1904-01-01 (day 0), which is day 1462 of the 1900 system; the range is checked after
+        // the shift (a serial near the end would otherwise pass the check and overflow DateTime).
         if (dates.Styles.Contains(style) && double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var serial)
-            && serial is > 0 and < 2958466)
+            && (dates.Date1904 ? serial + 1462 : serial) is var oa && oa is > 0 and < 2958466)
         {
-            // The 1904 system counts from 1904-01-01 (day 0), which is day 1462 of the 1900 system.
-            return DateOnly.FromDateTime(DateTime.FromOADate(dates.Date1904 ? serial + 1462 : serial)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            return DateOnly.FromDateTime(DateTime.FromOADate(oa)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         }
         if (double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
             return number.ToString("R", CultureInfo.InvariantCulture);

@@ -109,6 +109,12 @@ public sealed class ApiKeyFloodTests
             using var response = await client.SendAsync(request);
             Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         }
+        // Nor is the bootstrap key taken from there: compared without a budget, it could be guessed for free.
+        using (var bootstrap = new HttpRequestMessage(HttpMethod.Post, "/hubs/gaps/negotiate?negotiateVersion=1"))
+        {
+            bootstrap.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AppFactory.ApiKey);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(bootstrap)).StatusCode);
+        }
         client.DefaultRequestHeaders.Add("X-Api-Key", AppFactory.ApiKey);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/teams")).StatusCode);
 

@@ -324,11 +324,15 @@ public sealed class ImportApiTests
     {
         await using var app = await StartAsync(provider);
         await ImportRoster(app, Data.Roster());
-        // Ann's id changes from E1 to P-0001 (a new HR numbering): a full import would split her in two.
-        var body = await ImportRoster(app, Data.Roster().Replace("E1,Ann Archer", "P-0001,Ann Archer"), query: "?dryRun=true");
-        Assert.Equal(1, body.GetProperty("created").GetInt32());
+        // Ann's id changes from E1 to P-0001 (a new HR numbering): a full import would split her in two. Below her, 250
+        // engineers who manage themselves: more warnings than are kept, found before hers, and still hers (line 2) is kept.
+        var selfManaged = Enumerable.Range(1, 250).Select(i => $"S{i},Sam {i},s{i}@example.com,Solo,s{i}@example.com,SRE").ToArray();
+        var body = await ImportRoster(app, Data.Roster(selfManaged).Replace("E1,Ann Archer", "P-0001,Ann Archer"), query: "?dryRun=true");
+        Assert.Equal(251, body.GetProperty("created").GetInt32());
         Assert.Equal(1, body.GetProperty("deactivated").GetInt32());
-        var warning = Assert.Single(body.GetProperty("warnings").EnumerateArray());
+        Assert.Equal(251, body.GetProperty("warningCount").GetInt32());
+        Assert.Equal(ImportChanges.Kept, body.GetProperty("warnings").GetArrayLength());
+        var warning = body.GetProperty("warnings")[0];
         Assert.Equal(2, warning.GetProperty("line").GetInt32());
         Assert.Contains("New employee_id 'P-0001' has the email of 'E1', whom this import deactivates", warning.GetProperty("message").GetString());
     }
@@ -595,6 +599,17 @@ public sealed class ImportApiTests
         Assert.Contains("\"yes\"", (await upload.JsonOf()).GetProperty("detail").GetString());
         Assert.Equal(0, app.Scalar("SELECT COUNT(*) FROM imports"));
         Assert.DoesNotContain(logs.Entries, e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Error);
+    }
+
+    [Fact]
+    public async Task Import_OfARawCsvBody_SaysToSendMultipart_AndWithoutAKeyIs401()
+    {
+        await using var app = new AppFactory();
+        HttpRequestMessage Raw() => new(HttpMethod.Post, "/api/imports/roster") { Content = new StringContent(Data.Roster(), Encoding.UTF8, "text/csv") };
+        var response = await app.Api().SendAsync(Raw());
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal("Send the file as multipart/form-data in the field 'file'.", (await response.JsonOf()).GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.CreateClient().SendAsync(Raw())).StatusCode); // authorization first
     }
 
     [SkippableTheory, DatabaseData]

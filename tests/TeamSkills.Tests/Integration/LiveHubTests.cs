@@ -199,11 +199,13 @@ public sealed class LiveHubTests : IAsyncLifetime
     {
         // AccessTokenProvider: this .NET client sends "Authorization: Bearer <key>" on negotiate and on every transport's
         // requests (browsers' WebSocket API cannot, and send access_token instead, tested above). A Bearer value that is not
-        // a TeamSkills key is left alone: no identity, so 401 from the hub's policy.
+        // a user key (tsk_…) is left alone: no identity, so 401 from the hub's policy. That includes the bootstrap key,
+        // which would otherwise be checked there without a wrong-key budget.
+        var key = await KeyFor("lnd@example.com", "LearningAdmin");
         var connection = new HubConnectionBuilder()
             .WithUrl(Hub, o =>
             {
-                o.AccessTokenProvider = () => Task.FromResult<string?>(AppFactory.ApiKey);
+                o.AccessTokenProvider = () => Task.FromResult<string?>(key);
                 o.Transports = transport;
             })
             .Build();
@@ -213,11 +215,18 @@ public sealed class LiveHubTests : IAsyncLifetime
         await using var listener = new Listener(connection, channel);
         Assert.Equal(HttpStatusCode.Created, (await Record("E2", "aiops-architect")).StatusCode);
         Assert.Equal("Platform", (await listener.NextAsync()).GetProperty("teamName").GetString());
-        Assert.DoesNotContain(_logs.Lines, l => l.Contains(AppFactory.ApiKey, StringComparison.Ordinal));
+        Assert.DoesNotContain(_logs.Lines, l => l.Contains(key, StringComparison.Ordinal));
 
-        var wrong = new HubConnectionBuilder().WithUrl(Hub, o => o.AccessTokenProvider = () => Task.FromResult<string?>("nope")).Build();
-        var ex = await Assert.ThrowsAsync<HttpRequestException>(() => wrong.StartAsync());
-        Assert.Equal(HttpStatusCode.Unauthorized, ex.StatusCode);
+        foreach (var notAUserKey in new[] { "nope", AppFactory.ApiKey })
+        {
+            var wrong = new HubConnectionBuilder().WithUrl(Hub, o =>
+            {
+                o.AccessTokenProvider = () => Task.FromResult<string?>(notAUserKey);
+                o.Transports = transport;
+            }).Build();
+            var ex = await Assert.ThrowsAsync<HttpRequestException>(() => wrong.StartAsync());
+            Assert.Equal(HttpStatusCode.Unauthorized, ex.StatusCode);
+        }
     }
 
     [Fact]

@@ -77,6 +77,12 @@ public sealed class UsersPageTests
         Assert.Contains("data-password=\"pending\"", page);
         Assert.Contains(">Send the invitation again</button>", page);
 
+        // One mail a minute per user: right after the invitation, a second is refused, saying why.
+        var tooSoon = await Post(admin, "SendLink", new() { ["email"] = "grace@example.com" });
+        Assert.Equal(HttpStatusCode.TooManyRequests, tooSoon.StatusCode);
+        Assert.Contains("less than a minute ago", await tooSoon.Content.ReadAsStringAsync());
+        Assert.Single(Mails());
+        app.Clock.Advance(TimeSpan.FromSeconds(61));
         Assert.Equal(HttpStatusCode.Redirect, (await Post(admin, "SendLink", new() { ["email"] = "grace@example.com" })).StatusCode);
         Assert.Contains("Sent grace@example.com their invitation again, with a new link to set their password.",
             WebUtility.HtmlDecode(await admin.GetStringAsync("/users")));
@@ -100,6 +106,7 @@ public sealed class UsersPageTests
         Assert.Contains("data-password=\"set\"", page);
         Assert.Contains(">Email a reset link</button>", page);
         var api = app.Api();
+        app.Clock.Advance(TimeSpan.FromSeconds(61));
         var sent = await api.PostAsync("/api/users/grace@example.com/password-link", null);
         Assert.Equal(HttpStatusCode.Accepted, sent.StatusCode);
         Assert.Equal("reset", (await sent.JsonOf()).GetProperty("mail").GetString());

@@ -100,6 +100,8 @@ public sealed class TabularFileTests
         ws.Cell(1, 1).Value = "earned_on";
         ws.Cell(2, 1).Value = serial;
         ws.Cell(2, 1).Style.DateFormat.Format = "yyyy-mm-dd";
+        ws.Cell(3, 1).Value = 2958000; // a valid 1900 serial (9998-…) that the 1904 shift takes past DateTime's end
+        ws.Cell(3, 1).Style.DateFormat.Format = "yyyy-mm-dd";
         using var ms = new MemoryStream();
         wb.SaveAs(ms);
         var read1900 = TabularFile.Read(ms.ToArray(), Limits).Table!.Rows[0].Cells[0];
@@ -122,5 +124,6 @@ public sealed class TabularFileTests
         var (table, problem) = TabularFile.Read(ms.ToArray(), Limits);
         Assert.Null(problem);
         Assert.Equal("2026-01-15", table!.Rows[0].Cells[0]);
+        Assert.Equal("2958000", table.Rows[1].Cells[0]); // not a date there: left as the number (the import says it is not a date)
     }
 }

@@ -51,13 +51,14 @@ public sealed class ApiKeyHandler(
         var presented = Request.Headers[Header].ToString();
         // On the hub only, the two ways SignalR clients carry an accessTokenFactory's token: "Authorization: Bearer"
         // (negotiate, long polling, server-sent events) and access_token (browsers' WebSocket API cannot send headers).
-        // A Bearer value that is not one of our keys (a proxy's or an identity provider's token) is not ours to judge:
-        // it neither fails the request nor spends the address's wrong-key budget.
+        // A Bearer value that is not shaped like a user key (tsk_…: a proxy's or an identity provider's token) is not ours
+        // to judge: it neither fails the request nor spends the address's wrong-key budget. The bootstrap key is never
+        // taken from a Bearer header: compared there without a budget, it could be guessed for free.
         if (presented.Length == 0 && Request.Path.StartsWithSegments("/hubs"))
         {
             var authorization = Request.Headers.Authorization.ToString();
             var bearer = authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization["Bearer ".Length..].Trim() : "";
-            presented = bearer.Length > 0 && IsOurs(bearer) ? bearer : Request.Query["access_token"].ToString();
+            presented = bearer.StartsWith("tsk_", StringComparison.Ordinal) ? bearer : Request.Query["access_token"].ToString();
         }
         if (presented.Length == 0) return AuthenticateResult.NoResult();
         var address = Context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
@@ -79,11 +80,6 @@ public sealed class ApiKeyHandler(
         var identity = new ClaimsIdentity(claims, SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
-
-    /// <summary>Whether a token has the shape of a TeamSkills key: a user's (tsk_…) or the bootstrap key.</summary>
-    private bool IsOurs(string token) =>
-        token.StartsWith("tsk_", StringComparison.Ordinal)
-        || (auth.CurrentValue.BootstrapApiKey is { Length: > 0 } bootstrap && KeysEqual(token, bootstrap));
 
     /// <summary>A user's key, looked up by hash on every request: a revoked key or deleted user fails at once.</summary>
     private async Task<IEnumerable<Claim>?> UserKeyClaimsAsync(string presented)

@@ -102,16 +102,17 @@ public sealed class UserAdmin(UserManager<AppUser> users, TeamSkillsDbContext db
         if (role is null)
             return (new UserChange(422, "Role rejected", $"role must be one of: {string.Join(", ", Roles)}.",
                 new Dictionary<string, string[]> { ["role"] = [$"role must be one of: {string.Join(", ", Roles)}."] }), null);
-        var current = await users.GetRolesAsync(user);
         if (user.Id == callerId && role != AppRoles.Admin)
             return (new UserChange(422, "Role not changed", "You cannot take the Admin role from the account you are signed in with."), null);
         var view = new UserView(user.Email!, role, user.CreatedAt, []) { PasswordSet = user.PasswordHash is not null };
-        if (current.Count == 1 && current[0] == role) return (new UserChange(200, Detail: "unchanged"), view);
 
-        // All or nothing (the user store saves through this scope's context, so inside the transaction): a failure
-        // after the old role is removed must not leave the user with no role, or with sign-ins that keep the old one.
+        // All or nothing, under the writer lock (the user store saves through this scope's context, so inside the
+        // transaction): the current roles are read there, so two changes at once apply one after the other, and a failure
+        // after the old role is removed never leaves the user with no role, or with sign-ins that keep the old one.
         await using (var tx = await db.BeginWriteTransactionAsync(ct))
         {
+            var current = await users.GetRolesAsync(user);
+            if (current.Count == 1 && current[0] == role) return (new UserChange(200, Detail: "unchanged"), view);
             var result = await users.RemoveFromRolesAsync(user, current);
             if (result.Succeeded) result = await users.AddToRoleAsync(user, role);
             if (result.Succeeded) result = await users.UpdateSecurityStampAsync(user);
@@ -131,6 +132,10 @@ public sealed class UserAdmin(UserManager<AppUser> users, TeamSkillsDbContext db
     {
         var user = string.IsNullOrWhiteSpace(email) ? null : await users.FindByEmailAsync(email.Trim().ToLowerInvariant());
         if (user is null) return new UserChange(404, "User not found", $"No user {email}.");
+        // One mail a minute per user, whoever asks (the audit trail, shared by every instance, says when the last went).
+        var since = clock.Now.AddMinutes(-1);
+        if (await db.AuditEntries.AnyAsync(a => a.Action == "password.reset-requested" && a.Target == user.Email && a.At >= since, ct))
+            return new UserChange(429, "Too soon", $"A set-password email went to {user.Email} less than a minute ago; wait a minute before sending another.");
         var invite = user.PasswordHash is null;
         var role = invite ? (await users.GetRolesAsync(user)).FirstOrDefault() ?? AppRoles.Engineer : null;
         try
@@ -139,8 +144,9 @@ public sealed class UserAdmin(UserManager<AppUser> users, TeamSkillsDbContext db
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            // The mail server's own words (host names, its replies) stay in the log.
             log.LogWarning(e, "The set-password link for {Email} could not be sent", user.Email);
-            return new UserChange(503, "Email not sent", $"The email to {user.Email} could not be sent: {e.Message}");
+            return new UserChange(503, "Email not sent", $"The email to {user.Email} could not be sent: the mail server refused it or could not be reached (see the server log).");
         }
         return new UserChange(202, Detail: invite ? "invitation" : "reset");
     }

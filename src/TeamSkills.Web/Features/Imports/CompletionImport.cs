@@ -149,7 +149,7 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, Aud
                 ? $"Would add {inserts.Count} {(inserts.Count == 1 ? "completion" : "completions")}, update {updates.Count}; {unchanged} already recorded."
                 : $"Added {inserts.Count} {(inserts.Count == 1 ? "completion" : "completions")}, updated {updates.Count}; {unchanged} already recorded.";
         var summary = new ImportResponse(null, !req.DryRun && changes > 0, req.DryRun, req.Mode, format, rows.Count,
-            inserts.Count, updates.Count, 0, unchanged, [], message) { Warnings = warnings.Kept };
+            inserts.Count, updates.Count, 0, unchanged, [], message) { Warnings = warnings.Kept, WarningCount = warnings.Count };
         if (req.DryRun || changes == 0)
         {
             ImportSupport.Fill(record, req.DryRun ? ImportOutcome.DryRun : ImportOutcome.Unchanged, summary);

@@ -12,6 +12,9 @@ public sealed record ImportResponse(
     /// <summary>Rows that import but look wrong (a placeholder date, an engineer managing themself): the first
     /// <see cref="ImportChanges.Kept"/>, by line. They never stop an import.</summary>
     public IReadOnlyList<ImportError> Warnings { get; init; } = [];
+
+    /// <summary>How many warnings there were (<see cref="Warnings"/> keeps the first <see cref="ImportChanges.Kept"/> by line).</summary>
+    public int WarningCount { get; init; }
 }
 
 /// <summary>What an import handler returns: the response and the HTTP status it maps to.</summary>
@@ -61,16 +64,14 @@ public sealed record ImportChanges(IReadOnlyList<ImportChange> Created, IReadOnl
     }
 }
 
-/// <summary>Collects an import's warnings: all are counted, the first <see cref="ImportChanges.Kept"/> kept.</summary>
+/// <summary>Collects an import's warnings, in any order: all are counted, and the <see cref="ImportChanges.Kept"/> on the
+/// lowest lines are kept.</summary>
 internal sealed class ImportWarnings
 {
-    private readonly List<ImportError> _kept = [];
-    public int Count { get; private set; }
+    private readonly List<ImportError> _all = [];
+    public int Count => _all.Count;
 
-    public void Add(int line, string column, string message)
-    {
-        if (++Count <= ImportChanges.Kept) _kept.Add(new ImportError(line, column, message));
-    }
+    public void Add(int line, string column, string message) => _all.Add(new ImportError(line, column, message));
 
-    public IReadOnlyList<ImportError> Kept => _kept.OrderBy(e => e.Line).ToList();
+    public IReadOnlyList<ImportError> Kept => _all.OrderBy(e => e.Line).Take(ImportChanges.Kept).ToList();
 }

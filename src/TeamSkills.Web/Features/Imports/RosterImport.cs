@@ -91,7 +91,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
                 ? $"Would create {created.Count}, update {updated.Count}, deactivate {deactivate.Count}; {unchanged} unchanged."
                 : $"Created {created.Count}, updated {updated.Count}, deactivated {deactivate.Count}; {unchanged} unchanged.";
         var summary = new ImportResponse(null, !req.DryRun && changes > 0, req.DryRun, req.Mode, format, rows.Count,
-            created.Count, updated.Count, deactivate.Count, unchanged, [], message) { Warnings = warnings.Kept };
+            created.Count, updated.Count, deactivate.Count, unchanged, [], message) { Warnings = warnings.Kept, WarningCount = warnings.Count };
         if (req.DryRun || changes == 0)
         {
             ImportSupport.Fill(record, req.DryRun ? ImportOutcome.DryRun : ImportOutcome.Unchanged, summary);
@@ -288,7 +288,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         if (created.Count == 0 || deactivate.Count == 0) return;
         var leaving = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var e in deactivate) leaving.TryAdd(e.Email, e.EmployeeId);
-        foreach (var r in created.OrderBy(r => r.Line))
+        foreach (var r in created)
         {
             if (leaving.TryGetValue(r.Email, out var old))
                 warnings.Add(r.Line, map.HeaderOf("employee_id"),

@@ -60,6 +60,32 @@ public static class PlatformSetup
             return Task.CompletedTask;
         }).AddOperationTransformer((operation, context, _) =>
         {
+            if (context.Description.ActionDescriptor.EndpointMetadata.OfType<Imports.ImportFileForm>().Any())
+            {
+                operation.RequestBody = new Microsoft.OpenApi.OpenApiRequestBody
+                {
+                    Required = true,
+                    Content = new Dictionary<string, Microsoft.OpenApi.OpenApiMediaType>
+                    {
+                        ["multipart/form-data"] = new()
+                        {
+                            Schema = new Microsoft.OpenApi.OpenApiSchema
+                            {
+                                Type = Microsoft.OpenApi.JsonSchemaType.Object,
+                                Required = new HashSet<string> { "file" },
+                                Properties = new Dictionary<string, Microsoft.OpenApi.IOpenApiSchema>
+                                {
+                                    ["file"] = new Microsoft.OpenApi.OpenApiSchema
+                                    {
+                                        Type = Microsoft.OpenApi.JsonSchemaType.String, Format = "binary",
+                                        Description = "The file: CSV (UTF-8) or XLSX, its first row the header.",
+                                    },
+                                },
+                            },
+                        },
+                    },
+                };
+            }
             if (context.Description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) == true)
             {
                 operation.Security ??= [];

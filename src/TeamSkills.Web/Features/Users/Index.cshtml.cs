@@ -12,8 +12,11 @@ namespace TeamSkills.Web.Features.Users;
 /// redirects (PRG) with a status line, except a new key, which is shown once on the answer to its POST and never again.
 /// </summary>
 [Authorize(Policy = AccessSetup.PagePolicy)]
-public sealed class UsersPageModel(UserAdmin admin) : PageModel
+public sealed class UsersPageModel(UserAdmin admin, Microsoft.Extensions.Options.IOptions<OidcOptions> oidc) : PageModel
 {
+    /// <summary>With single sign-on, a user without a password is usual (they sign in through the identity provider).</summary>
+    public bool SingleSignOn => oidc.Value.Enabled;
+
     public IReadOnlyList<UserView> Users { get; private set; } = [];
     public static IReadOnlyList<string> Roles => UserAdmin.Roles;
 

@@ -48,12 +48,22 @@
     }
     const counter = document.querySelector(`[data-count-for="${tableId}"]`);
     if (counter) counter.textContent = `${shown} of ${table.tBodies[0].rows.length} shown`;
+    if (tableId === 'heat') keepTabStop(table);
   }
   for (const input of document.querySelectorAll('[data-filter-for]')) {
     input.addEventListener('input', () => applyFilters(input.dataset.filterFor));
   }
   for (const select of document.querySelectorAll('[data-status-filter-for]')) {
     select.addEventListener('change', () => applyFilters(select.dataset.statusFilterFor));
+  }
+
+  // The grid's one tab stop must stay on a row the filter shows, or the keyboard could not reach the grid at all.
+  function keepTabStop(table) {
+    const current = table.tBodies[0].querySelector('td[tabindex="0"]');
+    if (current && !current.parentElement.hidden) return;
+    if (current) current.tabIndex = -1;
+    const row = [...table.tBodies[0].rows].find(r => !r.hidden);
+    if (row?.cells[0]) row.cells[0].tabIndex = 0;
   }
 
   // ---- heat map keyboard navigation: one tab stop, arrow keys move, Home/End jump within a row ----------------------
