@@ -69,9 +69,15 @@ public sealed record ImportChanges(IReadOnlyList<ImportChange> Created, IReadOnl
 internal sealed class ImportWarnings
 {
     private readonly List<ImportError> _all = [];
+    private IReadOnlyList<ImportError>? _kept;
     public int Count => _all.Count;
 
-    public void Add(int line, string column, string message) => _all.Add(new ImportError(line, column, message));
+    public void Add(int line, string column, string message)
+    {
+        _all.Add(new ImportError(line, column, message));
+        _kept = null;
+    }
 
-    public IReadOnlyList<ImportError> Kept => _all.OrderBy(e => e.Line).Take(ImportChanges.Kept).ToList();
+    /// <summary>Sorted once however often it is read (the record and the answer both carry it).</summary>
+    public IReadOnlyList<ImportError> Kept => _kept ??= _all.OrderBy(e => e.Line).Take(ImportChanges.Kept).ToList();
 }
