@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace TeamSkills.Core.Data;
 
@@ -98,6 +99,25 @@ internal sealed class PostgreSqlHistoryRepository(HistoryRepositoryDependencies 
 
     public override LockReleaseBehavior LockReleaseBehavior =>
         LockReleaseBehavior.Explicit;
+
+    /// <summary>
+    /// Whether the history table exists, asked of the catalog. Npgsql finds out by reading the table and catching
+    /// "relation does not exist", which EF logs at error level (dotnet/efcore#37328): a red "fail" on every first start
+    /// against a new database.
+    /// </summary>
+    public override bool Exists() =>
+        Dependencies.DatabaseCreator.Exists() && Dependencies.RawSqlCommandBuilder.Build(CatalogExistsSql).ExecuteScalar(ExistsParameters()) is true;
+
+    public override async Task<bool> ExistsAsync(CancellationToken cancellationToken = default) =>
+        await Dependencies.DatabaseCreator.ExistsAsync(cancellationToken)
+        && await Dependencies.RawSqlCommandBuilder.Build(CatalogExistsSql).ExecuteScalarAsync(ExistsParameters(), cancellationToken) is true;
+
+    private string CatalogExistsSql =>
+        "SELECT to_regclass(" + Dependencies.TypeMappingSource.GetMapping(typeof(string))
+            .GenerateSqlLiteral(Dependencies.SqlGenerationHelper.DelimitIdentifier(TableName, TableSchema)) + ") IS NOT NULL";
+
+    private RelationalCommandParameterObject ExistsParameters() =>
+        new(Dependencies.Connection, null, null, Dependencies.CurrentContext.Context, Dependencies.CommandLogger, Microsoft.EntityFrameworkCore.Diagnostics.CommandSource.Migrations);
 
     public override IMigrationsDatabaseLock AcquireDatabaseLock() =>
         AcquireDatabaseLockAsync().GetAwaiter().GetResult();
