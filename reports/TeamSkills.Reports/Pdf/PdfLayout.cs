@@ -269,8 +269,21 @@ public sealed class PdfLayout : IDisposable
         Y += 10;
     }
 
-    /// <summary>Writes every page with its header (title, subtitle) and footer ("page X of Y").</summary>
-    public void Save(Stream output, DateTimeOffset created)
+    /// <summary>Writes every page with its header (title, subtitle) and footer ("page X of Y"), with the fonts cut down
+    /// to the glyphs drawn (<see cref="PdfFontSubset"/>) unless <paramref name="subsetFonts"/> is false.</summary>
+    public void Save(Stream output, DateTimeOffset created, bool subsetFonts = true)
+    {
+        if (!subsetFonts)
+        {
+            Render(output, created);
+            return;
+        }
+        using var whole = new MemoryStream();
+        Render(whole, created);
+        output.Write(PdfFontSubset.Shrink(whole.ToArray()));
+    }
+
+    private void Render(Stream output, DateTimeOffset created)
     {
         EndRecording();
         var metadata = new SKDocumentPdfMetadata

@@ -40,7 +40,7 @@ public static class ReportPdfs
     private static string Line(ReportHeader h) =>
         $"As of {h.AsOf:yyyy-MM-dd}. Exported by {h.ExportedBy} ({h.Scope}) at {h.GeneratedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC.";
 
-    public static void Team(TeamReport r, Stream output)
+    public static void Team(TeamReport r, Stream output, bool subsetFonts = true)
     {
         using var pdf = new PdfLayout($"Team report: {r.TeamName}", $"as of {r.Header.AsOf:yyyy-MM-dd}");
         pdf.Heading(r.TeamName, 20);
@@ -66,7 +66,7 @@ public static class ReportPdfs
         pdf.Heading("Next step per engineer");
         pdf.Table([new("Engineer", 2), new("Employee ID", 1), new("Title", 2), new("Next step", 3)],
             r.Engineers.Select(e => (IReadOnlyList<PdfCell>)[e.Name, e.EmployeeId, e.Title, ReportText.Next(e)]));
-        pdf.Save(output, r.Header.GeneratedAt);
+        pdf.Save(output, r.Header.GeneratedAt, subsetFonts);
     }
 
     /// <summary>The first page's body shared by both reports: tiles, the one-sentence summary, and the two charts side by side.</summary>
@@ -83,7 +83,7 @@ public static class ReportPdfs
         });
     }
 
-    public static void Org(OrgReport r, Stream output, int topGaps = 10)
+    public static void Org(OrgReport r, Stream output, int topGaps = 10, bool subsetFonts = true)
     {
         using var pdf = new PdfLayout("Organisation report", $"as of {r.Header.AsOf:yyyy-MM-dd}");
         pdf.Heading("Certification coverage: organisation", 20);
@@ -107,6 +107,6 @@ public static class ReportPdfs
                 t.Totals.Recommended == 0 ? new PdfCell("n/a")
                 : new PdfCell(Pct(t.Totals.CoveragePercent), t.Totals.CoveragePercent >= 80 ? Fills[ReportStatus.Valid]
                     : t.Totals.CoveragePercent >= 50 ? Fills[ReportStatus.Expiring] : Fills[ReportStatus.Expired])]));
-        pdf.Save(output, r.Header.GeneratedAt);
+        pdf.Save(output, r.Header.GeneratedAt, subsetFonts);
     }
 }

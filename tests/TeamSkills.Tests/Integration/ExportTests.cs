@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using ClosedXML.Excel;
+using Microsoft.Extensions.DependencyInjection;
 using TeamSkills.Core.Data;
 using UglyToad.PdfPig;
 
@@ -331,6 +332,65 @@ public sealed class ExportTests
         Assert.DoesNotContain("0.0%", team);
         var org = PdfText(await (await api.GetAsync("/api/reports/org.pdf")).Content.ReadAsByteArrayAsync());
         Assert.Matches("Unmapped Team una.boss@example.com 1 0 0 0 0 0 n/a", org);
+    }
+
+    /// <summary>
+    /// The PDFs carry only the glyphs they draw (SkiaSharp embedded both fonts whole: 440 kB for a two-page team report,
+    /// five of them in a digest), and cutting the fonts changes nothing on the page: every page of the team and org
+    /// reports renders to the same pixels through poppler, and reads the same text, as the report with whole fonts.
+    /// Names in Greek, Cyrillic and with accents make sure glyphs beyond ASCII are kept.
+    /// </summary>
+    [Fact]
+    public async Task PdfReports_EmbedOnlyTheGlyphsTheyDraw_AndRenderTheSameAsWithWholeFonts()
+    {
+        await using var app = await StartAsync(DatabaseProvider.Sqlite);
+        Assert.Equal(HttpStatusCode.OK, (await app.Api().UploadCsv("/api/imports/roster?mode=partial", Data.Lines(Data.RosterHeader,
+            "E21,Ζωή Παπαδοπούλου,zoe@example.com,Platform,mia@example.com,Platform Engineer",
+            "E22,Дмитрий Ёлкин,dmitri@example.com,Platform,mia@example.com,Platform Engineer",
+            "E23,Søren Ærø-Łukasz Ñúñez,soren@example.com,Platform,mia@example.com,Platform Engineer"))).StatusCode);
+        var teamId = await TeamId(app, "Platform");
+        using var scope = app.Services.CreateScope();
+        var reports = scope.ServiceProvider.GetRequiredService<TeamSkills.Web.Features.Exports.ExportReports>();
+        var everything = new TeamSkills.Web.Features.Access.CallerScope("admin@example.com", true, new HashSet<int>(), false);
+        var asOf = new DateOnly(2026, 6, 1);
+        var team = (await reports.TeamAsync(everything, teamId, asOf, CancellationToken.None))!;
+        var org = await reports.OrgAsync(everything, asOf, CancellationToken.None);
+
+        foreach (var (name, render) in new (string, Action<Stream, bool>)[]
+        {
+            ("team", (s, subset) => TeamSkills.Reports.Pdf.ReportPdfs.Team(team, s, subset)),
+            ("org", (s, subset) => TeamSkills.Reports.Pdf.ReportPdfs.Org(org, s, subsetFonts: subset)),
+        })
+        {
+            using var wholeStream = new MemoryStream();
+            using var subsetStream = new MemoryStream();
+            render(wholeStream, false);
+            render(subsetStream, true);
+            byte[] whole = wholeStream.ToArray(), subset = subsetStream.ToArray();
+            Assert.True(subset.Length * 4 < whole.Length, $"{name}: {subset.Length:N0} bytes with cut fonts, {whole.Length:N0} with whole ones");
+            Assert.Equal(PdfText(whole), PdfText(subset));
+            if (name == "team") Assert.Contains("Ζωή Παπαδοπούλου", PdfText(subset));
+            var wholePages = PdftoppmAll(whole, $"{name}-whole-fonts");
+            var subsetPages = PdftoppmAll(subset, $"{name}-cut-fonts");
+            Assert.Equal(wholePages.Count, subsetPages.Count);
+            for (var i = 0; i < wholePages.Count; i++)
+                Assert.True(File.ReadAllBytes(wholePages[i]).AsSpan().SequenceEqual(File.ReadAllBytes(subsetPages[i])),
+                    $"{name} page {i + 1} renders differently with cut fonts: {wholePages[i]} vs {subsetPages[i]}");
+        }
+    }
+
+    /// <summary>Every page through pdftoppm at 100 dpi into a folder of tests/results/screenshots; the PNGs in page order.</summary>
+    private static List<string> PdftoppmAll(byte[] pdf, string name)
+    {
+        var dir = Path.Combine(TeamSkills.Tests.Browser.BrowserFixture.ArtifactsDirectory, name);
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        Directory.CreateDirectory(dir);
+        var input = Path.Combine(dir, name + ".pdf");
+        File.WriteAllBytes(input, pdf);
+        Poppler("pdftoppm", ["-png", "-r", "100", input, Path.Combine(dir, "page")]);
+        var pages = Directory.GetFiles(dir, "page*.png").Order(StringComparer.Ordinal).ToList();
+        Assert.NotEmpty(pages);
+        return pages;
     }
 
     private static string PdfText(byte[] bytes)
