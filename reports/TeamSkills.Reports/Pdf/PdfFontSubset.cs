@@ -13,8 +13,10 @@ namespace TeamSkills.Reports.Pdf;
 /// <para>Glyph ids do not change (unused glyphs become empty), so nothing else in the PDF does: the fonts are
 /// CIDFontType2 with CIDToGIDMap /Identity, their widths (/W) and ToUnicode maps stay right. Tables a viewer never
 /// reads for such a font go: layout (GPOS, GSUB, GDEF, kern) and glyph names (post becomes format 3).</para>
-/// <para>The glyphs kept are every glyph id in a text-showing operator of any content stream, in any font's /W array
-/// and in any ToUnicode map, for all fonts at once (a glyph kept that a font does not use costs a few bytes). Anything
+/// <para>The glyphs kept are every glyph id in a text-showing operator of any content stream, for all fonts at once (a
+/// glyph kept that a font does not use costs a few bytes). Only what Skia wrote is read: content streams (where text
+/// is glyph ids, four hex digits each, so at most 65,536 of them) and the FontDescriptor dictionaries that name the
+/// font files; never the document information (a title is a team name, which anyone can choose). Anything
 /// unexpected in the PDF or a font: the PDF is returned as it was.</para>
 /// </summary>
 public static partial class PdfFontSubset
@@ -50,20 +52,20 @@ public static partial class PdfFontSubset
         var fontFiles = new HashSet<int>();
         foreach (var o in objects.Values)
         {
-            foreach (Match m in FontFile2Reference().Matches(o.Dictionary)) fontFiles.Add(int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+            if (o.Stream is not null || !FontDescriptor().IsMatch(o.Dictionary)) continue;
+            var m = FontFile2Reference().Match(o.Dictionary);
+            if (m.Success) fontFiles.Add(int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
         }
         if (fontFiles.Count == 0) return null;
 
         var used = new HashSet<int> { 0 };
         foreach (var (n, o) in objects)
         {
-            foreach (Match m in WidthsArray().Matches(o.Dictionary)) AddWidthGlyphs(m.Groups[1].Value, used);
-            if (fontFiles.Contains(n) || o.Stream is null) continue;
+            if (fontFiles.Contains(n) || o.Stream is null || o.Dictionary.Contains("/Subtype /Image", StringComparison.Ordinal)) continue;
             var content = o.Dictionary.Contains("/FlateDecode", StringComparison.Ordinal) ? Inflate(o.Stream) : o.Stream;
             if (content is null) continue;
             var s = Encoding.Latin1.GetString(content);
-            if (s.Contains("begincmap", StringComparison.Ordinal)) AddToUnicodeGlyphs(s, used);
-            else AddShownGlyphs(s, used);
+            if (!s.Contains("begincmap", StringComparison.Ordinal)) AddShownGlyphs(s, used);
         }
 
         var replaced = new SortedDictionary<int, byte[]>();
@@ -143,45 +145,6 @@ public static partial class PdfFontSubset
         return new PdfObject(dictionary, data, end);
     }
 
-    private static void AddWidthGlyphs(string widths, HashSet<int> used)
-    {
-        // "c [w1 w2 …]" gives c, c+1, …; "c1 c2 w" gives c1..c2.
-        var tokens = WidthTokens().Matches(widths).Select(m => m.Value).ToList();
-        for (var i = 0; i < tokens.Count;)
-        {
-            var first = int.Parse(tokens[i], NumberStyles.Float, CultureInfo.InvariantCulture);
-            if (tokens[i + 1] == "[")
-            {
-                var g = first;
-                for (i += 2; tokens[i] != "]"; i++) used.Add(g++);
-                i++;
-            }
-            else
-            {
-                var last = int.Parse(tokens[i + 1], CultureInfo.InvariantCulture);
-                for (var g = first; g <= last; g++) used.Add(g);
-                i += 3;
-            }
-        }
-    }
-
-    private static void AddToUnicodeGlyphs(string cmap, HashSet<int> used)
-    {
-        foreach (Match section in BfCharSection().Matches(cmap))
-        {
-            var codes = HexString().Matches(section.Groups[1].Value);
-            for (var i = 0; i + 1 < codes.Count; i += 2) used.Add(Convert.ToInt32(codes[i].Groups[1].Value, 16));
-        }
-        foreach (Match section in BfRangeSection().Matches(cmap))
-        {
-            foreach (Match m in BfRange().Matches(section.Groups[1].Value))
-            {
-                var last = Convert.ToInt32(m.Groups[2].Value, 16);
-                for (var g = Convert.ToInt32(m.Groups[1].Value, 16); g <= last; g++) used.Add(g);
-            }
-        }
-    }
-
     /// <summary>Two-byte glyph ids (Identity-H) of every hex string shown by Tj, TJ, ' or ".</summary>
     private static void AddShownGlyphs(string content, HashSet<int> used)
     {
@@ -189,7 +152,7 @@ public static partial class PdfFontSubset
         {
             foreach (Match hex in HexString().Matches(m.Groups[1].Value))
             {
-                var h = hex.Groups[1].Value;
+                var h = WhiteSpace().Replace(hex.Groups[1].Value, "");
                 for (var i = 0; i + 4 <= h.Length; i += 4) used.Add(Convert.ToInt32(h.Substring(i, 4), 16));
             }
         }
@@ -223,27 +186,18 @@ public static partial class PdfFontSubset
     [GeneratedRegex(@">>\s*stream\r?\n")]
     private static partial Regex StreamStart();
 
+    /// <summary>Skia opens each FontDescriptor with its type; a string cannot start an object's dictionary.</summary>
+    [GeneratedRegex(@"\A\d+ 0 obj\s*<<\s*/Type\s*/FontDescriptor[\s/>]")]
+    private static partial Regex FontDescriptor();
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex WhiteSpace();
+
     [GeneratedRegex(@"/FontFile2\s+(\d+)\s+0\s+R")]
     private static partial Regex FontFile2Reference();
 
-    [GeneratedRegex(@"/W\s*\[((?:[^\[\]]|\[[^\]]*\])*)\]")]
-    private static partial Regex WidthsArray();
-
-    [GeneratedRegex(@"\[|\]|-?[0-9.]+")]
-    private static partial Regex WidthTokens();
-
     [GeneratedRegex(@"/Length\s+(\d+)(?!\d)(?!\s+\d+\s+R)")]
     private static partial Regex StreamLength();
-
-    [GeneratedRegex(@"beginbfchar(.*?)endbfchar", RegexOptions.Singleline)]
-    private static partial Regex BfCharSection();
-
-    [GeneratedRegex(@"beginbfrange(.*?)endbfrange", RegexOptions.Singleline)]
-    private static partial Regex BfRangeSection();
-
-    /// <summary>A bfrange line: &lt;first&gt; &lt;last&gt; then a destination string or an array of them.</summary>
-    [GeneratedRegex(@"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(?:<[0-9A-Fa-f]+>|\[[^\]]*\])")]
-    private static partial Regex BfRange();
 
     [GeneratedRegex(@"(<[0-9A-Fa-f\s]*>|\[[^\]]*\])\s*(?:Tj|TJ|'|"")")]
     private static partial Regex ShowText();

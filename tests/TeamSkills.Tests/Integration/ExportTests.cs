@@ -379,6 +379,27 @@ public sealed class ExportTests
         }
     }
 
+    [Fact]
+    public async Task PdfReports_ForTeamsNamedLikePdfSyntax_AreServed_WithCutFonts()
+    {
+        // The team name is the PDF's title, written into the file as it is: a name that reads as a /W widths array or
+        // a font-file reference must neither make the subsetter allocate for two billion glyphs nor cut the wrong font.
+        await using var app = await StartAsync(DatabaseProvider.Sqlite);
+        var api = app.Api();
+        string[] names = ["Ops /W [0 900000000]", "Ops /W [0 2147483647 500]", "Plat \"stream\" endobj >> /FontFile2 3 0 R (x", "Tools <FFFF> Tj <0000 0001> TJ"];
+        Assert.Equal(HttpStatusCode.OK, (await api.UploadCsv("/api/imports/roster?mode=partial", Data.Lines([Data.RosterHeader,
+            .. names.Select((n, i) => $"E3{i},Ada Lovelace {i},ada{i}@example.com,\"{n.Replace("\"", "\"\"")}\",mia@example.com,Platform Engineer")]))).StatusCode);
+        foreach (var name in names)
+        {
+            var response = await api.GetAsync($"/api/teams/{await TeamId(app, name)}/report.pdf");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var pdf = await response.Content.ReadAsByteArrayAsync();
+            Assert.True(pdf.Length < 150_000, $"{name}: {pdf.Length:N0} bytes, fonts not cut");
+            Assert.Contains(name, PdfText(pdf).Replace("  ", " "));
+            Assert.NotEmpty(PdftoppmAll(pdf, "hostile-team-" + names.ToList().IndexOf(name)));
+        }
+    }
+
     /// <summary>Every page through pdftoppm at 100 dpi into a folder of tests/results/screenshots; the PNGs in page order.</summary>
     private static List<string> PdftoppmAll(byte[] pdf, string name)
     {
