@@ -9,7 +9,7 @@ namespace TeamSkills.Tests.Browser;
 /// <summary>The dashboard as a person sees it, in Debian's Chromium driven by Playwright.</summary>
 public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
 {
-    private static async Task SignInWithPasswordAsync(IPage page, string email = BrowserFixture.AdminEmail,
+    internal static async Task SignInWithPasswordAsync(IPage page, string email = BrowserFixture.AdminEmail,
         string password = BrowserFixture.AdminPassword)
     {
         await page.GotoAsync("/signin");

@@ -306,7 +306,7 @@ public sealed class OutboxTests
         var page = await admin.GetStringAsync($"/outbox?id={id}");
         Assert.DoesNotContain("<script>alert", page);
         Assert.Contains("Text &lt;script&gt;alert(2)&lt;/script&gt;", page);
-        Assert.Matches("<iframe [^>]*sandbox srcdoc=\"&lt;p onclick=&quot;x\\(\\)&quot;&gt;Html&lt;/p&gt;&lt;script&gt;alert\\(3\\)", page);
+        Assert.Matches("<iframe [^>]*sandbox=\"allow-popups allow-popups-to-escape-sandbox\" srcdoc=\"&lt;base target=&quot;_blank&quot;&gt;&lt;p onclick=&quot;x\\(\\)&quot;&gt;Html&lt;/p&gt;&lt;script&gt;alert\\(3\\)", page);
 
         var download = await admin.GetAsync($"/outbox?handler=download&id={id}");
         Assert.Equal(HttpStatusCode.OK, download.StatusCode);

@@ -14,7 +14,7 @@ namespace TeamSkills.Web.Features.Email;
 /// the outbox writes are opened, so no path from the query string reaches the file system.
 /// </summary>
 [Authorize(Policy = AccessSetup.PagePolicy)]
-public sealed class OutboxPageModel(IOptions<SmtpOptions> smtp, IOptions<TeamSkillsOptions> options, IWebHostEnvironment env) : PageModel
+public sealed partial class OutboxPageModel(IOptions<SmtpOptions> smtp, IOptions<TeamSkillsOptions> options, IWebHostEnvironment env) : PageModel
 {
     private const int Shown = 200;
 
@@ -60,6 +60,25 @@ public sealed class OutboxPageModel(IOptions<SmtpOptions> smtp, IOptions<TeamSki
         if (SmtpEnabled || id is null || PathOf(id) is not { } path) return NotFound();
         return PhysicalFile(path, "message/rfc822", id);
     }
+
+    /// <summary>
+    /// The HTML part as the frame shows it: links open in a new tab, as in a mail client. Followed inside the sandboxed
+    /// frame, a "choose your password" link loaded the app there, where its form could not be sent (no allow-forms).
+    /// </summary>
+    public static string FrameDocument(string html)
+    {
+        const string Base = "<base target=\"_blank\">";
+        // In the head when there is one; else after any doctype, which a tag before it would turn into quirks mode.
+        var at = HeadTag().Match(html);
+        if (!at.Success) at = Doctype().Match(html);
+        return at.Success ? html.Insert(at.Index + at.Length, Base) : Base + html;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("\\A\\s*<!DOCTYPE[^>]*>", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex Doctype();
+
+    [System.Text.RegularExpressions.GeneratedRegex("<head(?:\\s[^>]*)?>", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex HeadTag();
 
     private string? PathOf(string id)
     {
