@@ -179,6 +179,20 @@ public sealed class ScopeTests
         Assert.Equal(HttpStatusCode.OK, (await app.Api().UploadCsv("/api/imports/roster?mode=partial", Data.Lines(Data.RosterHeader,
             "MAX,Zed Maxwell,zed@example.com,Data,max@example.com,Data Engineer"))).StatusCode);
         Assert.Equal(["MAX", "E8"], Ids(await lnd.GetStringAsync("/engineers?q=max")));
+
+        // Accents in names need not be typed (nor do they get in the way when they are, whichever way they are encoded).
+        Assert.Equal(HttpStatusCode.OK, (await app.Api().UploadCsv("/api/imports/roster?mode=partial", Data.Lines(Data.RosterHeader,
+            "J1,Jürgen Groß,jurgen@example.com,Data,max@example.com,Data Engineer",
+            "J2,Tomás Rossi,tomas@example.com,Data,max@example.com,Data Engineer",
+            "J3,Chloé Schmidt,chloe@example.com,Data,max@example.com,Data Engineer",
+            "J4,Søren Łukasz,soren@example.com,Data,max@example.com,Data Engineer"))).StatusCode);
+        Assert.Equal(["J1"], Ids(await lnd.GetStringAsync("/engineers?q=jurgen%20gross")));
+        Assert.Equal(["J2"], Ids(await lnd.GetStringAsync("/engineers?q=Tomas%20Rossi")));
+        Assert.Equal(["J3"], Ids(await lnd.GetStringAsync("/engineers?q=CHLOE")));
+        Assert.Equal(["J3"], Ids(await lnd.GetStringAsync("/engineers?q=" + Uri.EscapeDataString("Chloe\u0301"))));
+        Assert.Equal(["J4"], Ids(await lnd.GetStringAsync("/engineers?q=soren%20lukasz")));
+        Assert.Equal(["J1"], Ids(await lnd.GetStringAsync("/engineers?q=" + Uri.EscapeDataString("Jürgen"))));
+        Assert.Empty(Ids(await max.GetStringAsync("/engineers?q=jurgen%20gruss")));
     }
 
     [SkippableTheory, DatabaseData]

@@ -121,8 +121,14 @@ public sealed class GapQueries(TeamSkillsDbContext db, GapIndex index, OrgClock 
 
     /// <summary>
     /// Active engineers the caller may see whose employee id starts with <paramref name="text"/>, or whose name or email
-    /// contains it (ignoring case); exact employee ids first, then by name.
+    /// contains it (ignoring case, and accents in names: "Jurgen" finds Jürgen, "Soren" Søren, what a keyboard without
+    /// them types); exact employee ids first, then by name.
     /// </summary>
+    private static readonly System.Globalization.CompareInfo NameSearch = System.Globalization.CultureInfo.InvariantCulture.CompareInfo;
+    private const System.Globalization.CompareOptions NameSearchOptions =
+        System.Globalization.CompareOptions.IgnoreCase | System.Globalization.CompareOptions.IgnoreNonSpace
+        | System.Globalization.CompareOptions.IgnoreWidth | System.Globalization.CompareOptions.IgnoreKanaType;
+
     public async Task<IReadOnlyList<EngineerHit>> FindEngineersAsync(CallerScope scope, string text, CancellationToken ct)
     {
         var s = await index.GetAsync(db, ct);
@@ -130,7 +136,7 @@ public sealed class GapQueries(TeamSkillsDbContext db, GapIndex index, OrgClock 
         return s.Engineers
             .Where(e => scope.CanSeeEngineer(e.TeamId, e.Email, active: true)
                 && (e.EmployeeId.StartsWith(text, StringComparison.OrdinalIgnoreCase)
-                    || e.Name.Contains(text, StringComparison.OrdinalIgnoreCase)
+                    || NameSearch.IndexOf(e.Name, text, NameSearchOptions) >= 0
                     || e.Email.Contains(text, StringComparison.OrdinalIgnoreCase)))
             .OrderBy(e => string.Equals(e.EmployeeId, text, StringComparison.OrdinalIgnoreCase) ? 0 : 1)
             .ThenBy(e => e.Name, StringComparer.OrdinalIgnoreCase).ThenBy(e => e.EmployeeId, StringComparer.Ordinal)
