@@ -53,6 +53,20 @@ public sealed class AuditTests
         Assert.Equal(1, (await (await api.GetAsync("/api/audit?action=import.roster")).JsonOf()).GetArrayLength());
         Assert.Equal(1, (await (await api.GetAsync("/api/audit?action=Import")).JsonOf()).GetArrayLength());
         Assert.Equal(0, (await (await api.GetAsync("/api/audit?action=import_")).JsonOf()).GetArrayLength()); // no wildcards
+
+        // Actors too: by prefix, ignoring case, no wildcards.
+        foreach (var actor in new[] { "bootstrap-admin", "BOOTSTRAP-Admin", "boot" })
+            Assert.Equal(1, (await (await api.GetAsync($"/api/audit?actor={actor}")).JsonOf()).GetArrayLength());
+        foreach (var actor in new[] { "admin", "boot%", "b_otstrap" })
+            Assert.Equal(0, (await (await api.GetAsync($"/api/audit?actor={Uri.EscapeDataString(actor)}")).JsonOf()).GetArrayLength());
+
+        // A range the wrong way round matches nothing, and says why rather than "no entries".
+        var reversed = await api.GetAsync("/api/audit?from=2026-06-05&to=2026-06-01");
+        Assert.Equal(HttpStatusCode.BadRequest, reversed.StatusCode);
+        Assert.Equal("from 2026-06-05 is after to 2026-06-01, so no entry can match (swap them).", (await reversed.JsonOf()).GetProperty("detail").GetString());
+        var lnd = await app.SignedInAsAsync("lnd@example.com", "LearningAdmin");
+        Assert.Contains("From 2026-06-05 is after to 2026-06-01, so no entry can match (swap them).", await lnd.GetStringAsync("/audit?from=2026-06-05&to=2026-06-01"));
+        Assert.Contains("import.roster", await lnd.GetStringAsync("/audit?actor=Bootstrap"));
     }
 
     [SkippableTheory, DatabaseData]

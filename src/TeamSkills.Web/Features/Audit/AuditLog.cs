@@ -51,7 +51,7 @@ public static class AuditEndpoints
         return builder;
     }
 
-    /// <summary>The filters the API and the page share: action by prefix ("import" matches import.roster), actor exactly,
+    /// <summary>The filters the API and the page share: action by prefix ("import" matches import.roster), actor by prefix,
     /// and a range of UTC days, both ends included.</summary>
     public static IQueryable<AuditEntry> Filter(IQueryable<AuditEntry> query, string? action, string? actor, DateOnly? from = null, DateOnly? to = null)
     {
@@ -72,9 +72,18 @@ public static class AuditEndpoints
             var prefix = action.Trim().ToLowerInvariant();
             query = query.Where(e => e.Action.StartsWith(prefix));
         }
-        if (!string.IsNullOrWhiteSpace(actor)) query = query.Where(e => e.Actor == actor.Trim());
+        // Actors alike, by prefix and ignoring case: "mia" finds mia@example.com, "Mia@Example.com" too.
+        if (!string.IsNullOrWhiteSpace(actor))
+        {
+            var prefix = actor.Trim().ToLowerInvariant();
+            query = query.Where(e => e.Actor.ToLower().StartsWith(prefix));
+        }
         return query;
     }
+
+    /// <summary>Why a from day after the to day matches nothing, or null when the range is in order.</summary>
+    public static string? Reversed(DateOnly? from, DateOnly? to) =>
+        from > to ? $"from {from:yyyy-MM-dd} is after to {to:yyyy-MM-dd}, so no entry can match (swap them)" : null;
 
     public static RouteGroupBuilder MapAudit(this RouteGroupBuilder api)
     {
@@ -84,6 +93,7 @@ public static class AuditEndpoints
             DateOnly? start = null, end = null;
             if (from is not null && (start = Gaps.AsOf.Parse(from, default)) is null) return Gaps.AsOf.Invalid(from, "from");
             if (to is not null && (end = Gaps.AsOf.Parse(to, default)) is null) return Gaps.AsOf.Invalid(to, "to");
+            if (Reversed(start, end) is { } reversed) return Results.Problem(statusCode: 400, title: "Invalid range", detail: reversed + ".");
             var query = Filter(db.AuditEntries.AsNoTracking(), action, actor, start, end);
             var rows = await query.OrderByDescending(e => e.Id).Skip(Math.Max(0, skip ?? 0)).Take(Math.Clamp(take ?? 100, 1, 1000)).ToListAsync(ct);
             return Results.Ok(rows.Select(e => new AuditView(e.Id, e.At, e.Actor, e.Action, e.Target, e.Outcome,

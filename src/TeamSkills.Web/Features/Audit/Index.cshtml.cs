@@ -41,6 +41,7 @@ public sealed class AuditPageModel(TeamSkillsDbContext db) : PageModel
         var start = Day(from, "From");
         var end = Day(to, "To");
         if (problems.Count > 0) Problem = string.Join("; ", problems) + ": not applied.";
+        else if (AuditEndpoints.Reversed(start, end) is { } reversed) Problem = char.ToUpperInvariant(reversed[0]) + reversed[1..] + ".";
         var query = AuditEndpoints.Filter(db.AuditEntries.AsNoTracking(), action, actor, start, end);
         if (before is { } b) query = query.Where(e => e.Id < b);
         var rows = await query.OrderByDescending(e => e.Id).Take(PageSize + 1).ToListAsync(ct);
