@@ -498,6 +498,17 @@ public sealed class ExportTests
             Assert.Equal(HttpStatusCode.Unauthorized, (await app.CreateClient().GetAsync($"/api/teams/{data}/report.{ext}")).StatusCode);
         }
         Assert.Equal(HttpStatusCode.Forbidden, (await max.PostAsync("/api/reports/org.xlsx/jobs", null)).StatusCode);
+
+        // Each report that left the app is in the audit trail: who, which, for which day; refusals leave nothing.
+        var exported = (await (await api.GetAsync("/api/audit?action=export")).JsonOf()).EnumerateArray()
+            .Select(e => (e.GetProperty("actor").GetString(), e.GetProperty("action").GetString(), e.GetProperty("target").GetString(),
+                e.GetProperty("details").GetProperty("asOf").GetString()))
+            .Reverse().ToList();
+        const string today = "2026-06-01"; // the test clock's day
+        Assert.Equal(
+            [("max@example.com", "export.team", $"team {data} report.xlsx", today), ("lnd@example.com", "export.org", "org.xlsx", today),
+             ("max@example.com", "export.team", $"team {data} report.pdf", today), ("lnd@example.com", "export.org", "org.pdf", today)],
+            exported);
     }
 
     [SkippableTheory, DatabaseData]

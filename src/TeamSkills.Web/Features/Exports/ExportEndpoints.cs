@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using TeamSkills.Web.Features.Access;
+using TeamSkills.Web.Features.Audit;
 using TeamSkills.Web.Features.Gaps;
 using TeamSkills.Web.Features.Platform;
 
@@ -44,36 +45,50 @@ public static class ExportEndpoints
 
     public static RouteGroupBuilder MapExports(this RouteGroupBuilder api)
     {
-        api.MapGet("/teams/{id:int}/report.xlsx", async (int id, string? asOf, ExportReports reports, ScopeService scopes, HttpContext http, CancellationToken ct) =>
+        api.MapGet("/teams/{id:int}/report.xlsx", async (int id, string? asOf, ExportReports reports, ScopeService scopes, AuditLog audit,
+            HttpContext http, CancellationToken ct) =>
         {
             if (AsOf.Parse(asOf, reports.Today) is not { } date) return AsOf.Invalid(asOf);
-            var report = await reports.TeamAsync(await scopes.ForAsync(http.User, ct), id, date, ct);
-            return report is null ? TeamNotFound(id) : ExportFiles.TeamXlsx(report);
+            var scope = await scopes.ForAsync(http.User, ct);
+            var report = await reports.TeamAsync(scope, id, date, ct);
+            if (report is null) return TeamNotFound(id);
+            await Exported(audit, scope, "export.team", $"team {id} report.xlsx", date, ct);
+            return ExportFiles.TeamXlsx(report);
         }).WithTags("Exports");
 
-        api.MapGet("/teams/{id:int}/report.pdf", async (int id, string? asOf, ExportReports reports, ScopeService scopes, HttpContext http, CancellationToken ct) =>
+        api.MapGet("/teams/{id:int}/report.pdf", async (int id, string? asOf, ExportReports reports, ScopeService scopes, AuditLog audit,
+            HttpContext http, CancellationToken ct) =>
         {
             if (AsOf.Parse(asOf, reports.Today) is not { } date) return AsOf.Invalid(asOf);
-            var report = await reports.TeamAsync(await scopes.ForAsync(http.User, ct), id, date, ct);
-            return report is null ? TeamNotFound(id) : ExportFiles.TeamPdf(report);
+            var scope = await scopes.ForAsync(http.User, ct);
+            var report = await reports.TeamAsync(scope, id, date, ct);
+            if (report is null) return TeamNotFound(id);
+            await Exported(audit, scope, "export.team", $"team {id} report.pdf", date, ct);
+            return ExportFiles.TeamPdf(report);
         }).WithTags("Exports");
 
         var org = api.MapGroup("/reports").RequireAuthorization(AccessSetup.WritePolicy).WithTags("Exports");
-        org.MapGet("/org.xlsx", async (string? asOf, ExportReports reports, ScopeService scopes, HttpContext http, CancellationToken ct) =>
+        org.MapGet("/org.xlsx", async (string? asOf, ExportReports reports, ScopeService scopes, AuditLog audit, HttpContext http, CancellationToken ct) =>
         {
             if (AsOf.Parse(asOf, reports.Today) is not { } date) return AsOf.Invalid(asOf);
-            return ExportFiles.OrgXlsx(await reports.OrgAsync(await scopes.ForAsync(http.User, ct), date, ct), Folder(http.RequestServices));
+            var scope = await scopes.ForAsync(http.User, ct);
+            await Exported(audit, scope, "export.org", "org.xlsx", date, ct);
+            return ExportFiles.OrgXlsx(await reports.OrgAsync(scope, date, ct), Folder(http.RequestServices));
         });
-        org.MapGet("/org.pdf", async (string? asOf, ExportReports reports, ScopeService scopes, HttpContext http, CancellationToken ct) =>
+        org.MapGet("/org.pdf", async (string? asOf, ExportReports reports, ScopeService scopes, AuditLog audit, HttpContext http, CancellationToken ct) =>
         {
             if (AsOf.Parse(asOf, reports.Today) is not { } date) return AsOf.Invalid(asOf);
-            return ExportFiles.OrgPdf(await reports.OrgAsync(await scopes.ForAsync(http.User, ct), date, ct));
+            var scope = await scopes.ForAsync(http.User, ct);
+            await Exported(audit, scope, "export.org", "org.pdf", date, ct);
+            return ExportFiles.OrgPdf(await reports.OrgAsync(scope, date, ct));
         });
 
         // Large org workbooks as a background job: 202 with where to look, progress pushed over the live hub.
-        org.MapPost("/org.xlsx/jobs", (string? asOf, ExportJobs jobs, ExportReports reports, HttpContext http) =>
+        org.MapPost("/org.xlsx/jobs", async (string? asOf, ExportJobs jobs, ExportReports reports, ScopeService scopes, AuditLog audit,
+            HttpContext http, CancellationToken ct) =>
         {
             if (AsOf.Parse(asOf, reports.Today) is not { } date) return AsOf.Invalid(asOf);
+            await Exported(audit, await scopes.ForAsync(http.User, ct), "export.org", "org.xlsx (background)", date, ct);
             var job = jobs.Enqueue(http.User, date, "/api/reports/jobs");
             return Results.Accepted($"/api/reports/jobs/{job.Id}", job.Status());
         });
@@ -82,6 +97,10 @@ public static class ExportEndpoints
         org.MapGet("/jobs/{id:guid}/file", (Guid id, ExportJobs jobs, HttpContext http) => JobFile(id, jobs.Find(id, http.User)));
         return api;
     }
+
+    /// <summary>Who took which report out of the app, for which day: reports carry names and gaps of many people.</summary>
+    private static Task Exported(AuditLog audit, CallerScope scope, string action, string target, DateOnly asOf, CancellationToken ct) =>
+        audit.AddAndSaveAsync(scope.Actor, action, target, "Applied", new { asOf = asOf.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) }, ct);
 
     private static IResult JobNotFound(Guid id) => Results.Problem(statusCode: 404, title: "Export not found", detail: $"No export {id} of yours.");
 }
