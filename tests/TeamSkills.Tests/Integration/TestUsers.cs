@@ -44,12 +44,16 @@ public static partial class TestUsers
     public static async Task<HttpClient> SignedInAsAsync(this AppFactory app, string email, string role, string password = Password)
     {
         Assert.Equal(HttpStatusCode.Created, (await app.Api().PostAsJsonAsync("/api/users", new { email, role })).StatusCode);
-        using (var scope = app.Services.CreateScope())
-        {
-            var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
-            Assert.True((await users.AddPasswordAsync((await users.FindByEmailAsync(email))!, password)).Succeeded);
-        }
+        await app.SetPasswordAsync(email, password);
         return await app.PasswordSignedInAsync(email, password);
+    }
+
+    /// <summary>An existing user's first password, set as the reset page would.</summary>
+    public static async Task SetPasswordAsync(this AppFactory app, string email, string password)
+    {
+        using var scope = app.Services.CreateScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+        Assert.True((await users.AddPasswordAsync((await users.FindByEmailAsync(email))!, password)).Succeeded);
     }
 
     /// <summary>A new browser signed in through the password form as an existing user.</summary>

@@ -132,6 +132,9 @@ public sealed class UsersPageTests
         await Post(admin, "Create", new() { ["email"] = "mia@example.com", ["role"] = "Manager" });
         Assert.Contains("id=\"no-admin\"", await admin.GetStringAsync("/users")); // a Manager cannot manage users
         await Post(admin, "Create", new() { ["email"] = "ada@example.com", ["role"] = "Admin" });
+        // An Admin who has not chosen a password cannot sign in after a restart either: still said, naming them.
+        Assert.Contains("no Admin has set a password\n            yet (ada@example.com)", await admin.GetStringAsync("/users"));
+        await app.SetPasswordAsync("ada@example.com", "ada's own passphrase 12");
         Assert.DoesNotContain("id=\"no-admin\"", await admin.GetStringAsync("/users"));
 
         // LearningAdmin reads as L&D on the page and in the invitation (the API keeps the role's name).

@@ -26,10 +26,14 @@ public sealed class UsersPageModel(UserAdmin admin, Microsoft.Extensions.Options
     public string? Error { get; private set; }
     /// <summary>A key just issued: shown on this answer only (it is stored hashed).</summary>
     public (string Email, NewApiKey Key)? Issued { get; private set; }
-    /// <summary>The caller is the bootstrap admin (the one-time link or the bootstrap key) and no user is an Admin yet:
-    /// once the app restarts without a link (or the key changes), nobody could manage users from a page.</summary>
+    /// <summary>The caller is the bootstrap admin (the one-time link or the bootstrap key) and no user is an Admin who can
+    /// sign in yet: once the app restarts without a link (or the key changes), nobody could manage users from a page.
+    /// An Admin who has not set a password yet does not count (with single sign-on, one without a password does).</summary>
     public bool NoAdminOfTheirOwn => User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value == "bootstrap"
-        && !Users.Any(u => string.Equals(u.Role, AppRoles.Admin, StringComparison.OrdinalIgnoreCase));
+        && !Admins.Any(u => u.PasswordSet || SingleSignOn);
+
+    /// <summary>The users who are Admins.</summary>
+    public IEnumerable<UserView> Admins => Users.Where(u => string.Equals(u.Role, AppRoles.Admin, StringComparison.OrdinalIgnoreCase));
     public string? PostedEmail { get; private set; }
     public string? PostedRole { get; private set; }
 
