@@ -130,13 +130,19 @@ public sealed class SetupAndPasswordTests
             ["confirm"] = "a brand new passphrase",
         });
         Assert.Equal(HttpStatusCode.Redirect, reset.StatusCode);
-        Assert.Equal("/signin?done=password", reset.Headers.Location!.OriginalString);
-        Assert.Contains("Your password is set. Sign in with it.", await browser.GetStringAsync("/signin?done=password"));
+        Assert.Equal("/signin?done=password&email=boss@example.com", reset.Headers.Location!.OriginalString);
+        var signIn = await browser.GetStringAsync(reset.Headers.Location!.OriginalString);
+        Assert.Contains("Your password is set. Sign in with it.", signIn);
+        Assert.Contains("id=\"email\" name=\"email\" type=\"email\" autocomplete=\"username\" value=\"boss@example.com\"", signIn);
+        Assert.Contains("value=\"&quot;&gt;&lt;b&gt;\"", await browser.GetStringAsync("/signin?email=%22%3E%3Cb%3E")); // encoded
         Assert.DoesNotContain("role=\"status\"", await browser.GetStringAsync("/signin?done=%3Cscript%3E")); // fixed texts only
         Assert.Equal(HttpStatusCode.Redirect, (await PasswordSignIn(browser, "boss@example.com", "a brand new passphrase")).StatusCode);
 
-        // The same link again is refused.
-        var reused = await PostForm(browser, path, "/reset", new()
+        // The same link again says at once that it is used, with no form, and a post with it is refused.
+        var used = await browser.GetStringAsync(path);
+        Assert.Contains("This link is not valid or has already been used.", used);
+        Assert.DoesNotContain("id=\"password\"", used);
+        var reused = await PostForm(browser, "/forgot", "/reset", new()
         {
             ["email"] = "boss@example.com",
             ["token"] = Uri.UnescapeDataString(Regex.Match(path, "token=([^&]+)").Groups[1].Value),

@@ -34,6 +34,9 @@ public sealed class UsersPageTests
         Assert.Equal("You have been added to TeamSkills", mail.Subject);
         Assert.Contains("An administrator added you (grace@example.com) to TeamSkills, the team certification dashboard, as Manager.", mail.TextBody);
         Assert.DoesNotContain("reset", mail.HtmlBody!.Replace("/reset?", ""), StringComparison.OrdinalIgnoreCase);
+        // Its page asks them to choose their password, not a new one.
+        var link = new Uri(Regex.Match(mail.TextBody!, @"https?://\S+/reset\?\S+").Value).PathAndQuery;
+        Assert.Contains("<h1>Choose your password</h1>", await app.Browser().GetStringAsync(link));
 
         // Refused with the reason, nothing added: a duplicate, a bad email.
         var again = await Post(admin, "Create", new() { ["email"] = "grace@example.com", ["role"] = "Engineer" });

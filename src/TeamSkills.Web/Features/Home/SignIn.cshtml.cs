@@ -20,9 +20,13 @@ public sealed class SignInModel(IOptionsMonitor<AuthOptions> auth, OneTimeSignIn
     /// <summary>What just happened, said on the page: only these fixed texts, whatever the query holds.</summary>
     public string? Done { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync(string? token, string? returnUrl, string? done)
+    /// <summary>The address to fill in (after a password was set from a link); shown encoded, never trusted.</summary>
+    public string? Email { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(string? token, string? returnUrl, string? done, string? email)
     {
         ReturnUrl = SafeReturn(returnUrl);
+        Email = email is { Length: <= 320 } ? email : null;
         Done = done switch
         {
             "password" => "Your password is set. Sign in with it.",
@@ -65,6 +69,7 @@ public sealed class SignInModel(IOptionsMonitor<AuthOptions> auth, OneTimeSignIn
     private async Task<IActionResult> PasswordSignInAsync(string email, string password)
     {
         var ct = HttpContext.RequestAborted;
+        Email = email.Length <= 320 ? email : null; // kept in the field when the answer is the page again
         var user = email.Length == 0 ? null : await users.FindByEmailAsync(email);
         if (user is not null && await users.IsLockedOutAsync(user))
         {
