@@ -498,6 +498,7 @@ public sealed class ExportTests
             Assert.Equal(HttpStatusCode.Unauthorized, (await app.CreateClient().GetAsync($"/api/teams/{data}/report.{ext}")).StatusCode);
         }
         Assert.Equal(HttpStatusCode.Forbidden, (await max.PostAsync("/api/reports/org.xlsx/jobs", null)).StatusCode);
+        Assert.Contains("1 team in the manager's chain", PdfText(await max.GetByteArrayAsync($"/api/teams/{data}/report.pdf")));
 
         // Each report that left the app is in the audit trail: who, which, for which day; refusals leave nothing.
         var exported = (await (await api.GetAsync("/api/audit?action=export")).JsonOf()).EnumerateArray()
@@ -507,7 +508,8 @@ public sealed class ExportTests
         const string today = "2026-06-01"; // the test clock's day
         Assert.Equal(
             [("max@example.com", "export.team", $"team {data} report.xlsx", today), ("lnd@example.com", "export.org", "org.xlsx", today),
-             ("max@example.com", "export.team", $"team {data} report.pdf", today), ("lnd@example.com", "export.org", "org.pdf", today)],
+             ("max@example.com", "export.team", $"team {data} report.pdf", today), ("lnd@example.com", "export.org", "org.pdf", today),
+             ("max@example.com", "export.team", $"team {data} report.pdf", today)],
             exported);
     }
 

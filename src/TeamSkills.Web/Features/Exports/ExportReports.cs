@@ -112,5 +112,5 @@ public sealed class ExportReports(TeamSkillsDbContext db, GapIndex index, GapQue
     private static List<ReportMonth> Months(ExpiryForecast f) => f.Months.Select(m => new ReportMonth(m.Month, m.Count)).ToList();
 
     private ReportHeader Header(string title, DateOnly asOf, CallerScope scope) =>
-        new(title, asOf, scope.Actor, scope.AllTeams ? "whole organisation" : $"{scope.TeamIds.Count} team(s) in the manager's chain", clock.Now);
+        new(title, asOf, scope.Actor, scope.AllTeams ? "whole organisation" : (scope.TeamIds.Count == 1 ? "1 team" : $"{scope.TeamIds.Count} teams") + " in the manager's chain", clock.Now);
 }
