@@ -53,6 +53,8 @@ public static class OrgWorkbook
         // A full sheet: whether more rows follow is learnt by the next sheet's first MoveNext (which may find none).
     }
 
+    public const string StatusCellsItem = "Certification columns (Engineers)";
+
     public static IEnumerable<object?[]> SummaryRows(OrgReport r)
     {
         var h = r.Header;
@@ -63,6 +65,9 @@ public static class OrgWorkbook
             ["Generated (UTC)", h.GeneratedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture)],
             ["Teams", r.Teams.Count], ["Engineers", t.Engineers], ["Recommended", t.Recommended], ["Held", t.Held], ["Gaps", t.Gaps],
             ["Expiring soon", t.ExpiringSoon], ["Expired", t.Expired], ["Unmapped titles", t.Unmapped], ["Coverage %", t.CoveragePercent],
+            // Empty rather than "n/a" (as the team reports say): a filter on a certification's column lists the engineers
+            // it concerns at once, and a 100,000-row sheet does not carry a string in most of its cells.
+            [StatusCellsItem, "valid, expiring (inside the renewal window), expired or missing; empty where the role does not recommend the certification"],
         };
     }
 

@@ -230,6 +230,7 @@ public sealed class ExportTests
         var summary = SummaryOf(wb.Worksheet("Summary"));
         Assert.Equal(teams.Sum(t => t.GetProperty("gapCount").GetInt32()), summary["Gaps"].GetValue<int>());
         Assert.Equal(teams.Sum(t => t.GetProperty("engineerCount").GetInt32()), summary["Engineers"].GetValue<int>());
+        Assert.EndsWith("empty where the role does not recommend the certification", summary[TeamSkills.Reports.Excel.OrgWorkbook.StatusCellsItem].GetString());
 
         var engineers = wb.Worksheet("Engineers");
         Assert.Equal(1, engineers.SheetView.SplitRow);
