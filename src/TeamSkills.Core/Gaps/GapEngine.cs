@@ -54,6 +54,14 @@ public static class GapEngine
     /// when its hard prerequisite is not held, that prerequisite instead, recursively.
     /// </summary>
     public static CertRule? NextStep(
+        IEnumerable<string> recommended, Func<string, bool> isHeld, IReadOnlyDictionary<string, CertRule> catalog) =>
+        NextStepAndTarget(recommended, isHeld, catalog)?.Step;
+
+    /// <summary>
+    /// <see cref="NextStep"/> with the recommended certification it leads to: the same one, or the one whose chain of
+    /// hard prerequisites it starts (a prerequisite the role does not itself recommend needs saying why it is next).
+    /// </summary>
+    public static (CertRule Step, CertRule Target)? NextStepAndTarget(
         IEnumerable<string> recommended, Func<string, bool> isHeld, IReadOnlyDictionary<string, CertRule> catalog)
     {
         var first = recommended
@@ -72,7 +80,7 @@ public static class GapEngine
         {
             current = prerequisite;
         }
-        return current;
+        return (current, first);
     }
 
     /// <summary>

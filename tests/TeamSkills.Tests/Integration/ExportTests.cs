@@ -81,7 +81,7 @@ public sealed class ExportTests
             var row = heat.RowsUsed().Single(r => r.Cell(1).GetString() == e.GetProperty("employeeId").GetString());
             Assert.Equal(e.GetProperty("name").GetString(), row.Cell(2).GetString());
             var next = e.GetProperty("role").ValueKind == JsonValueKind.Null ? "title not mapped"
-                : e.GetProperty("next").ValueKind == JsonValueKind.Null ? "all held" : e.GetProperty("next").GetProperty("name").GetString();
+                : e.GetProperty("next").ValueKind == JsonValueKind.Null ? "all held" : e.GetProperty("next").GetProperty("label").GetString();
             Assert.Equal(next, row.Cell(4).GetString());
             foreach (var c in e.GetProperty("certifications").EnumerateArray())
             {

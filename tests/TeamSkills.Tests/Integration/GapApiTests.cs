@@ -166,8 +166,16 @@ public sealed class GapApiTests
         // mlops-professional is the smallest-order gap, but its prerequisite mlops-foundation is not held.
         Assert.Equal("mlops-foundation", ann.GetProperty("next").GetProperty("id").GetString());
         Assert.Equal("MLOps Foundation", ann.GetProperty("next").GetProperty("name").GetString());
+        // Her role does not recommend it (the heat map shows it n/a), so the next step says what it leads to.
+        Assert.DoesNotContain("mlops-foundation", statuses.Keys);
+        Assert.Equal("MLOps Professional", ann.GetProperty("next").GetProperty("prerequisiteOf").GetString());
+        Assert.Equal("MLOps Foundation (prerequisite of MLOps Professional)", ann.GetProperty("next").GetProperty("label").GetString());
+        var page = await (await app.SignedInAsAsync("lnd@example.com", "LearningAdmin")).GetStringAsync($"/teams/{id}");
+        Assert.Contains("<td data-field=\"next\">MLOps Foundation (prerequisite of MLOps Professional)</td>", page);
 
         Assert.Equal("mlops-professional", engineers["E2"].GetProperty("next").GetProperty("id").GetString());
+        Assert.Equal(JsonValueKind.Null, engineers["E2"].GetProperty("next").GetProperty("prerequisiteOf").ValueKind);
+        Assert.Equal("MLOps Professional", engineers["E2"].GetProperty("next").GetProperty("label").GetString());
 
         var cat = engineers["E3"];
         Assert.Equal(JsonValueKind.Null, cat.GetProperty("role").ValueKind);

@@ -69,6 +69,15 @@ public sealed class GapEngineTests
     }
 
     [Fact]
+    public void NextStepAndTarget_NamesTheRecommendedCertificationAPrerequisiteLeadsTo()
+    {
+        var (step, target) = GapEngine.NextStepAndTarget(["m-adv", "spec"], id => id == "m-foundation", Catalog)!.Value;
+        Assert.Equal(("m-pro", "m-adv"), (step.Id, target.Id));
+        (step, target) = GapEngine.NextStepAndTarget(["m-adv"], id => id is "m-foundation" or "m-pro", Catalog)!.Value;
+        Assert.Equal(("m-adv", "m-adv"), (step.Id, target.Id));
+    }
+
+    [Fact]
     public void NextStep_IsNull_WhenEverythingIsHeld_OrNothingRecommended()
     {
         Assert.Null(GapEngine.NextStep(["a-pro"], _ => true, Catalog));

@@ -102,7 +102,7 @@ public sealed class ExportReports(TeamSkillsDbContext db, GapIndex index, GapQue
 
     private static ReportEngineer ToReport(EngineerGaps e) => new(e.EmployeeId, e.Name, e.Email, e.Title, e.Role,
         e.Certifications.Select(c => new ReportCell(c.Id, c.Name, (ReportStatus)(int)c.Status, c.EarnedOn, c.ExpiresOn)).ToList(),
-        e.Next?.Name);
+        e.Next?.Label);
 
     /// <summary>The catalog as the workbooks list it; a hard prerequisite by its name (its id when it is not in the catalog).</summary>
     private static List<ReportCert> Catalog(GapSnapshot s) => s.Certs.Select(c => new ReportCert(c.Rule.Id, c.Rule.Name, c.Rule.Level,

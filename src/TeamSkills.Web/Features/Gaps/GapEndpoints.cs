@@ -199,7 +199,7 @@ public sealed class GapQueries(TeamSkillsDbContext db, GapIndex index, OrgClock 
     {
         tally.AddEngineer(e.RoleIndex >= 0);
         var certs = new List<CertificationStatus>();
-        CertRef? next = null;
+        NextStep? next = null;
         if (e.RoleIndex >= 0)
         {
             var role = s.Roles[e.RoleIndex];
@@ -213,9 +213,8 @@ public sealed class GapQueries(TeamSkillsDbContext db, GapIndex index, OrgClock 
                 statuses[rule.Id] = status;
                 certs.Add(new CertificationStatus(rule.Id, rule.Name, status, best?.EarnedOn, best?.ExpiresOn));
             }
-            var step = GapEngine.NextStep(role.Recommended.Select(ci => s.Certs[ci].Rule.Id),
-                id => IsHeld(s, e, id, asOf, statuses), s.Rules);
-            next = step is null ? null : new CertRef(step.Id, step.Name);
+            next = NextStep.From(GapEngine.NextStepAndTarget(role.Recommended.Select(ci => s.Certs[ci].Rule.Id),
+                id => IsHeld(s, e, id, asOf, statuses), s.Rules));
         }
         var roleName = e.RoleIndex >= 0 ? s.Roles[e.RoleIndex].Name : null;
         var roleId = e.RoleIndex >= 0 ? s.Roles[e.RoleIndex].Id : null;
@@ -245,7 +244,7 @@ public sealed class GapQueries(TeamSkillsDbContext db, GapIndex index, OrgClock 
         var role = e.RoleId is null ? null : s.Roles.FirstOrDefault(r => r.Id == e.RoleId);
         var certifications = new List<EngineerCertification>();
         IReadOnlyList<PlanStep> plan = [];
-        CertRef? next = null;
+        NextStep? next = null;
         if (role is not null)
         {
             var recommendedIds = role.Recommended.Select(ci => s.Certs[ci].Rule.Id).ToList();
@@ -256,8 +255,7 @@ public sealed class GapQueries(TeamSkillsDbContext db, GapIndex index, OrgClock 
                 certifications.Add(new EngineerCertification(info.Rule.Id, info.Rule.Name, StatusOf(info.Rule.Id), best?.EarnedOn, best?.ExpiresOn,
                     role.Focus[i], best is null ? null : ExpiryRules.Explain(best.EarnedOn, best.ExpiresOn, best.ExpiryDerived, info.ValidityMonths)));
             }
-            var step = GapEngine.NextStep(recommendedIds, id => GapEngine.IsHeld(StatusOf(id)), s.Rules);
-            next = step is null ? null : new CertRef(step.Id, step.Name);
+            next = NextStep.From(GapEngine.NextStepAndTarget(recommendedIds, id => GapEngine.IsHeld(StatusOf(id)), s.Rules));
             plan = GapEngine.Plan(recommendedIds, StatusOf, s.Rules);
         }
         var records = history.Select(h =>

@@ -12,13 +12,23 @@ public sealed record TeamSummary(
 
 public sealed record CertRef(string Id, string Name);
 
+/// <summary>The certification to take next, and when it is a hard prerequisite on the way to another (which the role
+/// may not recommend itself), the one it leads to. <see cref="Label"/> says both.</summary>
+public sealed record NextStep(string Id, string Name, string? PrerequisiteOf)
+{
+    public string Label => PrerequisiteOf is null ? Name : $"{Name} (prerequisite of {PrerequisiteOf})";
+
+    public static NextStep? From((CertRule Step, CertRule Target)? next) => next is not { } n ? null
+        : new NextStep(n.Step.Id, n.Step.Name, n.Step.Id == n.Target.Id ? null : n.Target.Name);
+}
+
 public sealed record TeamRef(int Id, string Name);
 
 public sealed record CertificationStatus(string Id, string Name, CertStatus Status, DateOnly? EarnedOn, DateOnly? ExpiresOn);
 
 public sealed record EngineerGaps(
     string EmployeeId, string Name, string Email, string Title, string? Role, string? RoleId,
-    IReadOnlyList<CertificationStatus> Certifications, CertRef? Next);
+    IReadOnlyList<CertificationStatus> Certifications, NextStep? Next);
 
 public sealed record TeamGaps(
     int Id, string Name, string? ManagerEmail, DateOnly AsOf, int EngineerCount, int RecommendedCount, int HeldCount, int GapCount,
@@ -33,7 +43,7 @@ public sealed record CompletionRecord(long Id, string CertificationId, string Ce
 public sealed record EngineerDetail(
     string EmployeeId, string Name, string Email, string Title, string? Role, string? RoleId, bool Active,
     TeamRef Team, string? ManagerEmail, DateOnly AsOf,
-    IReadOnlyList<EngineerCertification> Certifications, CertRef? Next, IReadOnlyList<PlanStep> Plan,
+    IReadOnlyList<EngineerCertification> Certifications, NextStep? Next, IReadOnlyList<PlanStep> Plan,
     int RemainingPreparationDays, IReadOnlyList<CompletionRecord> History);
 
 public sealed record TrendPoint(DateOnly Date, double CoveragePercent);

@@ -46,7 +46,7 @@ public sealed class TeamModel(GapQueries queries, ScopeService scopes, Exports.E
         return new JsonResult(gaps.Engineers.Select(e => new
         {
             e.EmployeeId,
-            next = e.Role is null ? "title not mapped" : e.Next?.Name ?? "all held",
+            next = e.Role is null ? "title not mapped" : e.Next?.Label ?? "all held",
             statuses = StatusKeys(e),
             cells = e.Certifications.Select(c => new
             {
