@@ -51,7 +51,7 @@ public sealed class TeamModel(GapQueries queries, ScopeService scopes, Exports.E
             cells = e.Certifications.Select(c => new
             {
                 c.Id, status = c.Status.ToString().ToLowerInvariant(), symbol = Symbol(c.Status), rank = Rank(c.Status),
-                title = $"{c.Name}: {c.Status.ToString().ToLowerInvariant()}{(c.ExpiresOn is { } x ? $", expires {x:yyyy-MM-dd}" : "")}",
+                title = CellTitle(c),
             }),
         }));
     }
@@ -66,6 +66,14 @@ public sealed class TeamModel(GapQueries queries, ScopeService scopes, Exports.E
         !AsOf.TryDownloadDate(asOf, queries.Today, out var date, out var refusal) ? refusal
         : await reports.TeamAsync(await scopes.ForAsync(User, ct), id, date, ct) is { } r
             ? new Exports.ExportActionResult(Exports.ExportFiles.TeamPdf(r)) : NotFound();
+
+    /// <summary>A heat-map cell's tooltip: "AIOps Foundation: expired 2026-05-01", "…: expiring, expires 2026-07-01".</summary>
+    public static string CellTitle(CertificationStatus c) => $"{c.Name}: " + (c.Status, c.ExpiresOn) switch
+    {
+        (CertStatus.Expired, { } x) => $"expired {x:yyyy-MM-dd}",
+        (var status, { } x) => $"{status.ToString().ToLowerInvariant()}, expires {x:yyyy-MM-dd}",
+        (var status, null) => status.ToString().ToLowerInvariant(),
+    };
 
     public string Symbol(CertStatus status) => status switch
     {
