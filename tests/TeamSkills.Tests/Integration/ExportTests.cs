@@ -49,6 +49,9 @@ public sealed class ExportTests
         await using var app = await StartAsync(provider);
         var client = app.Api();
         var id = await TeamId(app, "Platform");
+        // A Data Engineer among the SREs: the roles' lists, joined in engineer order, are not in catalog order.
+        Assert.Equal(HttpStatusCode.OK, (await client.UploadCsv("/api/imports/roster?mode=partial", Data.Lines(Data.RosterHeader,
+            "E10,Dee Data,dee@example.com,Platform,mia@example.com,Data Engineer"))).StatusCode);
         var api = await (await client.GetAsync($"/api/teams/{id}/gaps?asOf=2026-06-01")).JsonOf();
         var response = await client.GetAsync($"/api/teams/{id}/report.xlsx?asOf=2026-06-01");
         await response.Content.LoadIntoBufferAsync();
@@ -103,6 +106,13 @@ public sealed class ExportTests
         // A hard prerequisite by name, as the dashboard shows it.
         var professional = wb.Worksheet("Catalog").RowsUsed().Single(r => r.Cell(1).GetString() == "mlops-professional");
         Assert.Equal("MLOps Foundation", professional.Cell(6).GetString());
+
+        // The team page's heat map has the workbook's columns in the workbook's order.
+        var page = await (await app.SignedInAsAsync("lnd@example.com", "LearningAdmin")).GetStringAsync($"/teams/{id}?asOf=2026-06-01");
+        var names = engineers.SelectMany(e => e.GetProperty("certifications").EnumerateArray())
+            .DistinctBy(c => c.GetProperty("id").GetString()).ToDictionary(c => c.GetProperty("id").GetString()!, c => c.GetProperty("name").GetString()!);
+        var pageColumns = System.Text.RegularExpressions.Regex.Matches(page, "<th class=\"certcol\" data-cert=\"([^\"]+)\"").Select(m => names[m.Groups[1].Value]);
+        Assert.Equal(headers.Skip(4), pageColumns);
     }
 
     [SkippableTheory, DatabaseData]

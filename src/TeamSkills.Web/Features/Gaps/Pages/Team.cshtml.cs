@@ -31,7 +31,9 @@ public sealed class TeamModel(GapQueries queries, ScopeService scopes, Exports.E
         Forecast = await queries.ForecastAsync(scope with { AllTeams = false, TeamIds = new HashSet<int> { id } }, date, ct);
         ExpiringLabel = await queries.ExpiringLabelAsync(ct);
         var all = gaps.Engineers.SelectMany(e => e.Certifications).ToList();
-        Columns = all.DistinctBy(c => c.Id).Select(c => new CertRef(c.Id, c.Name)).ToList();
+        // In catalog order, as the team workbook and PDF have them (not in the order the first engineers' roles list them).
+        var recommended = all.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        Columns = (await queries.CertificationsAsync(ct)).Where(c => recommended.Contains(c.Id)).ToList();
         SinglePointsOfFailure = Columns
             .Where(c => all.Count(x => x.Id == c.Id && GapEngine.IsHeld(x.Status)) < 2)
             .Select(c => c.Id).ToHashSet();
