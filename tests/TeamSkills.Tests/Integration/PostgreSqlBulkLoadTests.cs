@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using TeamSkills.Core.Data;
 
@@ -18,7 +20,8 @@ public sealed class PostgreSqlBulkLoadTests
     [SkippableFact]
     public async Task ALargeImportIntoAnEmptyRoster_RebuildsTheIndexesAndForeignKeysExactlyAsTheyWere()
     {
-        await using var app = new AppFactory(DatabaseProvider.PostgreSql);
+        var logs = new CapturedLogs();
+        await using var app = new AppFactory(DatabaseProvider.PostgreSql) { TestServices = s => s.AddSingleton<ILoggerProvider>(logs) };
         using var api = app.Api();
         var before = Schema(app);
         Assert.Contains(before, d => d.Contains("UNIQUE INDEX", StringComparison.Ordinal)); // the employee_id index
@@ -29,6 +32,13 @@ public sealed class PostgreSqlBulkLoadTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(Large, (await response.JsonOf()).GetProperty("created").GetInt32());
         Assert.Equal(Large, app.Scalar("SELECT COUNT(*) FROM engineers"));
+        // A first roster streams its rows into the COPY while it validates them (the import's log line names the phase).
+        Assert.Contains(logs.Lines, l => l.Contains($"{Large} created", StringComparison.Ordinal) && l.Contains("validate and copy", StringComparison.Ordinal));
+        // The teams it created before the rows got their managers after them: every engineer of team N names lead.bN.
+        Assert.Equal(Large / 50, app.Scalar("SELECT COUNT(*) FROM teams WHERE name LIKE '% B____'"));
+        Assert.Equal(0L, app.Scalar("SELECT COUNT(*) FROM teams t WHERE t.name LIKE '% B____' AND t.manager_email IS DISTINCT FROM " +
+            "'lead.b' || CAST(right(t.name, 4) AS integer) || '@example.com'"));
+        Assert.Equal(0L, app.Scalar("SELECT COUNT(*) FROM engineers e JOIN teams t ON t.id = e.team_id WHERE e.manager_email <> t.manager_email"));
 
         Assert.Equal(before, Schema(app));
         // Re-created, not left alone: every secondary index and foreign key has a new object id.
@@ -44,6 +54,45 @@ public sealed class PostgreSqlBulkLoadTests
         await AssertRefusedAsync(conn, PostgresErrorCodes.ForeignKeyViolation,
             "INSERT INTO engineers (employee_id, name, email, title, normalized_title, team_id, active, created_at, updated_at) " +
             "VALUES ('NEW-1', 'N', 'n@example.com', 't', 't', 2147483647, true, 0, 0)");
+    }
+
+    [SkippableFact]
+    public async Task ALargeFirstRoster_WithBadRowsAtItsEnd_WasStreamedButLeavesNothing_AndTheErrorsNameTheirLines()
+    {
+        await using var app = new AppFactory(DatabaseProvider.PostgreSql);
+        using var api = app.Api();
+        var before = Schema(app);
+        var oids = Oids(app);
+        var teams = app.Scalar("SELECT COUNT(*) FROM teams");
+        var imports = app.Scalar("SELECT COUNT(*) FROM imports");
+
+        // 12,000 good rows stream into the COPY; then the first row's employee_id again, and a bad email.
+        var good = FaultTests.LargeRoster(Large, "F");
+        var bad = System.Text.Encoding.UTF8.GetBytes(
+            "F000001,Someone Else,someone.else@example.com,Payments F9999,lead@example.com,Platform Engineer\n" +
+            "F999999,No Email,not-an-email,Payments F9999,lead@example.com,Platform Engineer\n");
+        var response = await api.Upload("/api/imports/roster", [.. good, .. bad], "roster.csv");
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        var errors = (await response.JsonOf()).GetProperty("errors").EnumerateArray()
+            .Select(e => (Line: e.GetProperty("line").GetInt32(), Message: e.GetProperty("message").GetString()!)).ToList();
+        Assert.Equal([Large + 2, Large + 3], errors.Select(e => e.Line));
+        Assert.Contains("Duplicate employee_id 'F000001' (first on line 2)", errors[0].Message);
+        Assert.Contains("not-an-email", errors[1].Message);
+
+        // Nothing stays: no engineer, none of the 240 teams created ahead of the rows, the indexes and keys the
+        // load dropped are back as the same objects (rolled back, not re-created); the rejection is recorded.
+        Assert.Equal(0L, app.Scalar("SELECT COUNT(*) FROM engineers"));
+        Assert.Equal(teams, app.Scalar("SELECT COUNT(*) FROM teams"));
+        Assert.Equal(before, Schema(app));
+        Assert.Equal(oids, Oids(app));
+        Assert.Equal(imports + 1, app.Scalar("SELECT COUNT(*) FROM imports"));
+        Assert.Equal(1L, app.Scalar("SELECT COUNT(*) FROM imports WHERE outcome = 'Rejected' AND error_count = 2"));
+
+        // And the good rows alone then go in.
+        response = await api.Upload("/api/imports/roster", good, "roster.csv");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(Large, (await response.JsonOf()).GetProperty("created").GetInt32());
+        Assert.Equal(Large, app.Scalar("SELECT COUNT(*) FROM engineers"));
     }
 
     [SkippableFact]
