@@ -59,7 +59,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
             .Select(e => new Existing(e.Id, e.EmployeeId, e.Name, e.Email, e.Title, e.TeamId, e.ManagerEmail, e.Active))
             .ToDictionaryAsync(e => e.EmployeeId, StringComparer.Ordinal, ct);
         var teams = await db.Teams.AsNoTracking().ToListAsync(ct);
-        var teamByName = teams.ToDictionary(t => t.Name, StringComparer.OrdinalIgnoreCase);
+        var teamByName = ByName(teams);
         var teamById = teams.ToDictionary(t => t.Id);
         var full = req.Mode == "full";
         phases.Mark("load");
@@ -67,14 +67,14 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         var inFile = new HashSet<string>(rows.Count, StringComparer.Ordinal);
         foreach (var r in rows) inFile.Add(r.EmployeeId);
         if (errors.Count == 0 && !full) CheckEmailConflicts(rows, inFile, existing, map, errors);
-        var (created, updated, unchanged) = Diff(rows, existing, teamById);
+        var (created, updated, unchanged) = Diff(rows, existing, teamByName);
         var deactivate = full ? existing.Values.Where(e => e.Active && !inFile.Contains(e.EmployeeId)).ToList() : [];
         if (errors.Count == 0) WarnAboutLookalikes(created, deactivate, map, warnings);
         phases.Mark("diff");
         var format = table.Format;
         var record = ImportSupport.NewRecord(ImportKind.Roster, req, format, now, await file);
         if (errors.Count == 0)
-            record.ChangesJson = (Describe(created, updated, deactivate, teamById) with { Warnings = warnings.Kept, WarningCount = warnings.Count }).ToJson();
+            record.ChangesJson = (Describe(created, updated, deactivate, teamById, teamByName) with { Warnings = warnings.Kept, WarningCount = warnings.Count }).ToJson();
         errors.Sort((a, b) => a.Line != b.Line ? a.Line.CompareTo(b.Line) : string.CompareOrdinal(a.Column, b.Column));
         if (errors.Count > 0)
         {
@@ -108,10 +108,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
             v[0] = name;
             v[1] = managers.GetValueOrDefault(name);
         }, ct: ct);
-        if (newTeams.Count > 0)
-        {
-            foreach (var t in await db.Teams.AsNoTracking().ToListAsync(ct)) teamByName[t.Name] = t;
-        }
+        if (newTeams.Count > 0) teamByName = ByName(await db.Teams.AsNoTracking().ToListAsync(ct));
 
         phases.Mark("teams");
         await ImportSupport.BulkInsertAsync(tx, "engineers",
@@ -203,7 +200,8 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
             var line = raw.Line;
             string Required(string column, int max)
             {
-                var value = map.Get(raw.Cells, column);
+                // The key stays as written (compared ordinally, like the database); text compares in NFC.
+                var value = column == "employee_id" ? map.Get(raw.Cells, column) : ImportSupport.Nfc(map.Get(raw.Cells, column));
                 if (value.Length == 0) errors.Add(new ImportError(line, map.HeaderOf(column), $"{column} is required."));
                 else if ((column == "employee_id" ? ImportSupport.CheckKey(value, max) : ImportSupport.CheckText(value, max)) is { } why)
                     errors.Add(new ImportError(line, map.HeaderOf(column), $"{column} {why}."));
@@ -214,8 +212,8 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
             var name = Required("name", FieldLimits.Name);
             var email = Required("email", FieldLimits.Email).ToLowerInvariant();
             var team = Required("team", FieldLimits.Team);
-            var manager = map.Get(raw.Cells, "manager_email").ToLowerInvariant();
-            var title = map.Get(raw.Cells, "role");
+            var manager = ImportSupport.Nfc(map.Get(raw.Cells, "manager_email")).ToLowerInvariant();
+            var title = ImportSupport.Nfc(map.Get(raw.Cells, "role"));
 
             if (email.Length > 0 && email.Length <= FieldLimits.Email && !ImportSupport.IsValidEmail(email))
                 errors.Add(new ImportError(line, map.HeaderOf("email"), $"'{Clip(email)}' is not a valid email address."));
@@ -257,7 +255,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static (List<Row> Created, List<(Row Row, Existing Old)> Updated, int Unchanged) Diff(List<Row> rows,
-        Dictionary<string, Existing> existing, Dictionary<int, Team> teamById)
+        Dictionary<string, Existing> existing, Dictionary<string, Team> teamByName)
     {
         var created = new List<Row>(rows.Count - Math.Min(rows.Count, existing.Count));
         var updated = new List<(Row Row, Existing Old)>();
@@ -265,8 +263,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         foreach (var row in rows)
         {
             if (!existing.TryGetValue(row.EmployeeId, out var old)) { created.Add(row); continue; }
-            var sameTeam = teamById.TryGetValue(old.TeamId, out var oldTeam) && string.Equals(oldTeam.Name, row.Team, StringComparison.OrdinalIgnoreCase);
-            if (old.Active && sameTeam && old.Name == row.Name && old.Email == row.Email && old.Title == row.Title && old.ManagerEmail == row.ManagerEmail)
+            if (old.Active && SameTeam(row, old, teamByName) && old.Name == row.Name && old.Email == row.Email && old.Title == row.Title && old.ManagerEmail == row.ManagerEmail)
                 unchanged++;
             else
                 updated.Add((row, old));
@@ -276,6 +273,26 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         for (var i = 1; i < created.Count && sorted; i++) sorted = string.CompareOrdinal(created[i - 1].EmployeeId, created[i].EmployeeId) <= 0;
         if (!sorted) created.Sort((a, b) => string.CompareOrdinal(a.EmployeeId, b.EmployeeId));
         return (created, updated, unchanged);
+    }
+
+    /// <summary>The row names the team the engineer is in (a team the import would create is another team).</summary>
+    private static bool SameTeam(Row row, Existing old, Dictionary<string, Team> teamByName) =>
+        teamByName.TryGetValue(row.Team, out var team) && team.Id == old.TeamId;
+
+    /// <summary>
+    /// Teams by name as the file's rows name them: case-insensitively, in NFC. A team stored before names were normalized
+    /// may be decomposed (a Mac export's 'e' + U+0301): it is still the file's team, and of names that differ only so,
+    /// the oldest team is the one used. The names are normalized on these untracked copies only; the rows stay as stored.
+    /// </summary>
+    private static Dictionary<string, Team> ByName(List<Team> teams)
+    {
+        var byName = new Dictionary<string, Team>(teams.Count, StringComparer.OrdinalIgnoreCase);
+        foreach (var t in teams.OrderBy(t => t.Id))
+        {
+            t.Name = ImportSupport.Nfc(t.Name);
+            byName.TryAdd(t.Name, t);
+        }
+        return byName;
     }
 
     /// <summary>
@@ -383,7 +400,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
     /// <summary>The first <see cref="ImportChanges.Kept"/> of each list, by employee id (<paramref name="created"/> comes sorted): who,
     /// and what changes for them.</summary>
     private static ImportChanges Describe(List<Row> created, List<(Row Row, Existing Old)> updated, List<Existing> deactivate,
-        Dictionary<int, Team> teamById)
+        Dictionary<int, Team> teamById, Dictionary<string, Team> teamByName)
     {
         string TeamName(int id) => teamById.TryGetValue(id, out var t) ? t.Name : "";
         static string Was(string what, string? before, string? after) => $"{what} {(string.IsNullOrEmpty(before) ? "(none)" : before)} → {(string.IsNullOrEmpty(after) ? "(none)" : after)}";
@@ -395,7 +412,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
                 var (r, old) = u;
                 var what = new List<string>();
                 if (!old.Active) what.Add("reactivated");
-                if (!string.Equals(TeamName(old.TeamId), r.Team, StringComparison.OrdinalIgnoreCase)) what.Add(Was("team", TeamName(old.TeamId), r.Team));
+                if (!SameTeam(r, old, teamByName)) what.Add(Was("team", TeamName(old.TeamId), r.Team));
                 if (old.Title != r.Title) what.Add(Was("title", old.Title, r.Title));
                 if (old.Name != r.Name) what.Add(Was("name", old.Name, r.Name));
                 if (old.Email != r.Email) what.Add(Was("email", old.Email, r.Email));
