@@ -253,6 +253,48 @@ public sealed class ImportApiTests
     }
 
     [SkippableTheory, DatabaseData]
+    public async Task RosterImport_SaysWhichTeamsAndUnmappedTitlesItCreates_PreviewAndApplied(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        await ImportRoster(app, Data.Roster()); // Platform, Data; E3's Solutions Architect maps to no role
+        static string Names(JsonElement body, string field) => string.Join(", ", body.GetProperty(field).EnumerateArray().Select(t => t.GetString()));
+        static (string Teams, int TeamCount, string Titles, int TitleCount) Additions(JsonElement body) => (
+            Names(body, "newTeams"), body.GetProperty("newTeamCount").GetInt32(), Names(body, "newUnmappedTitles"), body.GetProperty("newUnmappedTitleCount").GetInt32());
+        var roster = Data.Roster(
+            "E6,Fay Fox,fay@example.com,ML Infra,max@example.com,Prompt Whisperer",
+            "E7,Gil Gray,gil@example.com,Data Platform,max@example.com,Senior Prompt Whisperer", // the same title to map
+            "E8,Hal Hill,hal@example.com,data platform,max@example.com,Solutions Architect",      // the same team; a title E3 has
+            "E9,Ida Ink,ida@example.com,Platform,mia@example.com,Vibes Officer",
+            "E10,Jo Jay,jo@example.com,Data,max@example.com,Data Engineer",                        // mapped
+            "E11,Kim Kay,kim@example.com,Data,max@example.com,");                                  // no title
+        var expected = ("Data Platform, ML Infra", 2, "Prompt Whisperer, Vibes Officer", 2);
+
+        var dry = await ImportRoster(app, roster, query: "?dryRun=true");
+        Assert.Equal(expected, Additions(dry));
+        Assert.Equal(2, app.Scalar("SELECT COUNT(*) FROM teams"));
+        var applied = await ImportRoster(app, roster);
+        Assert.True(applied.GetProperty("applied").GetBoolean());
+        Assert.Equal(expected, Additions(applied));
+        Assert.Equal(4, app.Scalar("SELECT COUNT(*) FROM teams"));
+        // Now they exist: nothing new.
+        Assert.Equal(("", 0, "", 0), Additions(await ImportRoster(app, roster, query: "?dryRun=true")));
+
+        // At most 50 are listed, sorted; the count says how many.
+        var many = Data.Roster(Enumerable.Range(0, 60).Select(i => $"M{i},Person {i},m{i}@example.com,Team {59 - i:D2},max@example.com,Title {i:D2}").ToArray());
+        var (teams, teamCount, titles, titleCount) = Additions(await ImportRoster(app, many, query: "?dryRun=true&mode=partial"));
+        Assert.Equal((60, 60), (teamCount, titleCount));
+        Assert.Equal(string.Join(", ", Enumerable.Range(0, 50).Select(i => $"Team {i:D2}")), teams);
+        Assert.Equal(string.Join(", ", Enumerable.Range(0, 50).Select(i => $"Title {i:D2}")), titles);
+
+        // Not a roster: no such fields.
+        var completions = await (await app.Api().UploadCsv("/api/imports/completions?dryRun=true",
+            Data.Lines("employee_id,certification,earned_on", "E1,aiops-foundation,2025-01-01"), "c.csv")).JsonOf();
+        Assert.True(completions.TryGetProperty("created", out _), completions.ToString());
+        foreach (var field in new[] { "newTeams", "newTeamCount", "newUnmappedTitles", "newUnmappedTitleCount" })
+            Assert.True(!completions.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null, field);
+    }
+
+    [SkippableTheory, DatabaseData]
     public async Task RosterImport_PartialMode_OnlyUpserts(DatabaseProvider provider)
     {
         await using var app = await StartAsync(provider);

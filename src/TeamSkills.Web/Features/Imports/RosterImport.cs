@@ -70,11 +70,13 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         var (created, updated, unchanged) = Diff(rows, existing, teamByName);
         var deactivate = full ? existing.Values.Where(e => e.Active && !inFile.Contains(e.EmployeeId)).ToList() : [];
         if (errors.Count == 0) WarnAboutLookalikes(created, deactivate, map, warnings);
+        var newTeams = NewTeams(rows, teamByName);
+        var additions = RosterAdditions.From(newTeams, NewUnmappedTitles(rows, aliases, existing));
         phases.Mark("diff");
         var format = table.Format;
         var record = ImportSupport.NewRecord(ImportKind.Roster, req, format, now, await file);
         if (errors.Count == 0)
-            record.ChangesJson = (Describe(created, updated, deactivate, teamById, teamByName) with { Warnings = warnings.Kept, WarningCount = warnings.Count }).ToJson();
+            record.ChangesJson = (Describe(created, updated, deactivate, teamById, teamByName) with { Warnings = warnings.Kept, WarningCount = warnings.Count, Additions = additions }).ToJson();
         errors.Sort((a, b) => a.Line != b.Line ? a.Line.CompareTo(b.Line) : string.CompareOrdinal(a.Column, b.Column));
         if (errors.Count > 0)
         {
@@ -91,7 +93,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
                 ? $"Would create {created.Count}, update {updated.Count}, deactivate {deactivate.Count}; {unchanged} unchanged."
                 : $"Created {created.Count}, updated {updated.Count}, deactivated {deactivate.Count}; {unchanged} unchanged.";
         var summary = new ImportResponse(null, !req.DryRun && changes > 0, req.DryRun, req.Mode, format, rows.Count,
-            created.Count, updated.Count, deactivate.Count, unchanged, [], message) { Warnings = warnings.Kept, WarningCount = warnings.Count };
+            created.Count, updated.Count, deactivate.Count, unchanged, [], message) { Warnings = warnings.Kept, WarningCount = warnings.Count }.With(additions);
         if (req.DryRun || changes == 0)
         {
             ImportSupport.Fill(record, req.DryRun ? ImportOutcome.DryRun : ImportOutcome.Unchanged, summary);
@@ -102,7 +104,6 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         progress.Writing();
         // Teams first: new names get rows, so engineers can point at them.
         var managers = ManagersAfterImport(rows, existing, inFile, teamById, full);
-        var newTeams = NewTeams(rows, teamByName);
         await ImportSupport.BulkInsertAsync(tx, "teams", ["name", "manager_email"], newTeams, (name, v) =>
         {
             v[0] = name;
@@ -329,6 +330,30 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
             if (!teamByName.ContainsKey(r.Team) && seen.Add(r.Team)) names.Add(r.Team);
         }
         return names;
+    }
+
+    /// <summary>
+    /// The file's titles that no alias maps and no engineer (active or not) holds yet: after the import the catalog lists
+    /// them as unmapped titles. One per normalized title (what an alias maps), as the file first spells it; empty titles
+    /// are not titles.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static List<string> NewUnmappedTitles(List<Row> rows, Dictionary<string, string> aliases, Dictionary<string, Existing> existing)
+    {
+        var unmapped = new Dictionary<string, string>(StringComparer.Ordinal);
+        string? last = null;
+        foreach (var r in rows)
+        {
+            if (r.NormalizedTitle == last) continue;
+            last = r.NormalizedTitle;
+            if (last.Length > 0 && !aliases.ContainsKey(last)) unmapped.TryAdd(last, r.Title);
+        }
+        if (unmapped.Count == 0) return [];
+        // Engineers share a few hundred titles: normalize each distinct one once.
+        var held = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var e in existing.Values) held.Add(e.Title);
+        foreach (var title in held) unmapped.Remove(TitleNormalizer.Normalize(title));
+        return [.. unmapped.Values];
     }
 
     /// <summary>In partial mode, engineers not in the file stay active, so their emails stay taken.</summary>
