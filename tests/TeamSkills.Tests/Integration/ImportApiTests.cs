@@ -125,6 +125,52 @@ public sealed class ImportApiTests
             Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM information_schema.columns WHERE table_name = 'engineers' AND column_name = 'employee_id' AND collation_name = 'C'"));
     }
 
+    [SkippableTheory, DatabaseData]
+    public async Task Imports_DecomposedUnicode_IsTheSameTextAsComposed(DatabaseProvider provider)
+    {
+        // macOS tools write 'é' as 'e' + U+0301 (NFD); Windows and most HR systems write U+00E9 (NFC).
+        static string Nfd(string s) => s.Normalize(NormalizationForm.FormD);
+        const string chloe = "E6,Chlo\u00E9 Durand,chlo\u00E9@example.com,R\u00E9seau,zo\u00E9@example.com,Ing\u00E9nieure R\u00E9seau";
+        const string renee = "E7,Ren\u00E9e Roux,ren\u00E9e@example.com,R\u00E9seau,zo\u00E9@example.com,Ing\u00E9nieure R\u00E9seau";
+        await using var app = await StartAsync(provider);
+        await ImportRoster(app, Data.Roster());
+        // A team an import made before names were normalized, stored decomposed.
+        using (var conn = app.OpenConnection())
+        using (var cmd = conn.CreateCommand())
+        {
+            cmd.CommandText = $"INSERT INTO teams (name) VALUES ('{Nfd("R\u00E9seau")}')";
+            cmd.ExecuteNonQuery();
+        }
+        var reseau = app.Scalar($"SELECT id FROM teams WHERE name = '{Nfd("R\u00E9seau")}'");
+
+        // One row composed, one decomposed: one team, the one already there; text stored composed.
+        var roster = Data.Roster(chloe, Nfd(renee));
+        Assert.Equal(2, (await ImportRoster(app, roster)).GetProperty("created").GetInt32());
+        Assert.Equal(3, app.Scalar("SELECT COUNT(*) FROM teams"));
+        Assert.Equal(2, app.Scalar($"SELECT COUNT(*) FROM engineers WHERE team_id = {reseau}"));
+        Assert.Equal(1, app.Scalar($"SELECT COUNT(*) FROM teams WHERE id = {reseau} AND manager_email = 'zo\u00E9@example.com'"));
+        Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM engineers WHERE employee_id = 'E7' AND name = 'Ren\u00E9e Roux' " +
+            "AND email = 'ren\u00E9e@example.com' AND manager_email = 'zo\u00E9@example.com' AND title = 'Ing\u00E9nieure R\u00E9seau'"));
+
+        // The same roster as a Mac tool exports it changes nothing.
+        var again = await ImportRoster(app, Nfd(roster));
+        Assert.Equal((0, 0, 7), (again.GetProperty("created").GetInt32(), again.GetProperty("updated").GetInt32(), again.GetProperty("unchanged").GetInt32()));
+        Assert.Contains("No changes", again.GetProperty("message").GetString());
+
+        // Completions find engineers by email either way, also one stored decomposed before emails were normalized.
+        using (var conn = app.OpenConnection())
+        using (var cmd = conn.CreateCommand())
+        {
+            cmd.CommandText = $"UPDATE engineers SET email = '{Nfd("ren\u00E9e@example.com")}' WHERE employee_id = 'E7'";
+            cmd.ExecuteNonQuery();
+        }
+        var completions = await (await app.Api().UploadCsv("/api/imports/completions", Data.Lines("email,certification,earned_on",
+            Nfd("chlo\u00E9@example.com,aiops-foundation,2025-01-01"), "ren\u00E9e@example.com,aiops-foundation,2025-01-01"), "c.csv")).JsonOf();
+        Assert.True(completions.TryGetProperty("created", out _), completions.ToString());
+        Assert.Equal(2, completions.GetProperty("created").GetInt32());
+        Assert.Equal(2, app.Scalar("SELECT COUNT(*) FROM completions c JOIN engineers e ON e.id = c.engineer_id WHERE e.employee_id IN ('E6', 'E7')"));
+    }
+
     /// <summary>
     /// Runs an import straight through its handler, each in its own scope, all at once: past the per-process gate the
     /// HTTP endpoints share, as imports arriving at two app instances on one database are. The database alone must
@@ -204,6 +250,48 @@ public sealed class ImportApiTests
         Assert.Equal(5, app.Scalar("SELECT COUNT(*) FROM engineers WHERE active = TRUE"));
         Assert.Equal(6, app.Scalar("SELECT COUNT(*) FROM engineers"));
         Assert.Equal(0, app.Scalar("SELECT active FROM engineers WHERE employee_id = 'E3'"));
+    }
+
+    [SkippableTheory, DatabaseData]
+    public async Task RosterImport_SaysWhichTeamsAndUnmappedTitlesItCreates_PreviewAndApplied(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        await ImportRoster(app, Data.Roster()); // Platform, Data; E3's Solutions Architect maps to no role
+        static string Names(JsonElement body, string field) => string.Join(", ", body.GetProperty(field).EnumerateArray().Select(t => t.GetString()));
+        static (string Teams, int TeamCount, string Titles, int TitleCount) Additions(JsonElement body) => (
+            Names(body, "newTeams"), body.GetProperty("newTeamCount").GetInt32(), Names(body, "newUnmappedTitles"), body.GetProperty("newUnmappedTitleCount").GetInt32());
+        var roster = Data.Roster(
+            "E6,Fay Fox,fay@example.com,ML Infra,max@example.com,Prompt Whisperer",
+            "E7,Gil Gray,gil@example.com,Data Platform,max@example.com,Senior Prompt Whisperer", // the same title to map
+            "E8,Hal Hill,hal@example.com,data platform,max@example.com,Solutions Architect",      // the same team; a title E3 has
+            "E9,Ida Ink,ida@example.com,Platform,mia@example.com,Vibes Officer",
+            "E10,Jo Jay,jo@example.com,Data,max@example.com,Data Engineer",                        // mapped
+            "E11,Kim Kay,kim@example.com,Data,max@example.com,");                                  // no title
+        var expected = ("Data Platform, ML Infra", 2, "Prompt Whisperer, Vibes Officer", 2);
+
+        var dry = await ImportRoster(app, roster, query: "?dryRun=true");
+        Assert.Equal(expected, Additions(dry));
+        Assert.Equal(2, app.Scalar("SELECT COUNT(*) FROM teams"));
+        var applied = await ImportRoster(app, roster);
+        Assert.True(applied.GetProperty("applied").GetBoolean());
+        Assert.Equal(expected, Additions(applied));
+        Assert.Equal(4, app.Scalar("SELECT COUNT(*) FROM teams"));
+        // Now they exist: nothing new.
+        Assert.Equal(("", 0, "", 0), Additions(await ImportRoster(app, roster, query: "?dryRun=true")));
+
+        // At most 50 are listed, sorted; the count says how many.
+        var many = Data.Roster(Enumerable.Range(0, 60).Select(i => $"M{i},Person {i},m{i}@example.com,Team {59 - i:D2},max@example.com,Title {i:D2}").ToArray());
+        var (teams, teamCount, titles, titleCount) = Additions(await ImportRoster(app, many, query: "?dryRun=true&mode=partial"));
+        Assert.Equal((60, 60), (teamCount, titleCount));
+        Assert.Equal(string.Join(", ", Enumerable.Range(0, 50).Select(i => $"Team {i:D2}")), teams);
+        Assert.Equal(string.Join(", ", Enumerable.Range(0, 50).Select(i => $"Title {i:D2}")), titles);
+
+        // Not a roster: no such fields.
+        var completions = await (await app.Api().UploadCsv("/api/imports/completions?dryRun=true",
+            Data.Lines("employee_id,certification,earned_on", "E1,aiops-foundation,2025-01-01"), "c.csv")).JsonOf();
+        Assert.True(completions.TryGetProperty("created", out _), completions.ToString());
+        foreach (var field in new[] { "newTeams", "newTeamCount", "newUnmappedTitles", "newUnmappedTitleCount" })
+            Assert.True(!completions.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null, field);
     }
 
     [SkippableTheory, DatabaseData]

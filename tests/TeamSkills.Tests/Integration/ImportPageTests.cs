@@ -260,6 +260,36 @@ public sealed class ImportPageTests
     }
 
     [SkippableTheory, DatabaseData]
+    public async Task Preview_SaysWhichTeamsItCreates_AndWhichTitlesMapToNoRole(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        Assert.Equal(HttpStatusCode.OK, (await app.Api().UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
+        var browser = await SignedInAs(app, "lnd@example.com", "LearningAdmin");
+        // Two new teams; two new titles without a role, and E3's Solutions Architect, which is not new.
+        var roster = Data.Utf8(Data.Roster(
+            "E6,Fay Fox,fay@example.com,ML Infra,max@example.com,Prompt Whisperer",
+            "E7,Gil Gray,gil@example.com,Data Platform,max@example.com,Vibes Officer",
+            "E8,Hal Hill,hal@example.com,Data Platform,max@example.com,Solutions Architect"));
+        var (_, location) = await Preview(browser, "roster", "full", roster, "roster.csv");
+        var preview = await browser.GetStringAsync(location);
+        var shown = WebUtility.HtmlDecode(preview);
+        Assert.Contains("<p id=\"new-teams\">Would create 2 teams: Data Platform, ML Infra.</p>", shown);
+        Assert.Contains("<p id=\"new-unmapped-titles\">2 titles map to no role: Prompt Whisperer, Vibes Officer.", shown);
+        Assert.Contains("<a href=\"/catalog#unmapped\">Unmapped titles on the Catalog page</a>, once the roster is applied.", shown);
+
+        var apply = await PostApplyFrom(browser, preview);
+        Assert.Equal(HttpStatusCode.Redirect, apply.StatusCode);
+        var applied = WebUtility.HtmlDecode(await browser.GetStringAsync(apply.Headers.Location!.OriginalString));
+        Assert.Contains("<p id=\"new-teams\">Created 2 teams: Data Platform, ML Infra.</p>", applied);
+        Assert.Contains("2 titles map to no role: Prompt Whisperer, Vibes Officer.", applied);
+        Assert.Contains("Unmapped titles on the Catalog page</a>.", applied);
+
+        // The same file again creates nothing: no such lines.
+        var (_, again) = await Preview(browser, "roster", "full", roster, "roster.csv");
+        Assert.DoesNotContain("id=\"additions\"", await browser.GetStringAsync(again));
+    }
+
+    [SkippableTheory, DatabaseData]
     public async Task Apply_WithoutAPreviewId_OrSomeoneElsesPreview_OrAnImportThatIsNoPreview_IsRefused(DatabaseProvider provider)
     {
         await using var app = await StartAsync(provider);

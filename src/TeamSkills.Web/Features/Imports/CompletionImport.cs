@@ -82,7 +82,8 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, Aud
             foreach (var e in engineers) who[e.Id] = (e.EmployeeId, e.Name);
             var byEmployeeId = engineers.ToDictionary(e => e.EmployeeId, e => e.Id, StringComparer.Ordinal);
             // An email can return after a rehire under a new id: the active engineer wins; two active ones are ambiguous.
-            var byEmail = engineers.GroupBy(e => e.Email, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key,
+            // Emails compare in NFC, as the roster import stores them (one stored before it did may be decomposed).
+            var byEmail = engineers.GroupBy(e => ImportSupport.Nfc(e.Email), StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key,
                 g => g.Count(e => e.Active) switch { 1 => g.Single(e => e.Active).Id, 0 when g.Count() == 1 => g.Single().Id, _ => -1 },
                 StringComparer.OrdinalIgnoreCase);
             rows = Validate(table, map, clock.Today, matcher, byEmployeeId, byEmail, errors, warnings, progress);
@@ -215,7 +216,7 @@ public sealed class CompletionImport(TeamSkillsDbContext db, OrgClock clock, Aud
             var before = errors.Count;
             var line = raw.Line;
             var employeeId = map.Get(raw.Cells, "employee_id");
-            var email = map.Get(raw.Cells, "email");
+            var email = ImportSupport.Nfc(map.Get(raw.Cells, "email"));
             var certText = map.Get(raw.Cells, "certification");
             var earnedText = map.Get(raw.Cells, "earned_on");
             var expiresText = map.Get(raw.Cells, "expires_on");

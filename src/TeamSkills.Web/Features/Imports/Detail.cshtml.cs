@@ -84,6 +84,19 @@ public sealed class ImportDetailPageModel(TeamSkillsDbContext db) : PageModel
         _ => Errors is [var only] ? $"Refused, nothing was applied: {only.Message}" : ImportSupport.RejectedMessage(Import.ErrorCount),
     };
 
+    /// <summary>Roster imports: "Would create 2 teams: Data Platform, ML Infra." Null when it creates none.</summary>
+    public string? NewTeamsLine => Changes.Additions is { TeamCount: > 0 } a
+        ? $"{(Import.DryRun ? "Would create" : "Created")} {a.TeamCount} {(a.TeamCount == 1 ? "team" : "teams")}: {Listing(a.Teams, a.TeamCount)}"
+        : null;
+
+    /// <summary>Roster imports: "3 titles map to no role: …" (titles no engineer held before). Null when there are none.</summary>
+    public string? NewUnmappedTitlesLine => Changes.Additions is { UnmappedTitleCount: > 0 } a
+        ? $"{a.UnmappedTitleCount} {(a.UnmappedTitleCount == 1 ? "title maps" : "titles map")} to no role: {Listing(a.UnmappedTitles, a.UnmappedTitleCount)}"
+        : null;
+
+    private static string Listing(IReadOnlyList<string> names, int count) =>
+        string.Join(", ", names) + (count > names.Count ? $" and {count - names.Count} more" : "") + ".";
+
     public string Size => Platform.Sizes.Human(Import.FileSize);
 
     public string KindLabel => IsRoster ? $"Roster ({Import.Mode})" : "Completions";

@@ -15,6 +15,35 @@ public sealed record ImportResponse(
 
     /// <summary>How many warnings there were (<see cref="Warnings"/> keeps the first <see cref="ImportChanges.Kept"/> by line).</summary>
     public int WarningCount { get; init; }
+
+    /// <summary>Roster imports without errors: the teams the import creates (or would), sorted, the first
+    /// <see cref="RosterAdditions.Listed"/>. Null for completion imports.</summary>
+    public IReadOnlyList<string>? NewTeams { get; init; }
+    public int? NewTeamCount { get; init; }
+
+    /// <summary>Roster imports without errors: the file's titles that map to no role and no engineer held before (each
+    /// once, as the file first spells it), sorted, the first <see cref="RosterAdditions.Listed"/>. Null for completion imports.</summary>
+    public IReadOnlyList<string>? NewUnmappedTitles { get; init; }
+    public int? NewUnmappedTitleCount { get; init; }
+
+    public ImportResponse With(RosterAdditions a) => this with
+    {
+        NewTeams = a.Teams, NewTeamCount = a.TeamCount, NewUnmappedTitles = a.UnmappedTitles, NewUnmappedTitleCount = a.UnmappedTitleCount,
+    };
+}
+
+/// <summary>
+/// What a roster import creates besides engineers: teams, and titles that map to no role and no engineer held before
+/// (the catalog's unmapped titles grow by these). Names sorted; the first <see cref="Listed"/> of each, and how many.
+/// </summary>
+public sealed record RosterAdditions(IReadOnlyList<string> Teams, int TeamCount, IReadOnlyList<string> UnmappedTitles, int UnmappedTitleCount)
+{
+    public const int Listed = 50;
+
+    public static RosterAdditions From(IReadOnlyCollection<string> teams, IReadOnlyCollection<string> unmappedTitles) =>
+        new(First(teams), teams.Count, First(unmappedTitles), unmappedTitles.Count);
+
+    private static List<string> First(IEnumerable<string> names) => names.Order(StringComparer.Ordinal).Take(Listed).ToList();
 }
 
 /// <summary>What an import handler returns: the response and the HTTP status it maps to.</summary>
@@ -43,6 +72,9 @@ public sealed record ImportChanges(IReadOnlyList<ImportChange> Created, IReadOnl
     public IReadOnlyList<ImportError> Warnings { get; init; } = [];
     public int WarningCount { get; init; }
 
+    /// <summary>Roster imports: the teams and unmapped titles it creates (null for completions and older records).</summary>
+    public RosterAdditions? Additions { get; init; }
+
     public string ToJson() => JsonSerializer.Serialize(this, JsonSerializerOptions.Web);
 
     /// <summary>Records made before changes were kept hold "" or "{}": no lists.</summary>
@@ -55,6 +87,7 @@ public sealed record ImportChanges(IReadOnlyList<ImportChange> Created, IReadOnl
             return parsed is null ? None : new(parsed.Created ?? [], parsed.Updated ?? [], parsed.Deactivated ?? [])
             {
                 Warnings = parsed.Warnings ?? [], WarningCount = parsed.WarningCount,
+                Additions = parsed.Additions is { } a ? a with { Teams = a.Teams ?? [], UnmappedTitles = a.UnmappedTitles ?? [] } : null,
             };
         }
         catch (JsonException)

@@ -31,6 +31,16 @@ internal static class ImportSupport
         return true;
     }
 
+    /// <summary>
+    /// Text in Unicode's composed form (NFC): a Mac export writes 'Chloé' as 'e' + U+0301, which compares unequal to the
+    /// 'é' a Windows export writes, so one engineer or team would become two. Runs on several fields of every row: ASCII
+    /// (most cells) and text already composed pass through without a copy.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public static string Nfc(string value) =>
+        System.Text.Ascii.IsValid(value) || value.IsNormalized(System.Text.NormalizationForm.FormC)
+            ? value : value.Normalize(System.Text.NormalizationForm.FormC);
+
     /// <summary>Null when the text fits; otherwise why not.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static string? CheckText(string value, int maxLength)

@@ -39,10 +39,10 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         new() { ["active"] = true, ["created_at"] = now.UtcTicks, ["updated_at"] = now.UtcTicks };
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static void FillEngineer(Row r, object?[] v, Current current)
+    private static void FillEngineer(Row r, object?[] v, Dictionary<string, string> aliases, Dictionary<string, Team> teamByName)
     {
         v[0] = r.EmployeeId; v[1] = r.Name; v[2] = r.Email; v[3] = r.Title; v[4] = r.NormalizedTitle;
-        v[5] = current.Aliases.GetValueOrDefault(r.NormalizedTitle); v[6] = current.TeamByName[r.Team].Id; v[7] = r.ManagerEmail;
+        v[5] = aliases.GetValueOrDefault(r.NormalizedTitle); v[6] = teamByName[r.Team].Id; v[7] = r.ManagerEmail;
     }
 
     /// <summary>What the import is checked against and applied to, read under the writer lock.</summary>
@@ -60,7 +60,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
             .Select(e => new Existing(e.Id, e.EmployeeId, e.Name, e.Email, e.Title, e.TeamId, e.ManagerEmail, e.Active))
             .ToDictionaryAsync(e => e.EmployeeId, StringComparer.Ordinal, ct);
         var teams = await db.Teams.AsNoTracking().ToListAsync(ct);
-        return new Current(aliases, existing, teams, teams.ToDictionary(t => t.Name, StringComparer.OrdinalIgnoreCase), teams.ToDictionary(t => t.Id));
+        return new Current(aliases, existing, teams, ByName(teams), teams.ToDictionary(t => t.Id));
     }
 
     /// <summary>
@@ -91,7 +91,9 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         {
             foreach (var t in await db.Teams.AsNoTracking().ToListAsync(ct))
             {
-                if (current.TeamByName.TryAdd(t.Name, t)) current.NewTeams.Add(t);
+                if (current.TeamById.ContainsKey(t.Id)) continue;
+                current.TeamByName[t.Name] = t;
+                current.NewTeams.Add(t);
             }
         }
         var connection = (Npgsql.NpgsqlConnection)tx.GetDbTransaction().Connection!;
@@ -99,7 +101,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
     }
 
     /// <summary>A row's team, exactly as <see cref="Validate"/> reads it.</summary>
-    private static string TeamOf(TabularRow raw, ColumnMap map) => map.Get(raw.Cells, "team");
+    private static string TeamOf(TabularRow raw, ColumnMap map) => ImportSupport.Nfc(map.Get(raw.Cells, "team"));
 
     public Task<ImportOutcomeResult> ExecuteAsync(ImportRequest req, CancellationToken ct) =>
         ImportProgressReporter.TrackAsync(progressSink, log, req, "roster", progress => ImportAsync(req, progress, ct));
@@ -134,7 +136,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
             stream = r =>
             {
                 if (errors.Count > 0) return;
-                FillEngineer(r, values, current!);
+                FillEngineer(r, values, current!.Aliases, current.TeamByName);
                 copy.Write(values);
             };
         }
@@ -152,14 +154,17 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         var inFile = new HashSet<string>(rows.Count, StringComparer.Ordinal);
         foreach (var r in rows) inFile.Add(r.EmployeeId);
         if (errors.Count == 0 && !full) CheckEmailConflicts(rows, inFile, existing, map, errors);
-        var (created, updated, unchanged) = Diff(rows, existing, teamById);
+        var (created, updated, unchanged) = Diff(rows, existing, teamByName);
         var deactivate = full ? existing.Values.Where(e => e.Active && !inFile.Contains(e.EmployeeId)).ToList() : [];
         if (errors.Count == 0) WarnAboutLookalikes(created, deactivate, map, warnings);
+        // A streamed import created its teams before its rows (BeginStreamAsync).
+        var newTeams = copy is null ? NewTeams(rows, teamByName) : current.NewTeams.ConvertAll(t => t.Name);
+        var additions = RosterAdditions.From(newTeams, NewUnmappedTitles(rows, aliases, existing));
         phases.Mark("diff");
         var format = table.Format;
         var record = ImportSupport.NewRecord(ImportKind.Roster, req, format, now, await file);
         if (errors.Count == 0)
-            record.ChangesJson = (Describe(created, updated, deactivate, teamById) with { Warnings = warnings.Kept, WarningCount = warnings.Count }).ToJson();
+            record.ChangesJson = (Describe(created, updated, deactivate, teamById, teamByName) with { Warnings = warnings.Kept, WarningCount = warnings.Count, Additions = additions }).ToJson();
         errors.Sort((a, b) => a.Line != b.Line ? a.Line.CompareTo(b.Line) : string.CompareOrdinal(a.Column, b.Column));
         if (errors.Count > 0)
         {
@@ -182,7 +187,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
                 ? $"Would create {created.Count}, update {updated.Count}, deactivate {deactivate.Count}; {unchanged} unchanged."
                 : $"Created {created.Count}, updated {updated.Count}, deactivated {deactivate.Count}; {unchanged} unchanged.";
         var summary = new ImportResponse(null, !req.DryRun && changes > 0, req.DryRun, req.Mode, format, rows.Count,
-            created.Count, updated.Count, deactivate.Count, unchanged, [], message) { Warnings = warnings.Kept, WarningCount = warnings.Count };
+            created.Count, updated.Count, deactivate.Count, unchanged, [], message) { Warnings = warnings.Kept, WarningCount = warnings.Count }.With(additions);
         if (req.DryRun || changes == 0)
         {
             ImportSupport.Fill(record, req.DryRun ? ImportOutcome.DryRun : ImportOutcome.Unchanged, summary);
@@ -202,19 +207,15 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         else
         {
             // Teams first: new names get rows, so engineers can point at them.
-            var newTeams = NewTeams(rows, teamByName);
             await ImportSupport.BulkInsertAsync(tx, "teams", ["name", "manager_email"], newTeams, (name, v) =>
             {
                 v[0] = name;
                 v[1] = managers.GetValueOrDefault(name);
             }, ct: ct);
-            if (newTeams.Count > 0)
-            {
-                foreach (var t in await db.Teams.AsNoTracking().ToListAsync(ct)) teamByName[t.Name] = t;
-            }
+            if (newTeams.Count > 0) teamByName = ByName(await db.Teams.AsNoTracking().ToListAsync(ct));
 
             phases.Mark("teams");
-            await ImportSupport.BulkInsertAsync(tx, "engineers", EngineerColumns, created, (r, v) => FillEngineer(r, v, current),
+            await ImportSupport.BulkInsertAsync(tx, "engineers", EngineerColumns, created, (r, v) => FillEngineer(r, v, aliases, teamByName),
                 EngineerConstants(now), ct, log);
             phases.Mark("insert");
         }
@@ -299,7 +300,8 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
             var line = raw.Line;
             string Required(string column, int max)
             {
-                var value = map.Get(raw.Cells, column);
+                // The key stays as written (compared ordinally, like the database); text compares in NFC.
+                var value = column == "employee_id" ? map.Get(raw.Cells, column) : ImportSupport.Nfc(map.Get(raw.Cells, column));
                 if (value.Length == 0) errors.Add(new ImportError(line, map.HeaderOf(column), $"{column} is required."));
                 else if ((column == "employee_id" ? ImportSupport.CheckKey(value, max) : ImportSupport.CheckText(value, max)) is { } why)
                     errors.Add(new ImportError(line, map.HeaderOf(column), $"{column} {why}."));
@@ -310,8 +312,8 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
             var name = Required("name", FieldLimits.Name);
             var email = Required("email", FieldLimits.Email).ToLowerInvariant();
             var team = Required("team", FieldLimits.Team);
-            var manager = map.Get(raw.Cells, "manager_email").ToLowerInvariant();
-            var title = map.Get(raw.Cells, "role");
+            var manager = ImportSupport.Nfc(map.Get(raw.Cells, "manager_email")).ToLowerInvariant();
+            var title = ImportSupport.Nfc(map.Get(raw.Cells, "role"));
 
             if (email.Length > 0 && email.Length <= FieldLimits.Email && !ImportSupport.IsValidEmail(email))
                 errors.Add(new ImportError(line, map.HeaderOf("email"), $"'{Clip(email)}' is not a valid email address."));
@@ -355,7 +357,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static (List<Row> Created, List<(Row Row, Existing Old)> Updated, int Unchanged) Diff(List<Row> rows,
-        Dictionary<string, Existing> existing, Dictionary<int, Team> teamById)
+        Dictionary<string, Existing> existing, Dictionary<string, Team> teamByName)
     {
         var created = new List<Row>(rows.Count - Math.Min(rows.Count, existing.Count));
         var updated = new List<(Row Row, Existing Old)>();
@@ -363,8 +365,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         foreach (var row in rows)
         {
             if (!existing.TryGetValue(row.EmployeeId, out var old)) { created.Add(row); continue; }
-            var sameTeam = teamById.TryGetValue(old.TeamId, out var oldTeam) && string.Equals(oldTeam.Name, row.Team, StringComparison.OrdinalIgnoreCase);
-            if (old.Active && sameTeam && old.Name == row.Name && old.Email == row.Email && old.Title == row.Title && old.ManagerEmail == row.ManagerEmail)
+            if (old.Active && SameTeam(row, old, teamByName) && old.Name == row.Name && old.Email == row.Email && old.Title == row.Title && old.ManagerEmail == row.ManagerEmail)
                 unchanged++;
             else
                 updated.Add((row, old));
@@ -374,6 +375,26 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         for (var i = 1; i < created.Count && sorted; i++) sorted = string.CompareOrdinal(created[i - 1].EmployeeId, created[i].EmployeeId) <= 0;
         if (!sorted) created.Sort((a, b) => string.CompareOrdinal(a.EmployeeId, b.EmployeeId));
         return (created, updated, unchanged);
+    }
+
+    /// <summary>The row names the team the engineer is in (a team the import would create is another team).</summary>
+    private static bool SameTeam(Row row, Existing old, Dictionary<string, Team> teamByName) =>
+        teamByName.TryGetValue(row.Team, out var team) && team.Id == old.TeamId;
+
+    /// <summary>
+    /// Teams by name as the file's rows name them: case-insensitively, in NFC. A team stored before names were normalized
+    /// may be decomposed (a Mac export's 'e' + U+0301): it is still the file's team, and of names that differ only so,
+    /// the oldest team is the one used. The names are normalized on these untracked copies only; the rows stay as stored.
+    /// </summary>
+    private static Dictionary<string, Team> ByName(List<Team> teams)
+    {
+        var byName = new Dictionary<string, Team>(teams.Count, StringComparer.OrdinalIgnoreCase);
+        foreach (var t in teams.OrderBy(t => t.Id))
+        {
+            t.Name = ImportSupport.Nfc(t.Name);
+            byName.TryAdd(t.Name, t);
+        }
+        return byName;
     }
 
     /// <summary>
@@ -410,6 +431,30 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
             if (!teamByName.ContainsKey(r.Team) && seen.Add(r.Team)) names.Add(r.Team);
         }
         return names;
+    }
+
+    /// <summary>
+    /// The file's titles that no alias maps and no engineer (active or not) holds yet: after the import the catalog lists
+    /// them as unmapped titles. One per normalized title (what an alias maps), as the file first spells it; empty titles
+    /// are not titles.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static List<string> NewUnmappedTitles(List<Row> rows, Dictionary<string, string> aliases, Dictionary<string, Existing> existing)
+    {
+        var unmapped = new Dictionary<string, string>(StringComparer.Ordinal);
+        string? last = null;
+        foreach (var r in rows)
+        {
+            if (r.NormalizedTitle == last) continue;
+            last = r.NormalizedTitle;
+            if (last.Length > 0 && !aliases.ContainsKey(last)) unmapped.TryAdd(last, r.Title);
+        }
+        if (unmapped.Count == 0) return [];
+        // Engineers share a few hundred titles: normalize each distinct one once.
+        var held = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var e in existing.Values) held.Add(e.Title);
+        foreach (var title in held) unmapped.Remove(TitleNormalizer.Normalize(title));
+        return [.. unmapped.Values];
     }
 
     /// <summary>In partial mode, engineers not in the file stay active, so their emails stay taken.</summary>
@@ -496,7 +541,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
     /// <summary>The first <see cref="ImportChanges.Kept"/> of each list, by employee id (<paramref name="created"/> comes sorted): who,
     /// and what changes for them.</summary>
     private static ImportChanges Describe(List<Row> created, List<(Row Row, Existing Old)> updated, List<Existing> deactivate,
-        Dictionary<int, Team> teamById)
+        Dictionary<int, Team> teamById, Dictionary<string, Team> teamByName)
     {
         string TeamName(int id) => teamById.TryGetValue(id, out var t) ? t.Name : "";
         static string Was(string what, string? before, string? after) => $"{what} {(string.IsNullOrEmpty(before) ? "(none)" : before)} → {(string.IsNullOrEmpty(after) ? "(none)" : after)}";
@@ -508,7 +553,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
                 var (r, old) = u;
                 var what = new List<string>();
                 if (!old.Active) what.Add("reactivated");
-                if (!string.Equals(TeamName(old.TeamId), r.Team, StringComparison.OrdinalIgnoreCase)) what.Add(Was("team", TeamName(old.TeamId), r.Team));
+                if (!SameTeam(r, old, teamByName)) what.Add(Was("team", TeamName(old.TeamId), r.Team));
                 if (old.Title != r.Title) what.Add(Was("title", old.Title, r.Title));
                 if (old.Name != r.Name) what.Add(Was("name", old.Name, r.Name));
                 if (old.Email != r.Email) what.Add(Was("email", old.Email, r.Email));
