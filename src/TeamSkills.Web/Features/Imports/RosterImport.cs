@@ -32,77 +32,6 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
 
     private sealed record Existing(int Id, string EmployeeId, string Name, string Email, string Title, int TeamId, string? ManagerEmail, bool Active);
 
-    private static readonly string[] EngineerColumns =
-        ["employee_id", "name", "email", "title", "normalized_title", "role_id", "team_id", "manager_email"];
-
-    private static Dictionary<string, object> EngineerConstants(DateTimeOffset now) =>
-        new() { ["active"] = true, ["created_at"] = now.UtcTicks, ["updated_at"] = now.UtcTicks };
-
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static void FillEngineer(Row r, object?[] v, Dictionary<string, string> aliases, Dictionary<string, Team> teamByName)
-    {
-        v[0] = r.EmployeeId; v[1] = r.Name; v[2] = r.Email; v[3] = r.Title; v[4] = r.NormalizedTitle;
-        v[5] = aliases.GetValueOrDefault(r.NormalizedTitle); v[6] = teamByName[r.Team].Id; v[7] = r.ManagerEmail;
-    }
-
-    /// <summary>What the import is checked against and applied to, read under the writer lock.</summary>
-    private sealed record Current(Dictionary<string, string> Aliases, Dictionary<string, Existing> Existing, List<Team> Teams,
-        Dictionary<string, Team> TeamByName, Dictionary<int, Team> TeamById)
-    {
-        /// <summary>Teams a streamed import created before its rows (<see cref="BeginStreamAsync"/>).</summary>
-        public List<Team> NewTeams { get; } = [];
-    }
-
-    private async Task<Current> LoadAsync(CancellationToken ct)
-    {
-        var aliases = await db.RoleAliases.AsNoTracking().ToDictionaryAsync(a => a.NormalizedTitle, a => a.RoleId, StringComparer.Ordinal, ct);
-        var existing = await db.Engineers.AsNoTracking()
-            .Select(e => new Existing(e.Id, e.EmployeeId, e.Name, e.Email, e.Title, e.TeamId, e.ManagerEmail, e.Active))
-            .ToDictionaryAsync(e => e.EmployeeId, StringComparer.Ordinal, ct);
-        var teams = await db.Teams.AsNoTracking().ToListAsync(ct);
-        return new Current(aliases, existing, teams, ByName(teams), teams.ToDictionary(t => t.Id));
-    }
-
-    /// <summary>
-    /// A first roster of at least <see cref="PostgreSqlBulk.LargeLoadRows"/> rows on PostgreSQL (the engineers table is
-    /// empty, so every valid row is a new engineer) is written while it is validated: each row goes into a binary COPY
-    /// as soon as it passes its checks, and PostgreSQL stores it while the next ones are checked, instead of idling
-    /// until the last. All or nothing still holds: it is one transaction, and the first error anywhere (a bad row, a
-    /// duplicate further down) stops the stream; the COPY is then cancelled and everything rolled back, teams included.
-    /// The teams the file names are created first (from the rows' team cells that pass the team check: were any row
-    /// invalid, none of it would stay), without managers: those are set once every row is in.
-    /// </summary>
-    private async Task<PostgreSqlBulk.CopyStream> BeginStreamAsync(Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction tx,
-        TabularTable table, ColumnMap map, Current current, DateTimeOffset now, CancellationToken ct)
-    {
-        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        var names = new List<string>();
-        string? last = null;
-        foreach (var raw in table.Rows)
-        {
-            var team = TeamOf(raw, map);
-            if (team == last) continue;
-            last = team;
-            if (team.Length > 0 && ImportSupport.CheckText(team, FieldLimits.Team) is null && !current.TeamByName.ContainsKey(team) && seen.Add(team))
-                names.Add(team);
-        }
-        await ImportSupport.BulkInsertAsync(tx, "teams", ["name", "manager_email"], names, (name, v) => { v[0] = name; v[1] = null; }, ct: ct);
-        if (names.Count > 0)
-        {
-            foreach (var t in await db.Teams.AsNoTracking().ToListAsync(ct))
-            {
-                if (current.TeamById.ContainsKey(t.Id)) continue;
-                current.TeamByName[t.Name] = t;
-                current.NewTeams.Add(t);
-            }
-        }
-        var connection = (Npgsql.NpgsqlConnection)tx.GetDbTransaction().Connection!;
-        return await PostgreSqlBulk.BeginCopyAsync(connection, "engineers", EngineerColumns, EngineerConstants(now), table.Rows.Count, log, ct);
-    }
-
-    /// <summary>A row's team, exactly as <see cref="Validate"/> reads it.</summary>
-    private static string TeamOf(TabularRow raw, ColumnMap map) => ImportSupport.Nfc(map.Get(raw.Cells, "team"));
-
     public Task<ImportOutcomeResult> ExecuteAsync(ImportRequest req, CancellationToken ct) =>
         ImportProgressReporter.TrackAsync(progressSink, log, req, "roster", progress => ImportAsync(req, progress, ct));
 
@@ -118,37 +47,22 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         var errors = new List<ImportError>();
         var map = ColumnMap.Resolve(table!.Header, table.HeaderLine, Columns, errors);
         var warnings = new ImportWarnings();
-        var full = req.Mode == "full";
-
-        // The write transaction takes the writer lock before the current data is read (BeginWriteTransactionAsync), so
-        // the diff is computed against exactly what it will be applied to, even with writers in other instances. A large
-        // import on PostgreSQL takes it before validating, in case it can stream (see BeginStreamAsync); others after.
-        var mayStream = errors.Count == 0 && !req.DryRun && table.Rows.Count >= PostgreSqlBulk.LargeLoadRows && db.Database.IsNpgsql();
-        await using var early = mayStream ? await db.BeginWriteTransactionAsync(ct) : null;
-        var current = early is null ? null : await LoadAsync(ct);
-        await using var copy = current is { Existing.Count: 0 } ? await BeginStreamAsync(early!, table, map, current, now, ct) : null;
-        Action<Row>? stream = null;
-        if (copy is not null)
-        {
-            phases.Mark("teams");
-            var values = new object?[EngineerColumns.Length];
-            // Only while every row so far is valid: after the first error the COPY is cancelled whatever follows.
-            stream = r =>
-            {
-                if (errors.Count > 0) return;
-                FillEngineer(r, values, current!.Aliases, current.TeamByName);
-                copy.Write(values);
-            };
-        }
-        var rows = errors.Count == 0 ? Validate(table, map, errors, warnings, progress, stream) : [];
+        var rows = errors.Count == 0 ? Validate(table, map, errors, warnings, progress) : [];
         if (errors.Count == 0 && rows.Count == 0)
             errors.Add(new ImportError(table.HeaderLine, "", "The file has a header but no data rows."));
-        phases.Mark(copy is null ? "validate" : "validate and copy");
 
-        await using var late = early is null ? await db.BeginWriteTransactionAsync(ct) : null;
-        var tx = early ?? late!;
-        current ??= await LoadAsync(ct);
-        var (aliases, existing, teams, teamByName, teamById) = (current.Aliases, current.Existing, current.Teams, current.TeamByName, current.TeamById);
+        phases.Mark("validate");
+        // The write transaction takes the writer lock before the current data is read (BeginWriteTransactionAsync), so
+        // the diff is computed against exactly what it will be applied to, even with writers in other instances.
+        await using var tx = await db.BeginWriteTransactionAsync(ct);
+        var aliases = await db.RoleAliases.AsNoTracking().ToDictionaryAsync(a => a.NormalizedTitle, a => a.RoleId, StringComparer.Ordinal, ct);
+        var existing = await db.Engineers.AsNoTracking()
+            .Select(e => new Existing(e.Id, e.EmployeeId, e.Name, e.Email, e.Title, e.TeamId, e.ManagerEmail, e.Active))
+            .ToDictionaryAsync(e => e.EmployeeId, StringComparer.Ordinal, ct);
+        var teams = await db.Teams.AsNoTracking().ToListAsync(ct);
+        var teamByName = ByName(teams);
+        var teamById = teams.ToDictionary(t => t.Id);
+        var full = req.Mode == "full";
         phases.Mark("load");
 
         var inFile = new HashSet<string>(rows.Count, StringComparer.Ordinal);
@@ -157,8 +71,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         var (created, updated, unchanged) = Diff(rows, existing, teamByName);
         var deactivate = full ? existing.Values.Where(e => e.Active && !inFile.Contains(e.EmployeeId)).ToList() : [];
         if (errors.Count == 0) WarnAboutLookalikes(created, deactivate, map, warnings);
-        // A streamed import created its teams before its rows (BeginStreamAsync).
-        var newTeams = copy is null ? NewTeams(rows, teamByName) : current.NewTeams.ConvertAll(t => t.Name);
+        var newTeams = NewTeams(rows, teamByName);
         var additions = RosterAdditions.From(newTeams, NewUnmappedTitles(rows, aliases, existing));
         phases.Mark("diff");
         var format = table.Format;
@@ -168,12 +81,6 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         errors.Sort((a, b) => a.Line != b.Line ? a.Line.CompareTo(b.Line) : string.CompareOrdinal(a.Column, b.Column));
         if (errors.Count > 0)
         {
-            if (copy is not null)
-            {
-                // Cancelling the COPY aborts the transaction: roll it back (the teams it added, the dropped indexes) before recording.
-                await copy.DisposeAsync();
-                await tx.RollbackAsync(ct);
-            }
             var response = new ImportResponse(null, false, req.DryRun, req.Mode, format, table.Rows.Count, 0, 0, 0, 0, errors,
                 ImportSupport.RejectedMessage(errors.Count));
             ImportSupport.Fill(record, ImportOutcome.Rejected, response);
@@ -194,32 +101,28 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
             return new(200, summary with { ImportId = await ImportSupport.RecordOnlyAsync(db, record, audit, ct) });
         }
 
+
         progress.Writing();
+        // Teams first: new names get rows, so engineers can point at them.
         var managers = ManagersAfterImport(rows, existing, inFile, teamById, full);
-        if (copy is not null)
+        await ImportSupport.BulkInsertAsync(tx, "teams", ["name", "manager_email"], newTeams, (name, v) =>
         {
-            // Streamed: the rows are in; end the COPY (re-creating indexes and keys), then give the new teams their managers.
-            await copy.CompleteAsync(ct);
-            phases.Mark("insert");
-            await UpdateTeamManagersAsync(tx, managers, current.NewTeams, ct);
-            phases.Mark("new teams' managers");
-        }
-        else
-        {
-            // Teams first: new names get rows, so engineers can point at them.
-            await ImportSupport.BulkInsertAsync(tx, "teams", ["name", "manager_email"], newTeams, (name, v) =>
+            v[0] = name;
+            v[1] = managers.GetValueOrDefault(name);
+        }, ct: ct);
+        if (newTeams.Count > 0) teamByName = ByName(await db.Teams.AsNoTracking().ToListAsync(ct));
+
+        phases.Mark("teams");
+        await ImportSupport.BulkInsertAsync(tx, "engineers",
+            ["employee_id", "name", "email", "title", "normalized_title", "role_id", "team_id", "manager_email"],
+            created, (r, v) =>
             {
-                v[0] = name;
-                v[1] = managers.GetValueOrDefault(name);
-            }, ct: ct);
-            if (newTeams.Count > 0) teamByName = ByName(await db.Teams.AsNoTracking().ToListAsync(ct));
+                v[0] = r.EmployeeId; v[1] = r.Name; v[2] = r.Email; v[3] = r.Title; v[4] = r.NormalizedTitle;
+                v[5] = aliases.GetValueOrDefault(r.NormalizedTitle); v[6] = teamByName[r.Team].Id; v[7] = r.ManagerEmail;
+            },
+            new Dictionary<string, object> { ["active"] = true, ["created_at"] = now.UtcTicks, ["updated_at"] = now.UtcTicks }, ct, log);
 
-            phases.Mark("teams");
-            await ImportSupport.BulkInsertAsync(tx, "engineers", EngineerColumns, created, (r, v) => FillEngineer(r, v, aliases, teamByName),
-                EngineerConstants(now), ct, log);
-            phases.Mark("insert");
-        }
-
+        phases.Mark("insert");
         await using (var update = ImportSupport.Command(tx,
             "UPDATE engineers SET name = @name, email = @email, title = @title, normalized_title = @normalized_title, role_id = @role_id, " +
             "team_id = @team_id, manager_email = @manager_email, active = @active, updated_at = @updated_at WHERE id = @id",
@@ -263,9 +166,10 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         ImportSupport.Fill(record, ImportOutcome.Applied, summary);
         db.Imports.Add(record);
         await db.SaveChangesAsync(ct);
+        phases.Mark("record");
         audit.Import(record);
         await db.SaveChangesAsync(ct);
-        phases.Mark("record");
+        phases.Mark("audit");
         await tx.CommitAsync(ct);
         phases.Mark("commit");
         db.ChangeTracker.Clear();
@@ -277,9 +181,8 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
 
     // Runs once per import over every row: optimise at first call instead of starting in tier-0 code.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    /// <param name="valid">Given each row that passes its own checks, as soon as it does (a streamed import writes it).</param>
     private static List<Row> Validate(TabularTable table, ColumnMap map, List<ImportError> errors, ImportWarnings warnings,
-        ImportProgressReporter progress, Action<Row>? valid)
+        ImportProgressReporter progress)
     {
         var rows = new List<Row>(table.Rows.Count);
         // Sized up front: growing 100k-entry tables reallocates on the large-object heap, which costs full GCs.
@@ -342,9 +245,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
                         $"manager_email is the engineer's own email ({Clip(email)}); leave it empty for someone nobody in the roster manages.");
                 // Titles repeat across thousands of rows: normalise each distinct one once.
                 if (!normalized.TryGetValue(title, out var key)) normalized[title] = key = TitleNormalizer.Normalize(title);
-                var row = new Row(line, employeeId, name, email, team, manager.Length == 0 ? null : manager, title, key);
-                rows.Add(row);
-                valid?.Invoke(row);
+                rows.Add(new Row(line, employeeId, name, email, team, manager.Length == 0 ? null : manager, title, key));
             }
         }
         return rows;
@@ -507,13 +408,13 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         return managers;
     }
 
-    /// <summary>Teams whose manager changed (teams that lost every active member have none now). On PostgreSQL in one
-    /// statement: a first roster brings thousands of new teams, and a round trip each cost more than their rows.</summary>
+    /// <summary>Existing teams whose manager changed (teams that lost every active member have none now). On PostgreSQL
+    /// in one statement: a roster that moves thousands of teams to new managers costs a round trip each otherwise.</summary>
     private static async Task UpdateTeamManagersAsync(Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction tx,
-        Dictionary<string, string?> managers, IEnumerable<Team> teams, CancellationToken ct)
+        Dictionary<string, string?> managers, IEnumerable<Team> existingTeams, CancellationToken ct)
     {
         var changed = new List<(int Id, string? Manager)>();
-        foreach (var team in teams)
+        foreach (var team in existingTeams)
         {
             var manager = managers.GetValueOrDefault(team.Name);
             if (team.ManagerEmail != manager) changed.Add((team.Id, manager));

@@ -19,58 +19,12 @@ internal static class PostgreSqlBulk
     /// <summary>How long a large load waits for the table locks that rebuilding needs before it loads the usual way.</summary>
     public const string LargeLoadLockTimeout = "2s";
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static async Task CopyAsync<T>(NpgsqlConnection connection, string table, string[] columns, IReadOnlyList<T> rows,
         Action<T, object?[]> fill, IReadOnlyDictionary<string, object> constants, ILogger? log, CancellationToken ct)
     {
-        await using var copy = await BeginCopyAsync(connection, table, columns, constants, rows.Count, log, ct);
-        var values = new object?[columns.Length];
-        foreach (var row in rows)
-        {
-            fill(row, values);
-            copy.Write(values);
-        }
-        await copy.CompleteAsync(ct);
-    }
-
-    /// <summary>
-    /// Starts a binary COPY into <paramref name="table"/> that rows are written to one at a time (<see cref="CopyStream.Write"/>),
-    /// as they are produced: PostgreSQL stores them while the caller works on the next ones. When
-    /// <paramref name="expectedRows"/> makes it a large load, the table's secondary indexes and foreign keys are dropped
-    /// first and re-created by <see cref="CopyStream.CompleteAsync"/>. Disposing it uncompleted cancels the COPY; the
-    /// caller then rolls its transaction back (PostgreSQL has aborted it).
-    /// </summary>
-    public static async Task<CopyStream> BeginCopyAsync(NpgsqlConnection connection, string table, string[] columns,
-        IReadOnlyDictionary<string, object> constants, int expectedRows, ILogger? log, CancellationToken ct)
-    {
-        var restore = expectedRows >= LargeLoadRows ? await DeferIndexesAsync(connection, table, expectedRows, log, ct) : null;
-        var names = string.Join(", ", columns.Concat(constants.Keys));
-        var writer = await connection.BeginBinaryImportAsync($"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)", ct);
-        return new CopyStream(writer, constants.Values.ToArray(), restore);
-    }
-
-    /// <summary>An open binary COPY (see <see cref="BeginCopyAsync"/>).</summary>
-    public sealed class CopyStream(NpgsqlBinaryImporter writer, object[] shared, Func<CancellationToken, Task>? restore) : IAsyncDisposable
-    {
-        /// <summary>One row: <paramref name="values"/> in the columns' order, then the constants. Synchronous: it fills
-        /// Npgsql's buffer and only flushes when it is full; an await per value would cost more than the copy itself.</summary>
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public void Write(object?[] values)
-        {
-            writer.StartRow();
-            foreach (var value in values) PostgreSqlBulk.Write(writer, value);
-            foreach (var value in shared) PostgreSqlBulk.Write(writer, value);
-        }
-
-        /// <summary>Ends the COPY, then re-creates what a large load dropped.</summary>
-        public async Task CompleteAsync(CancellationToken ct)
-        {
-            await writer.CompleteAsync(ct);
-            await writer.DisposeAsync(); // gives the connection back for the statements that follow
-            if (restore is not null) await restore(ct);
-        }
-
-        public ValueTask DisposeAsync() => writer.DisposeAsync();
+        var restore = rows.Count >= LargeLoadRows ? await DeferIndexesAsync(connection, table, rows.Count, log, ct) : null;
+        await CopyRowsAsync(connection, table, columns, rows, fill, constants, ct);
+        if (restore is not null) await restore(ct);
     }
 
     /// <summary>
@@ -149,6 +103,26 @@ internal static class PostgreSqlBulk
     {
         await using var cmd = new NpgsqlCommand(sql, connection);
         await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static async Task CopyRowsAsync<T>(NpgsqlConnection connection, string table, string[] columns, IReadOnlyList<T> rows,
+        Action<T, object?[]> fill, IReadOnlyDictionary<string, object> constants, CancellationToken ct)
+    {
+        var names = string.Join(", ", columns.Concat(constants.Keys));
+        var shared = constants.Values.ToArray();
+        var values = new object?[columns.Length];
+        await using var writer = await connection.BeginBinaryImportAsync($"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)", ct);
+        foreach (var row in rows)
+        {
+            fill(row, values);
+            // Synchronous writes: they fill Npgsql's buffer and only flush when it is full; an await per value
+            // would cost more than the copy itself.
+            writer.StartRow();
+            foreach (var value in values) Write(writer, value);
+            foreach (var value in shared) Write(writer, value);
+        }
+        await writer.CompleteAsync(ct);
     }
 
     private static void Write(NpgsqlBinaryImporter writer, object? value)
