@@ -140,6 +140,28 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
     }
 
     [SkippableFact]
+    public async Task SignedInPage_KeepsOneLiveConnection_WhileItsCookieIsValid()
+    {
+        fx.SkipUnlessReady();
+        var page = await fx.NewPageAsync();
+        await SignInWithPasswordAsync(page);
+        await page.GotoAsync($"/teams/{await TeamIdAsync("Platform")}");
+        await Assertions.Expect(page.Locator("#live-status")).ToHaveTextAsync("live");
+        await page.EvaluateAsync(@"() => {
+            window.__liveId = window.teamSkillsLive.connection.connectionId;
+            window.__drops = 0;
+            window.teamSkillsLive.connection.onreconnecting(() => window.__drops++);
+            window.teamSkillsLive.connection.onclose(() => window.__drops++);
+        }");
+        // The server checks every connection's sign-in expiry once a second: a few of its scans must pass.
+        await page.WaitForTimeoutAsync(3500);
+        Assert.Equal(0, await page.EvaluateAsync<int>("() => window.__drops"));
+        Assert.True(await page.EvaluateAsync<bool>("() => window.teamSkillsLive.connection.connectionId === window.__liveId"),
+            "the page is still on the connection it opened");
+        await page.Context.CloseAsync();
+    }
+
+    [SkippableFact]
     public async Task Manager_SeesOnlyTheirTeam_AndCannotOpenAnother()
     {
         fx.SkipUnlessReady();
