@@ -232,6 +232,47 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
     }
 
     [SkippableFact]
+    public async Task BurstOfPushes_RefetchesTheTeamPageOnce_ThenOnceMore()
+    {
+        fx.SkipUnlessReady();
+        Assert.Equal(HttpStatusCode.OK, (await fx.Admin.UploadCsv("/api/imports/roster?mode=partial", Data.Lines(Data.RosterHeader,
+            "B1,Bea Burst,bea@example.com,Burst,burst@example.com,Site Reliability Engineer"))).StatusCode);
+        var teamId = await TeamIdAsync("Burst");
+        var page = await fx.NewPageAsync();
+        await SignInWithPasswordAsync(page);
+        await page.GotoAsync($"/teams/{teamId}");
+        await Assertions.Expect(page.Locator("#live-status")).ToHaveTextAsync("live");
+        // Count the page's refetches and hold the first one open while the pushes arrive.
+        await page.EvaluateAsync(@"teamId => {
+            window.__pushes = 0;
+            window.teamSkillsLive.on('gapSummaryUpdated', s => { if (s.teamId === teamId) window.__pushes++; });
+            window.__refetches = 0;
+            const gate = new Promise(open => window.__open = open);
+            const fetch = window.fetch;
+            window.fetch = async (url, init) => {
+                if (String(url).startsWith('/teams/')) { window.__refetches++; await gate; }
+                return fetch(url, init);
+            };
+        }", teamId);
+
+        foreach (var cert in new[] { "aiops-professional", "aiops-architect", "mlops-professional" })
+        {
+            var response = await fx.Admin.PostAsJsonAsync("/api/completions", new { employeeId = "B1", certification = cert, earnedOn = "2026-05-30" });
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            await fx.App.LiveIdleAsync(); // one push each
+        }
+        await page.WaitForFunctionAsync("() => window.__pushes >= 3");
+        Assert.Equal(1, await page.EvaluateAsync<int>("() => window.__refetches"));
+        await page.EvaluateAsync("() => window.__open()");
+        // The two pushes that came while it was in flight make one more refetch, after it.
+        await Assertions.Expect(page.Locator("tr[data-employee='B1'] td[data-cert='mlops-professional']")).ToContainTextAsync("valid");
+        await page.WaitForFunctionAsync("() => window.__refetches === 2");
+        await page.WaitForTimeoutAsync(300);
+        Assert.Equal(2, await page.EvaluateAsync<int>("() => window.__refetches"));
+        await page.Context.CloseAsync();
+    }
+
+    [SkippableFact]
     public async Task SignedInPage_KeepsOneLiveConnection_WhileItsCookieIsValid()
     {
         fx.SkipUnlessReady();
