@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -17,9 +18,19 @@ public sealed class BrowserFixture : IAsyncLifetime
     public const string AdminEmail = "lnd.admin@example.com";
     public const string AdminPassword = "a long enough passphrase 42";
 
-    public AppFactory App { get; } = new AppFactory()
+    public AppFactory App { get; } = new AppFactory
+        {
+            // The app's clock is faked at 2026-06-01, but Chromium and SignalR live on the real one: a sign-in cookie
+            // stamped with the fake time would look long expired to the hub, which closes such connections at its next
+            // once-a-second check (the page then reconnects every second). Cookies here run on the real clock, as the
+            // app's do in production, where there is only one clock.
+            TestServices = s => s.PostConfigure<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme,
+                o => o.TimeProvider = TimeProvider.System),
+        }
         .With("TeamSkills:Auth:FirstAdminEmail", AdminEmail)
-        .With("TeamSkills:Auth:FirstAdminPassword", AdminPassword);
+        .With("TeamSkills:Auth:FirstAdminPassword", AdminPassword)
+        // Every browser test signs in from 127.0.0.1; the production limit (10 a minute per address) would answer 429.
+        .With("TeamSkills:RateLimits:SignInPerMinute", "1000");
 
     public IPlaywright? Playwright { get; private set; }
     public IBrowser? Browser { get; private set; }

@@ -139,6 +139,161 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
         await overview.Context.CloseAsync();
     }
 
+    /// <summary>What a person reads on a team page, line by line: the manager, the tiles, every column header with its
+    /// ⚠ and tooltip, every engineer's row (cells with their tooltips, statuses, next step) by employee id, whatever the
+    /// order on screen, and the forecast.</summary>
+    private static Task<string[]> TeamPageAsReadAsync(IPage page) => page.EvaluateAsync<string[]>(@"() => {
+        const norm = s => (s || '').replace(/\s+/g, ' ').trim();
+        const region = name => norm(document.querySelector(`[data-live-region=""${name}""]`).textContent);
+        const classes = el => [...el.classList].filter(c => c !== 'flash').join(' ');
+        const headers = [...document.querySelectorAll('#heat thead th')]
+            .map(th => `column ${th.dataset.key}: ${norm(th.textContent)} | ${th.querySelector('button').title}`);
+        const rows = [...document.querySelectorAll('#heat tbody tr')].map(r => `row ${r.dataset.employee} [${r.dataset.statuses}]: `
+            + [...r.cells].map(td => `${norm(td.textContent)} (${classes(td)}; ${td.title})`).join(' / ')).sort();
+        return [`manager: ${region('manager')}`, `tiles: ${region('tiles')}`, ...headers, ...rows, `forecast: ${region('forecast')}`];
+    }");
+
+    [SkippableFact]
+    public async Task ImportElsewhere_LeavesTheOpenTeamPageAsAReloadShowsIt_KeepingSortFilterAndFocus()
+    {
+        fx.SkipUnlessReady();
+        // A team of its own (the other tests change Platform and Data): two SREs, one holding AIOps Professional (so its
+        // column has a ⚠), and a platform engineer; nothing held expires within 12 months.
+        Assert.Equal(HttpStatusCode.OK, (await fx.Admin.UploadCsv("/api/imports/roster?mode=partial", Data.Lines(Data.RosterHeader,
+            "L1,Lia Lund,lia@example.com,Reliability,rel@example.com,Site Reliability Engineer",
+            "L2,Leo Lamb,leo@example.com,Reliability,rel@example.com,Site Reliability Engineer",
+            "L9,Zed Zane,zed@example.com,Reliability,rel@example.com,Platform Engineer"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await fx.Admin.UploadCsv("/api/imports/completions",
+            Data.Lines("employee_id,certification,earned_on,expires_on", "L1,aiops-professional,2025-01-10,"), "c.csv")).StatusCode);
+        var teamId = await TeamIdAsync("Reliability");
+
+        var page = await fx.NewPageAsync();
+        await SignInWithPasswordAsync(page);
+        await page.GotoAsync($"/teams/{teamId}");
+        await Assertions.Expect(page.Locator("#live-status")).ToHaveTextAsync("live");
+        await page.EvaluateAsync("() => window.__notReloaded = true");
+        var professional = page.Locator("#heat thead th[data-key='aiops-professional']");
+        await Assertions.Expect(professional).ToContainTextAsync("⚠");
+        await Assertions.Expect(page.Locator("[data-live-region=forecast]")).ToContainTextAsync("Nothing held expires");
+        // The person's view: engineers sorted by name, Z to A; only the SREs; the keyboard on Lia's AIOps Professional.
+        await page.ClickAsync("#heat thead th[data-key='name'] button");
+        await Assertions.Expect(page.Locator("#heat thead th[data-key='name']")).ToHaveAttributeAsync("aria-sort", "descending");
+        await page.FillAsync("#engineer-filter", "site reliability");
+        await page.Locator("tr[data-employee='L1'] td:first-child").FocusAsync();
+        await page.Keyboard.PressAsync("ArrowRight");
+        await page.Keyboard.PressAsync("ArrowRight");
+
+        async Task AsAReloadShowsItAsync(string step)
+        {
+            var fresh = await page.Context.NewPageAsync();
+            await fresh.GotoAsync($"/teams/{teamId}");
+            Assert.Equal(await TeamPageAsReadAsync(fresh), await TeamPageAsReadAsync(page));
+            await ShotAsync(page, $"team-live-{step}.png");
+            await fresh.CloseAsync();
+        }
+
+        // 1. Leo gains AIOps Professional (its ⚠ goes) and the Architect certification that expires next month (the
+        // forecast changes). Same engineers, same columns.
+        Assert.Equal(HttpStatusCode.OK, (await fx.Admin.UploadCsv("/api/imports/completions", Data.Lines(
+            "employee_id,certification,earned_on,expires_on",
+            "L2,aiops-professional,2025-03-01,",
+            "L2,aiops-architect,2023-07-01,"), "c.csv")).StatusCode);
+        await Assertions.Expect(professional).Not.ToContainTextAsync("⚠");
+        await Assertions.Expect(page.Locator("tr[data-employee='L2'] td[data-cert='aiops-architect']")).ToContainTextAsync("expiring");
+        await AsAReloadShowsItAsync("completions");
+        Assert.Equal("aiops-professional", await page.EvaluateAsync<string>("() => document.activeElement.dataset.cert"));
+        Assert.Equal("L1", await page.EvaluateAsync<string>("() => document.activeElement.closest('tr').dataset.employee"));
+
+        // 2. A new engineer joins: the rows change, the table is replaced.
+        Assert.Equal(HttpStatusCode.OK, (await fx.Admin.UploadCsv("/api/imports/roster?mode=partial", Data.Lines(Data.RosterHeader,
+            "L3,Lou Lake,lou@example.com,Reliability,rel@example.com,Site Reliability Engineer"))).StatusCode);
+        await Assertions.Expect(page.Locator("tr[data-employee='L3']")).ToHaveCountAsync(1);
+        await AsAReloadShowsItAsync("new-engineer");
+
+        // What the person set survived: the sort, the filter (Zed still hidden), the keyboard's place; no reload.
+        await Assertions.Expect(page.Locator("#heat thead th[data-key='name']")).ToHaveAttributeAsync("aria-sort", "descending");
+        await Assertions.Expect(page.Locator("#engineer-filter")).ToHaveValueAsync("site reliability");
+        Assert.Equal(["L3", "L1", "L2"], await page.EvaluateAsync<string[]>(
+            "() => [...document.querySelectorAll('#heat tbody tr')].filter(r => !r.hidden).map(r => r.dataset.employee)"));
+        await Assertions.Expect(page.Locator("[data-count-for=heat]")).ToHaveTextAsync("3 of 4 shown");
+        Assert.Equal("aiops-professional", await page.EvaluateAsync<string>("() => document.activeElement.dataset.cert"));
+        Assert.Equal("L1", await page.EvaluateAsync<string>("() => document.activeElement.closest('tr').dataset.employee"));
+        // The replaced grid still works: arrows move, a header sorts, the filter filters.
+        await page.Keyboard.PressAsync("ArrowDown");
+        Assert.Equal("L2", await page.EvaluateAsync<string>("() => document.activeElement.closest('tr').dataset.employee"));
+        await page.ClickAsync("#heat thead th[data-key='name'] button");
+        Assert.Equal(["L2", "L1", "L3"], await page.EvaluateAsync<string[]>(
+            "() => [...document.querySelectorAll('#heat tbody tr')].filter(r => !r.hidden).map(r => r.dataset.employee)"));
+        await page.FillAsync("#engineer-filter", "");
+        await Assertions.Expect(page.Locator("#heat tbody tr:visible")).ToHaveCountAsync(4);
+        await Assertions.Expect(page.Locator("#stale")).ToBeHiddenAsync();
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__notReloaded === true"));
+        await page.Context.CloseAsync();
+    }
+
+    [SkippableFact]
+    public async Task BurstOfPushes_RefetchesTheTeamPageOnce_ThenOnceMore()
+    {
+        fx.SkipUnlessReady();
+        Assert.Equal(HttpStatusCode.OK, (await fx.Admin.UploadCsv("/api/imports/roster?mode=partial", Data.Lines(Data.RosterHeader,
+            "B1,Bea Burst,bea@example.com,Burst,burst@example.com,Site Reliability Engineer"))).StatusCode);
+        var teamId = await TeamIdAsync("Burst");
+        var page = await fx.NewPageAsync();
+        await SignInWithPasswordAsync(page);
+        await page.GotoAsync($"/teams/{teamId}");
+        await Assertions.Expect(page.Locator("#live-status")).ToHaveTextAsync("live");
+        // Count the page's refetches and hold the first one open while the pushes arrive.
+        await page.EvaluateAsync(@"teamId => {
+            window.__pushes = 0;
+            window.teamSkillsLive.on('gapSummaryUpdated', s => { if (s.teamId === teamId) window.__pushes++; });
+            window.__refetches = 0;
+            const gate = new Promise(open => window.__open = open);
+            const fetch = window.fetch;
+            window.fetch = async (url, init) => {
+                if (String(url).startsWith('/teams/')) { window.__refetches++; await gate; }
+                return fetch(url, init);
+            };
+        }", teamId);
+
+        foreach (var cert in new[] { "aiops-professional", "aiops-architect", "mlops-professional" })
+        {
+            var response = await fx.Admin.PostAsJsonAsync("/api/completions", new { employeeId = "B1", certification = cert, earnedOn = "2026-05-30" });
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            await fx.App.LiveIdleAsync(); // one push each
+        }
+        await page.WaitForFunctionAsync("() => window.__pushes >= 3");
+        Assert.Equal(1, await page.EvaluateAsync<int>("() => window.__refetches"));
+        await page.EvaluateAsync("() => window.__open()");
+        // The two pushes that came while it was in flight make one more refetch, after it.
+        await Assertions.Expect(page.Locator("tr[data-employee='B1'] td[data-cert='mlops-professional']")).ToContainTextAsync("valid");
+        await page.WaitForFunctionAsync("() => window.__refetches === 2");
+        await page.WaitForTimeoutAsync(300);
+        Assert.Equal(2, await page.EvaluateAsync<int>("() => window.__refetches"));
+        await page.Context.CloseAsync();
+    }
+
+    [SkippableFact]
+    public async Task SignedInPage_KeepsOneLiveConnection_WhileItsCookieIsValid()
+    {
+        fx.SkipUnlessReady();
+        var page = await fx.NewPageAsync();
+        await SignInWithPasswordAsync(page);
+        await page.GotoAsync($"/teams/{await TeamIdAsync("Platform")}");
+        await Assertions.Expect(page.Locator("#live-status")).ToHaveTextAsync("live");
+        await page.EvaluateAsync(@"() => {
+            window.__liveId = window.teamSkillsLive.connection.connectionId;
+            window.__drops = 0;
+            window.teamSkillsLive.connection.onreconnecting(() => window.__drops++);
+            window.teamSkillsLive.connection.onclose(() => window.__drops++);
+        }");
+        // The server checks every connection's sign-in expiry once a second: a few of its scans must pass.
+        await page.WaitForTimeoutAsync(3500);
+        Assert.Equal(0, await page.EvaluateAsync<int>("() => window.__drops"));
+        Assert.True(await page.EvaluateAsync<bool>("() => window.teamSkillsLive.connection.connectionId === window.__liveId"),
+            "the page is still on the connection it opened");
+        await page.Context.CloseAsync();
+    }
+
     [SkippableFact]
     public async Task Manager_SeesOnlyTheirTeam_AndCannotOpenAnother()
     {

@@ -70,8 +70,8 @@ public sealed class LivePublisher(
         foreach (var team in snapshot.Teams)
         {
             if (!teamIds.Contains(team.Id)) continue;
-            // Every affected team is sent, changed numbers or not: a team page refreshes its cells (names, next steps,
-            // expiry dates) on it, and a connection that just gained the team learns its numbers.
+            // Every affected team is sent, changed numbers or not: an open team page refetches itself on it (names, next
+            // steps, expiry dates), and a connection that just gained the team learns its numbers.
             var summary = GapSummaryUpdated.From(TeamSummary.From(team, snapshot.Tally(team.Id, today)), today);
             try
             {

@@ -40,24 +40,6 @@ public sealed class TeamModel(GapQueries queries, ScopeService scopes, Exports.E
         return Page();
     }
 
-    /// <summary>Today's cells as JSON, read by the page's script after a live update (same scope as the page).</summary>
-    public async Task<IActionResult> OnGetCellsAsync(int id, CancellationToken ct)
-    {
-        var gaps = await queries.TeamGapsAsync(await scopes.ForAsync(User, ct), id, queries.Today, ct);
-        if (gaps is null) return NotFound();
-        return new JsonResult(gaps.Engineers.Select(e => new
-        {
-            e.EmployeeId,
-            next = e.Role is null ? "title not mapped" : e.Next?.Label ?? "all held",
-            statuses = StatusKeys(e),
-            cells = e.Certifications.Select(c => new
-            {
-                c.Id, status = c.Status.ToString().ToLowerInvariant(), symbol = Symbol(c.Status), rank = Rank(c.Status),
-                title = CellTitle(c),
-            }),
-        }));
-    }
-
     /// <summary>The team workbook for a signed-in browser (the API is key-only): same scope check, same export code.</summary>
     public async Task<IActionResult> OnGetXlsxAsync(int id, string? asOf, CancellationToken ct) =>
         !AsOf.TryDownloadDate(asOf, queries.Today, out var date, out var refusal) ? refusal
