@@ -15,6 +15,8 @@
   }
   // A column's identity across renderings: data-key where the page gives one (the heat map's columns come and go).
   const columnKey = th => th.dataset.key ?? String(th.cellIndex);
+  // A row's: the data attribute its table names in data-row-key (an engineer's id, a team's).
+  const rowKey = row => row.dataset[row.closest('table').dataset.rowKey];
 
   // Moving or replacing rows takes the focus off a cell in them: give it back.
   function keepingFocus(change) {
@@ -185,12 +187,6 @@
     });
   }
   const flash = el => { el.classList.remove('flash'); void el.offsetWidth; el.classList.add('flash'); };
-  const pct = v => (Math.round(v * 10) / 10).toFixed(1);
-  const fields = ['engineerCount', 'recommendedCount', 'heldCount', 'gapCount', 'expiringSoonCount', 'expiredCount', 'unmappedCount'];
-
-  function setText(el, text) {
-    if (el && el.textContent !== text) { el.textContent = text; flash(el); }
-  }
 
   // A push for another day (midnight passed) makes the whole page stale: say so rather than mix two days.
   function sameDay(container, s) {
@@ -200,49 +196,15 @@
     return false;
   }
 
-  const overview = document.getElementById('overview');
-  if (overview && overview.dataset.live === 'on') {
-    live.on('gapSummaryUpdated', s => {
-      if (!sameDay(overview, s)) return;
-      const row = overview.querySelector(`tr[data-team-id="${s.teamId}"]`);
-      if (!row) {
-        // A team not listed: one with active engineers is new here; one without stays counted under the table, not listed.
-        if (s.engineerCount > 0) document.getElementById('new-teams').hidden = false;
-        return;
-      }
-      let changed = false;
-      for (const f of fields) {
-        const td = row.querySelector(`[data-field="${f}"]`);
-        if (td && td.textContent !== String(s[f])) { td.textContent = String(s[f]); changed = true; }
-      }
-      const cov = row.querySelector('[data-field="coveragePercent"]');
-      if (cov && (cov.dataset.value !== String(s.coveragePercent) || cov.dataset.recommended !== String(s.recommendedCount))) {
-        // Nothing recommended for the team's roles: no coverage to show, "n/a" rather than 0%.
-        const none = s.recommendedCount === 0;
-        cov.dataset.value = String(s.coveragePercent);
-        cov.dataset.recommended = String(s.recommendedCount);
-        cov.querySelector('.bar span').style.width = (none ? '0.0' : pct(s.coveragePercent)) + '%';
-        cov.querySelector('.bar').setAttribute('aria-label', none ? 'no certification recommended' : pct(s.coveragePercent) + '% coverage');
-        cov.querySelector('.pct').textContent = none ? 'n/a' : pct(s.coveragePercent) + '%';
-        changed = true;
-      }
-      if (changed) flash(row);
-      // Tiles are sums over the rows, recomputed from what is on the page.
-      const sum = f => [...overview.querySelectorAll(`tbody [data-field="${f}"]`)].reduce((a, td) => a + Number(td.textContent), 0);
-      for (const f of ['gapCount', 'expiringSoonCount', 'expiredCount', 'engineerCount']) {
-        setText(overview.querySelector(`[data-tile="${f}"]`), String(sum(f)));
-      }
-      const rec = sum('recommendedCount');
-      setText(overview.querySelector('[data-tile="coverage"]'), rec === 0 ? 'n/a' : pct(100 * sum('heldCount') / rec) + '%');
-    });
-  }
-
   // ---- patching from a refetched page ------------------------------------------------------------------------------
   // Makes `el` look like `fresh`, touching only what differs, and returns the elements that changed. What the person
-  // set is left alone: rows hidden by the filter, the sort mark, the grid's tab stop, an opened <details>.
+  // set is left alone: rows hidden by the filter, the sort mark, the grid's tab stop, an opened <details>, a
+  // filtered table's "n of m shown" (recomputed by settle). Sortable tables are patched row by row (patchTable).
   const personal = new Set(['hidden', 'aria-sort', 'tabindex', 'open']);
   function morph(el, fresh, changed = []) {
     if (!el || !fresh) return changed;
+    if (el.matches('table.sortable[id]') && fresh.matches('table.sortable[id]')) return patchTable(el, fresh, changed);
+    if (el.dataset?.countFor && filtering(el.dataset.countFor)) return changed;
     let differs = false;
     for (const { name, value } of fresh.attributes) {
       if (!personal.has(name) && comparable(el, name) !== value) { el.setAttribute(name, value); differs = true; }
@@ -269,128 +231,159 @@
     return [...el.classList].filter(c => c !== 'flash').join(' ') || null;
   }
 
-  // ---- the team page: refetch the page itself and patch its live regions from it ----------------------------------
-  // A push about this team (any change, with the team's new numbers) is only the signal: the page asks for its own HTML
-  // as a reload would (an ordinary signed-in GET, same access check, same rendering) and takes from it the
-  // data-live-region elements, so tiles, ⚠ headers, cells, next steps and the forecast never mix two moments.
-  const team = document.getElementById('team');
-  if (team && team.dataset.live === 'on') {
-    const teamId = Number(team.dataset.teamId);
-    let running = false, queued = false;
+  // Rows are matched by their key (an engineer, a team): the ones that stay are patched in place (focus and scroll stay
+  // put), new ones come in, gone ones leave. Columns that came or went replace the table.
+  function patchTable(table, fresh, changed) {
+    const columns = t => [...t.tHead.rows[0].cells].map(columnKey).join('\n');
+    if (columns(table) !== columns(fresh)) { replaceTable(table, fresh); return changed; }
+    const where = placeIn(table);
+    morph(table.tHead, fresh.tHead, changed);
+    const body = table.tBodies[0];
+    const mine = new Map([...body.rows].map(r => [rowKey(r), r]));
+    const added = [];
+    const rows = [...fresh.tBodies[0].rows].map(f => {
+      const row = mine.get(rowKey(f));
+      mine.delete(rowKey(f));
+      if (row) { morph(row, f, changed); return row; }
+      added.push(document.importNode(f, true));
+      return added.at(-1);
+    });
+    // The page's order (a name may have changed), then the person's sort on top, as after a reload and a click.
+    if (mine.size || rows.length !== body.rows.length || rows.some((row, i) => body.rows[i] !== row)) {
+      keepingFocus(() => { for (const gone of mine.values()) gone.remove(); body.append(...rows); });
+    }
+    added.forEach(flash);
+    settle(table);
+    putBack(table, where);
+    return changed;
+  }
+
+  function replaceTable(table, fresh) {
+    const where = placeIn(table);
+    const known = new Set([...table.tBodies[0].rows].map(rowKey));
+    const wrap = table.parentElement, scroll = wrap.scrollLeft;
+    const replacement = document.importNode(fresh, true);
+    table.replaceWith(replacement);
+    wrap.scrollLeft = scroll;
+    for (const row of replacement.tBodies[0].rows) if (!known.has(rowKey(row))) flash(row);
+    settle(replacement);
+    putBack(replacement, where);
+  }
+
+  // What the person set, applied to a table a live update patched or put in: their sort, their filter (and its
+  // count), the grid's one tab stop.
+  const settled = new WeakSet();
+  function settle(table) {
+    settled.add(table);
+    reapplySort(table);
+    if (filtering(table.id)) applyFilters(table.id);
+    if (table.id === 'heat') prepareGrid(table);
+  }
+
+  // Where the person is in a table (the focused cell, link or header button; else the grid's tab stop) by row and
+  // column identity and by position, so putBack can return there, or to the nearest cell, when rows or columns change.
+  function placeIn(table) {
+    const active = table.contains(document.activeElement) ? document.activeElement : null;
+    const cell = active?.closest('td, th') ?? (table.id === 'heat' ? table.tBodies[0].querySelector('td[tabindex="0"]') : null);
+    if (!cell) return null;
+    return {
+      cell, active, header: !!cell.closest('thead'), row: rowKey(cell.parentElement), index: cell.parentElement.sectionRowIndex,
+      key: columnKey(table.tHead.rows[0].cells[cell.cellIndex]), column: cell.cellIndex,
+    };
+  }
+  function putBack(table, where) {
+    if (!where || table.contains(where.cell)) return; // patched in place: nothing moved
+    const keys = [...table.tHead.rows[0].cells].map(columnKey);
+    const column = keys.indexOf(where.key);
+    let cell;
+    if (where.header) cell = table.tHead.rows[0].cells[Math.max(0, column)];
+    else {
+      const rows = [...table.tBodies[0].rows].filter(r => !r.hidden);
+      const row = rows.find(r => rowKey(r) === where.row) ?? rows[Math.min(where.index, rows.length - 1)];
+      cell = row?.cells[column >= 0 ? column : Math.min(where.column, row.cells.length - 1)];
+      if (cell && table.id === 'heat') {
+        for (const td of table.tBodies[0].querySelectorAll('td[tabindex="0"]')) td.tabIndex = -1;
+        cell.tabIndex = 0;
+      }
+    }
+    if (!cell || !where.active) return;
+    const target = where.active === where.cell ? cell : cell.querySelector('button, a') ?? cell;
+    target.focus({ preventScroll: true });
+  }
+
+  // Highlights what changed: in the heat map a cell or header (a row's data changes with its cells), in another table
+  // the row, elsewhere a tile, the chart, a region. New rows are highlighted whole as they come in.
+  function flashChanged(changed) {
+    const target = el => {
+      const table = el.closest('table');
+      if (!table) return el.closest('[data-tile], .tile, figure, [data-live-region]');
+      return table.id === 'heat' ? el.closest('td, th') : el.closest('tr');
+    };
+    for (const el of new Set(changed.map(target).filter(Boolean))) flash(el);
+  }
+
+  // ---- a live page refetches itself and patches its live regions from it -------------------------------------------
+  // A push (any change, with a team's new numbers) is only the signal: the page asks for its own URL, query string and
+  // all, as a reload would (an ordinary signed-in GET: the same access check and the same rendering) and takes from
+  // the answer its data-live-region elements, so tiles, charts, tables and counts never mix two moments.
+  function refetchOnPush(container, concerns) {
+    let state = 'idle', queued = false;
     live.on('gapSummaryUpdated', s => {
-      if (s.teamId === teamId && sameDay(team, s)) refresh();
+      if (concerns(s) && sameDay(container, s)) refresh();
     });
 
     // One refetch in flight and at most one queued behind it: a burst of pushes costs two page loads, not one each.
-    async function refresh() {
-      if (running) { queued = true; return; }
-      running = true;
+    // Pushes dispatched together (the catch-up after connecting sends every team's) wait for one task and make one.
+    function refresh() {
+      if (state === 'waiting') return;
+      if (state === 'running') { queued = true; return; }
+      state = 'waiting';
+      setTimeout(run);
+    }
+    async function run() {
+      state = 'running';
       try {
         await refetch();
       } catch (e) {
         console.warn('live refresh failed', e); // offline for a moment: the next push or reconnect catches up
       } finally {
-        running = false;
+        state = 'idle';
         if (queued) { queued = false; refresh(); }
       }
     }
 
     async function refetch() {
-      const response = await fetch(`/teams/${teamId}`, { headers: { Accept: 'text/html' }, cache: 'no-store' });
+      const response = await fetch(location.pathname + location.search, { headers: { Accept: 'text/html' }, cache: 'no-store' });
       // Signed out (a redirect to the sign-in page), no longer in scope (404) or a new day: a reload would not show
       // this page any more, so say so instead of patching.
       const fresh = response.ok && !response.redirected
         ? new DOMParser().parseFromString(await response.text(), 'text/html') : null;
-      const next = fresh?.getElementById('team');
-      if (!next || next.dataset.teamId !== team.dataset.teamId || next.dataset.asof !== team.dataset.asof) {
+      const next = fresh?.getElementById(container.id);
+      const identity = el => JSON.stringify({ ...el.dataset });
+      if (!next || identity(next) !== identity(container)) {
         document.getElementById('stale').hidden = false;
         return;
       }
-      const region = (doc, name) => doc.querySelector(`[data-live-region="${name}"]`);
-      for (const name of ['manager', 'tiles', 'forecast']) {
-        flashChanged(morph(region(document, name), region(fresh, name)));
-      }
-      patchEngineers(region(document, 'engineers'), region(fresh, 'engineers'));
-    }
-
-    // Highlights what changed: in the heat map a cell or header (a row's data changes with its cells), elsewhere a
-    // tile, the chart, a region.
-    function flashChanged(changed) {
-      const target = el => el.closest('table') ? el.closest('td, th') : el.closest('[data-tile], .tile, figure, [data-live-region]');
-      for (const el of new Set(changed.map(target).filter(Boolean))) flash(el);
-    }
-
-    function patchEngineers(region, freshRegion) {
-      const heat = region.querySelector('#heat'), freshHeat = freshRegion.querySelector('#heat');
-      if (!heat || !freshHeat) {
-        // The team had or has no engineers: there is no grid, sort or filter to keep.
-        flashChanged(morph(region, freshRegion));
-        const table = region.querySelector('#heat');
-        if (table) prepareGrid(table);
-        return;
-      }
-      const columns = t => [...t.tHead.rows[0].cells].map(columnKey).join('\n');
-      const people = t => [...t.tBodies[0].rows].map(r => r.dataset.employee).sort().join('\n');
-      if (columns(heat) === columns(freshHeat) && people(heat) === people(freshHeat)) patchRows(heat, freshHeat);
-      else replaceTable(heat, freshHeat);
-      const table = region.querySelector('#heat');
-      prepareGrid(table);
-      // The counter: "n of m shown" under a filter, else what the page says.
-      if (filtering('heat')) applyFilters('heat');
-      else morph(region.querySelector('[data-count-for="heat"]'), freshRegion.querySelector('[data-count-for="heat"]'));
-    }
-
-    // Same engineers, same columns: change the cells that changed, in place (focus, tooltips and scroll stay put).
-    function patchRows(heat, freshHeat) {
-      const changed = morph(heat.tHead, freshHeat.tHead);
-      const body = heat.tBodies[0];
-      const rowOf = id => body.querySelector(`tr[data-employee="${CSS.escape(id)}"]`);
-      const order = [...freshHeat.tBodies[0].rows].map(fresh => {
-        const row = rowOf(fresh.dataset.employee);
-        morph(row, fresh, changed);
-        return row;
-      });
-      flashChanged(changed);
-      // The page's order (a name may have changed), then the person's sort on top, as after a reload and a click.
-      if (order.some((row, i) => body.rows[i] !== row)) keepingFocus(() => body.append(...order));
-      reapplySort(heat);
-    }
-
-    // Engineers or columns came or went: the new table replaces the old one, keeping what the person set.
-    function replaceTable(heat, freshHeat) {
-      const stop = heat.tBodies[0].querySelector('td[tabindex="0"]');
-      const active = heat.contains(document.activeElement) ? document.activeElement : null;
-      const place = cell => cell && {
-        employee: cell.parentElement.dataset.employee, row: cell.parentElement.sectionRowIndex,
-        key: columnKey(heat.tHead.rows[0].cells[cell.cellIndex]), column: cell.cellIndex,
-      };
-      const where = place(active?.closest('tbody td') ?? stop);
-      const header = active?.closest('thead th');
-      const known = new Set([...heat.tBodies[0].rows].map(r => r.dataset.employee));
-      const wrap = heat.parentElement, scroll = wrap.scrollLeft;
-
-      const table = document.importNode(freshHeat, true);
-      heat.replaceWith(table);
-      wrap.scrollLeft = scroll;
-      for (const row of table.tBodies[0].rows) if (!known.has(row.dataset.employee)) flash(row);
-      reapplySort(table);
-      if (filtering('heat')) applyFilters('heat');
-
-      // The tab stop (and the focus, if it was in the grid) goes back to the same engineer and column, or to the
-      // nearest cell when they are gone.
-      const keys = [...table.tHead.rows[0].cells].map(columnKey);
-      if (where) {
-        const rows = [...table.tBodies[0].rows].filter(r => !r.hidden);
-        const row = rows.find(r => r.dataset.employee === where.employee) ?? rows[Math.min(where.row, rows.length - 1)];
-        const column = keys.indexOf(where.key);
-        const cell = row?.cells[column >= 0 ? column : Math.min(where.column, row.cells.length - 1)];
-        if (cell) {
-          for (const td of table.tBodies[0].querySelectorAll('td[tabindex="0"]')) td.tabIndex = -1;
-          cell.tabIndex = 0;
-          if (active && !header) cell.focus({ preventScroll: true });
+      const regions = doc => [...doc.querySelectorAll('[data-live-region]')];
+      const names = doc => regions(doc).map(r => r.dataset.liveRegion).join('\n');
+      const changed = [];
+      if (names(document) === names(fresh)) {
+        for (const region of regions(document)) {
+          morph(region, fresh.querySelector(`[data-live-region="${region.dataset.liveRegion}"]`), changed);
         }
+      } else {
+        // Another layout (the overview's first team came, or its last one went): the whole page's part, as served.
+        morph(container, next, changed);
       }
-      if (header) table.tHead.rows[0].cells[Math.max(0, keys.indexOf(columnKey(header)))]?.querySelector('button')?.focus({ preventScroll: true });
+      // Tables the update put in whole (the heat map of a team's first engineer) get the person's settings too.
+      for (const table of document.querySelectorAll('table.sortable[id]')) if (!settled.has(table)) settle(table);
+      flashChanged(changed);
     }
   }
+
+  const team = document.getElementById('team');
+  if (team && team.dataset.live === 'on') refetchOnPush(team, s => s.teamId === Number(team.dataset.teamId));
+  // The overview shows every team the server lets this connection hear of: any push concerns it.
+  const overview = document.getElementById('overview');
+  if (overview && overview.dataset.live === 'on') refetchOnPush(overview, () => true);
 })();
