@@ -658,6 +658,9 @@ public sealed class ImportApiTests
         Assert.Equal(Data.Utf8(csv), await file.Content.ReadAsByteArrayAsync());
         Assert.Equal("text/csv", file.Content.Headers.ContentType?.MediaType);
         Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync("/api/imports/999/file")).StatusCode);
+        // Stored gzip'd, so PostgreSQL is told not to try compressing it again (EXTERNAL storage, migration ImportFileStorage).
+        if (provider == DatabaseProvider.PostgreSql)
+            Assert.Equal(1L, app.Scalar("SELECT COUNT(*) FROM pg_attribute WHERE attrelid = 'import_files'::regclass AND attname = 'gzip' AND attstorage = 'e'"));
     }
 
     [SkippableTheory, DatabaseData]
