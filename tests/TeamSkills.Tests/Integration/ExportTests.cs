@@ -525,6 +525,43 @@ public sealed class ExportTests
     }
 
     [SkippableTheory, DatabaseData]
+    public async Task PageExports_AreAudited_AndABackgroundOrgExport_IsNoLongerTheirsOnceTheirRoleIsLowered(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
+        var lnd = await app.SignedInAsAsync("lnd@example.com", "LearningAdmin");
+        var data = await TeamId(app, "Data");
+        foreach (var download in new[] { "/?handler=OrgXlsx", "/?handler=OrgPdf", $"/teams/{data}?handler=Xlsx", $"/teams/{data}?handler=Pdf" })
+            Assert.Equal(HttpStatusCode.OK, (await lnd.GetAsync(download)).StatusCode);
+        using var start = new HttpRequestMessage(HttpMethod.Post, "/?handler=OrgJob")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = TestUsers.Token(await lnd.GetStringAsync("/")) }),
+        };
+        start.Headers.Accept.ParseAdd("application/json");
+        var job = await (await lnd.SendAsync(start)).JsonOf();
+        var statusUrl = job.GetProperty("statusUrl").GetString()!;
+        for (var i = 0; i < 200 && (await (await lnd.GetAsync(statusUrl)).JsonOf()).GetProperty("phase").GetString() is not ("done" or "failed"); i++)
+            await Task.Delay(50);
+        var file = $"{statusUrl}/file";
+        Assert.Equal(HttpStatusCode.OK, (await lnd.GetAsync(file)).StatusCode);
+
+        // The pages' downloads are in the audit trail as the API's are.
+        var exported = (await (await api.GetAsync("/api/audit?action=export")).JsonOf()).EnumerateArray()
+            .Select(e => (e.GetProperty("actor").GetString(), e.GetProperty("target").GetString())).Reverse().ToList();
+        Assert.Equal(
+            [("lnd@example.com", "org.xlsx"), ("lnd@example.com", "org.pdf"), ("lnd@example.com", $"team {data} report.xlsx"),
+             ("lnd@example.com", $"team {data} report.pdf"), ("lnd@example.com", "org.xlsx (background)")],
+            exported);
+
+        // Made a Manager, signed in again: the org-wide workbook they started is no longer theirs to fetch.
+        Assert.Equal(HttpStatusCode.OK, (await api.PutAsJsonAsync("/api/users/lnd@example.com/role", new { role = "Manager" })).StatusCode);
+        var manager = await app.PasswordSignedInAsync("lnd@example.com", TestUsers.Password);
+        Assert.Equal(HttpStatusCode.NotFound, (await manager.GetAsync(file)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await manager.GetAsync(statusUrl)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await manager.GetAsync("/?handler=OrgXlsx")).StatusCode);
+    }
+
+    [SkippableTheory, DatabaseData]
     public async Task ContentDisposition_WithPathCharactersInTheTeamName_IsASafeFileName(DatabaseProvider provider)
     {
         await using var app = await StartAsync(provider);

@@ -175,19 +175,22 @@ public sealed class SessionTests
         };
         if (host is not null) post.Headers.Host = host;
         Assert.Equal(HttpStatusCode.OK, (await browser.SendAsync(post)).StatusCode);
+        await app.ForgotPasswordMailsSentAsync();
         return await MimeKit.MimeMessage.LoadAsync(Assert.Single(Directory.GetFiles(Path.Combine(app.DataDirectory, "outbox"), "*.eml")));
     }
 
     [Fact]
-    public void ExportJob_IsFoundOnlyByTheUserWhoAskedForIt_NotByANewAccountWithTheSameEmail()
+    public void ExportJob_IsFoundOnlyByTheUserWhoAskedForIt_NotByANewAccountWithTheSameEmail_NorOnceTheyLostTheRole()
     {
         var jobs = new ExportJobs(null!, null!, new OrgClock(TimeProvider.System, TimeZoneInfo.Utc),
             Microsoft.Extensions.Logging.Abstractions.NullLogger<ExportJobs>.Instance);
-        static ClaimsPrincipal User(string id, string email) => new(new ClaimsIdentity(
-            [new Claim(ClaimTypes.NameIdentifier, id), new Claim(ClaimTypes.Name, email)], "test"));
+        static ClaimsPrincipal User(string id, string email, string role = "LearningAdmin") => new(new ClaimsIdentity(
+            [new Claim(ClaimTypes.NameIdentifier, id), new Claim(ClaimTypes.Name, email), new Claim(ClaimTypes.Role, role)], "test"));
         var job = jobs.Enqueue(User("id-1", "lnd@example.com"), new DateOnly(2026, 6, 1), "/exports/jobs");
         Assert.Same(job, jobs.Find(job.Id, User("id-1", "lnd@example.com")));
+        Assert.Same(job, jobs.Find(job.Id, User("id-1", "lnd@example.com", "Admin")));
         Assert.Null(jobs.Find(job.Id, User("id-2", "lnd@example.com")));
         Assert.Null(jobs.Find(job.Id, User("id-1", "other@example.com")));
+        Assert.Null(jobs.Find(job.Id, User("id-1", "lnd@example.com", "Manager")));
     }
 }

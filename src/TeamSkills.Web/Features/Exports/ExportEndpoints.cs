@@ -98,8 +98,9 @@ public static class ExportEndpoints
         return api;
     }
 
-    /// <summary>Who took which report out of the app, for which day: reports carry names and gaps of many people.</summary>
-    private static Task Exported(AuditLog audit, CallerScope scope, string action, string target, DateOnly asOf, CancellationToken ct) =>
+    /// <summary>Who took which report out of the app, for which day: reports carry names and gaps of many people.
+    /// The API and the pages' download handlers both record it, under the same actions and targets.</summary>
+    internal static Task Exported(AuditLog audit, CallerScope scope, string action, string target, DateOnly asOf, CancellationToken ct) =>
         audit.AddAndSaveAsync(scope.Actor, action, target, "Applied", new { asOf = asOf.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) }, ct);
 
     private static IResult JobNotFound(Guid id) => Results.Problem(statusCode: 404, title: "Export not found", detail: $"No export {id} of yours.");

@@ -58,10 +58,14 @@ public sealed class ExportJobs(IServiceScopeFactory scopes, IHubContext<GapHub> 
         return job;
     }
 
-    /// <summary>The job, only for the user who asked for it (anyone else: as if it did not exist).</summary>
+    /// <summary>The job, only for the user who asked for it and only while they may still export the org (anyone
+    /// else, or the requester after losing Admin/LearningAdmin: as if it did not exist). The workbook was written with
+    /// the scope the requester had when it ran; checking at every status and download keeps a demoted user from
+    /// collecting an org-wide file they started, or that was still queued when their role changed.</summary>
     public ExportJob? Find(Guid id, ClaimsPrincipal user) =>
         _jobs.TryGetValue(id, out var job) && job.Requester.Length > 0 && job.RequesterId.Length > 0
-            && job.Requester == user.Identity?.Name && job.RequesterId == user.FindFirstValue(ClaimTypes.NameIdentifier) ? job : null;
+            && job.Requester == user.Identity?.Name && job.RequesterId == user.FindFirstValue(ClaimTypes.NameIdentifier)
+            && CallerScope.From(user).AllTeams ? job : null;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

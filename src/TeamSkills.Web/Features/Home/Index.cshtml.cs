@@ -8,7 +8,8 @@ namespace TeamSkills.Web.Features.Home;
 
 /// <summary>The overview: the teams in the caller's scope on any date, with tiles, the expiry forecast and live rows.</summary>
 [Authorize(Policy = AccessSetup.PagePolicy)]
-public sealed class IndexModel(GapQueries queries, ScopeService scopes, Exports.ExportReports reports, Exports.ExportJobs jobs) : PageModel
+public sealed class IndexModel(GapQueries queries, ScopeService scopes, Exports.ExportReports reports, Exports.ExportJobs jobs,
+    Audit.AuditLog audit) : PageModel
 {
     /// <summary>Why the asked as-of date was not used (not a date), shown above the page.</summary>
     public string? AsOfProblem { get; private set; }
@@ -51,7 +52,9 @@ public sealed class IndexModel(GapQueries queries, ScopeService scopes, Exports.
     {
         if (!CanExportOrg) return Forbid();
         if (!Gaps.AsOf.TryDownloadDate(asOf, queries.Today, out var date, out var refusal)) return refusal;
-        var report = await reports.OrgAsync(await scopes.ForAsync(User, ct), date, ct);
+        var scope = await scopes.ForAsync(User, ct);
+        await Exports.ExportEndpoints.Exported(audit, scope, "export.org", "org.xlsx", date, ct);
+        var report = await reports.OrgAsync(scope, date, ct);
         return new Exports.ExportActionResult(Exports.ExportFiles.OrgXlsx(report, Exports.ExportEndpoints.Folder(HttpContext.RequestServices)));
     }
 
@@ -59,10 +62,11 @@ public sealed class IndexModel(GapQueries queries, ScopeService scopes, Exports.
     /// The org workbook prepared in the background (large orgs): progress arrives over the live hub as exportProgress,
     /// with the download link when ready. Without script the page reloads with the export's id and its status.
     /// </summary>
-    public IActionResult OnPostOrgJob(string? asOf)
+    public async Task<IActionResult> OnPostOrgJobAsync(string? asOf, CancellationToken ct)
     {
         if (!CanExportOrg) return Forbid();
         if (!Gaps.AsOf.TryDownloadDate(asOf, queries.Today, out var date, out var refusal)) return refusal;
+        await Exports.ExportEndpoints.Exported(audit, await scopes.ForAsync(User, ct), "export.org", "org.xlsx (background)", date, ct);
         var job = jobs.Enqueue(User, date, Exports.ExportEndpoints.PageJobsPath);
         if (Request.Headers.Accept.ToString().Contains("application/json", StringComparison.Ordinal)) return new JsonResult(job.Status());
         return RedirectToPage(new { export = job.Id });
@@ -72,7 +76,9 @@ public sealed class IndexModel(GapQueries queries, ScopeService scopes, Exports.
     {
         if (!CanExportOrg) return Forbid();
         if (!Gaps.AsOf.TryDownloadDate(asOf, queries.Today, out var date, out var refusal)) return refusal;
-        var report = await reports.OrgAsync(await scopes.ForAsync(User, ct), date, ct);
+        var scope = await scopes.ForAsync(User, ct);
+        await Exports.ExportEndpoints.Exported(audit, scope, "export.org", "org.pdf", date, ct);
+        var report = await reports.OrgAsync(scope, date, ct);
         return new Exports.ExportActionResult(Exports.ExportFiles.OrgPdf(report));
     }
 }

@@ -8,7 +8,7 @@ namespace TeamSkills.Web.Features.Gaps.Pages;
 
 /// <summary>A team's heat map: engineers × the certifications recommended to anyone in the team, scoped like the API.</summary>
 [Authorize(Policy = AccessSetup.PagePolicy)]
-public sealed class TeamModel(GapQueries queries, ScopeService scopes, Exports.ExportReports reports) : PageModel
+public sealed class TeamModel(GapQueries queries, ScopeService scopes, Exports.ExportReports reports, Audit.AuditLog audit) : PageModel
 {
     /// <summary>Why the asked as-of date was not used (not a date), shown above the page.</summary>
     public string? AsOfProblem { get; private set; }
@@ -40,16 +40,23 @@ public sealed class TeamModel(GapQueries queries, ScopeService scopes, Exports.E
         return Page();
     }
 
-    /// <summary>The team workbook for a signed-in browser (the API is key-only): same scope check, same export code.</summary>
-    public async Task<IActionResult> OnGetXlsxAsync(int id, string? asOf, CancellationToken ct) =>
-        !AsOf.TryDownloadDate(asOf, queries.Today, out var date, out var refusal) ? refusal
-        : await reports.TeamAsync(await scopes.ForAsync(User, ct), id, date, ct) is { } r
-            ? new Exports.ExportActionResult(Exports.ExportFiles.TeamXlsx(r)) : NotFound();
+    /// <summary>The team workbook for a signed-in browser (the API is key-only): same scope check, same export code,
+    /// audited as the API's.</summary>
+    public Task<IActionResult> OnGetXlsxAsync(int id, string? asOf, CancellationToken ct) =>
+        DownloadAsync(id, asOf, "xlsx", Exports.ExportFiles.TeamXlsx, ct);
 
-    public async Task<IActionResult> OnGetPdfAsync(int id, string? asOf, CancellationToken ct) =>
-        !AsOf.TryDownloadDate(asOf, queries.Today, out var date, out var refusal) ? refusal
-        : await reports.TeamAsync(await scopes.ForAsync(User, ct), id, date, ct) is { } r
-            ? new Exports.ExportActionResult(Exports.ExportFiles.TeamPdf(r)) : NotFound();
+    public Task<IActionResult> OnGetPdfAsync(int id, string? asOf, CancellationToken ct) =>
+        DownloadAsync(id, asOf, "pdf", Exports.ExportFiles.TeamPdf, ct);
+
+    private async Task<IActionResult> DownloadAsync(int id, string? asOf, string extension,
+        Func<TeamSkills.Reports.TeamReport, IResult> write, CancellationToken ct)
+    {
+        if (!AsOf.TryDownloadDate(asOf, queries.Today, out var date, out var refusal)) return refusal;
+        var scope = await scopes.ForAsync(User, ct);
+        if (await reports.TeamAsync(scope, id, date, ct) is not { } report) return NotFound();
+        await Exports.ExportEndpoints.Exported(audit, scope, "export.team", $"team {id} report.{extension}", date, ct);
+        return new Exports.ExportActionResult(write(report));
+    }
 
     /// <summary>A heat-map cell's tooltip: "AIOps Foundation: expired 2026-05-01", "…: expiring, expires 2026-07-01".</summary>
     public static string CellTitle(CertificationStatus c) => $"{c.Name}: " + (c.Status, c.ExpiresOn) switch
