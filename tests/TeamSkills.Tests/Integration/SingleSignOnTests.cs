@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 
 namespace TeamSkills.Tests.Integration;
@@ -25,8 +26,38 @@ public sealed class SingleSignOnTests
     [Fact]
     public async Task Challenge_RedirectsToTheConfiguredAuthority()
     {
+        await using var app = OidcApp();
+        var browser = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var response = await browser.GetAsync("/signin/sso");
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var location = response.Headers.Location!.ToString();
+        Assert.StartsWith("https://idp.example.test/oauth2/authorize?", location);
+        Assert.Contains("client_id=teamskills", location);
+        Assert.Contains("code_challenge=", location);
+    }
+
+    [Theory]
+    [InlineData("/teams/3?asOf=2026-06-01", "/teams/3?asOf=2026-06-01")]
+    [InlineData("//evil.example", "/")]
+    [InlineData("///evil.example", "/")]
+    [InlineData("/\\evil.example", "/")]
+    [InlineData("https://evil.example/", "/")]
+    [InlineData("/teams\n", "/")]
+    public async Task Challenge_KeepsOnlyALocalReturnUrl_ForAfterTheIdentityProvider(string returnUrl, string expected)
+    {
+        // Where the OIDC handler sends the browser back to travels in the protected state parameter.
+        await using var app = OidcApp();
+        var browser = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var response = await browser.GetAsync("/signin/sso?returnUrl=" + Uri.EscapeDataString(returnUrl));
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var state = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(response.Headers.Location!.Query)["state"].ToString();
+        var options = app.Services.GetRequiredService<IOptionsMonitor<OpenIdConnectOptions>>().Get("oidc");
+        Assert.Equal(expected, options.StateDataFormat.Unprotect(state)!.RedirectUri);
+    }
+
+    private static AppFactory OidcApp() =>
         // No identity provider is reachable here: its discovery document is given instead of fetched.
-        await using var app = new AppFactory
+        new AppFactory
         {
             TestServices = services => services.PostConfigure<OpenIdConnectOptions>("oidc", o =>
             {
@@ -42,14 +73,6 @@ public sealed class SingleSignOnTests
             .With("TeamSkills:Auth:Oidc:Authority", "https://idp.example.test")
             .With("TeamSkills:Auth:Oidc:ClientId", "teamskills")
             .With("TeamSkills:Auth:Oidc:ClientSecret", "s3cret");
-        var browser = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
-        var response = await browser.GetAsync("/signin/sso");
-        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        var location = response.Headers.Location!.ToString();
-        Assert.StartsWith("https://idp.example.test/oauth2/authorize?", location);
-        Assert.Contains("client_id=teamskills", location);
-        Assert.Contains("code_challenge=", location);
-    }
 
     [Fact]
     public async Task WithoutConfiguration_SsoIsOff()

@@ -73,8 +73,18 @@ public static class SingleSignOn
         {
             var oidc = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<OidcOptions>>().Value;
             if (!oidc.Enabled) return Results.Problem(statusCode: 404, title: "Single sign-on is not configured");
-            var target = !string.IsNullOrEmpty(returnUrl) && Uri.IsWellFormedUriString(returnUrl, UriKind.Relative) && returnUrl.StartsWith('/') ? returnUrl : "/";
+            var target = IsLocalPath(returnUrl) ? returnUrl! : "/";
             return Results.Challenge(new AuthenticationProperties { RedirectUri = target }, [Scheme]);
         }).AllowAnonymous().ExcludeFromDescription();
     }
+
+    /// <summary>
+    /// A path on this site, by the rule of MVC's <c>Url.IsLocalUrl</c> (which the sign-in page uses): it starts with one
+    /// '/', not "//" or "/\" (browsers read both as another host: "//evil.example"), and carries no control character.
+    /// The OIDC handler redirects to it after the identity provider's round trip without checking it itself.
+    /// </summary>
+    internal static bool IsLocalPath(string? url) =>
+        !string.IsNullOrEmpty(url) && url[0] == '/'
+        && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'))
+        && !url.Any(char.IsControl);
 }
