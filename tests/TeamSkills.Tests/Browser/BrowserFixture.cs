@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -20,12 +19,8 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public AppFactory App { get; } = new AppFactory
         {
-            // The app's clock is faked at 2026-06-01, but Chromium and SignalR live on the real one: a sign-in cookie
-            // stamped with the fake time would look long expired to the hub, which closes such connections at its next
-            // once-a-second check (the page then reconnects every second). Cookies here run on the real clock, as the
-            // app's do in production, where there is only one clock.
-            TestServices = s => s.PostConfigure<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme,
-                o => o.TimeProvider = TimeProvider.System),
+            // Chromium and SignalR live on the real clock (see there).
+            TestServices = AppFactory.CookiesOnTheRealClock,
         }
         .With("TeamSkills:Auth:FirstAdminEmail", AdminEmail)
         .With("TeamSkills:Auth:FirstAdminPassword", AdminPassword)

@@ -53,6 +53,16 @@ public sealed class AppFactory(DatabaseProvider provider = DatabaseProvider.Sqli
     /// <summary>Extra test-only service changes, applied after the app's own.</summary>
     public Action<IServiceCollection>? TestServices { get; init; }
 
+    /// <summary>
+    /// For tests holding a live connection opened with a sign-in cookie: the app's clock is faked at 2026-06-01, but
+    /// SignalR checks a cookie's expiry against the real one, so a cookie stamped with the fake time would look long
+    /// expired and the hub would close the connection at its next once-a-second check. Cookies then run on the real
+    /// clock, as the app's do in production, where there is only one clock.
+    /// </summary>
+    public static void CookiesOnTheRealClock(IServiceCollection services) =>
+        services.PostConfigure<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions>(
+            Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationDefaults.AuthenticationScheme, o => o.TimeProvider = TimeProvider.System);
+
     public AppFactory With(string key, string value)
     {
         _settings[key] = value;
@@ -101,6 +111,14 @@ public sealed class AppFactory(DatabaseProvider provider = DatabaseProvider.Sqli
         var publisher = Services.GetRequiredService<TeamSkills.Web.Features.Live.LivePublisher>();
         for (var i = 0; i < 500 && !publisher.IsIdle; i++) await Task.Delay(10);
         Assert.True(publisher.IsIdle, "the live publisher did not catch up within 5 s");
+    }
+
+    /// <summary>Waits until the forgot-password form's mails, sent in the background, have gone (or been skipped).</summary>
+    public async Task ForgotPasswordMailsSentAsync()
+    {
+        var mails = Services.GetRequiredService<TeamSkills.Web.Features.Access.ForgotPasswordMails>();
+        for (var i = 0; i < 1000 && !mails.IsIdle; i++) await Task.Delay(10);
+        Assert.True(mails.IsIdle, "the forgot-password mails were not sent within 10 s");
     }
 
     public HttpClient Api()

@@ -18,7 +18,14 @@ public sealed class LiveHubTests : IAsyncLifetime
 
     public LiveHubTests()
     {
-        _app = new AppFactory { TestServices = s => s.AddSingleton<ILoggerProvider>(_logs) }
+        _app = new AppFactory
+            {
+                TestServices = s =>
+                {
+                    s.AddSingleton<ILoggerProvider>(_logs);
+                    AppFactory.CookiesOnTheRealClock(s); // a connection opened with a sign-in cookie stays open
+                },
+            }
             // Everything logged, so the access_token test sees what an operator turning logs up would see.
             .With("Logging:LogLevel:Default", "Trace").With("Logging:LogLevel:Microsoft.AspNetCore", "Trace")
             // A level for one provider outranks rules for all providers: the redaction must hold against it too.
@@ -158,6 +165,72 @@ public sealed class LiveHubTests : IAsyncLifetime
         var again = new HubConnectionBuilder().WithUrl(Hub, o => o.Headers["X-Api-Key"] = mia).Build();
         var ex = await Assert.ThrowsAsync<HttpRequestException>(() => again.StartAsync());
         Assert.Equal(HttpStatusCode.Unauthorized, ex.StatusCode);
+    }
+
+    [Fact]
+    public async Task SigningOut_ClosesTheLiveConnectionsOpenedWithTheSignInCookie()
+    {
+        // The hub checks a cookie when a connection opens, not afterwards: sign-out must close what is open, or a copy
+        // of the cookie taken before it would keep receiving pushes.
+        await _app.Api().PostAsJsonAsync("/api/users", new { email = "mia@example.com", role = "Manager" });
+        await _app.SetPasswordAsync("mia@example.com", TestUsers.Password);
+        var cookies = new CookieContainer();
+        using var browser = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false })
+            { BaseAddress = _app.ClientOptions.BaseAddress };
+        var signIn = await browser.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["email"] = "mia@example.com", ["password"] = TestUsers.Password, ["returnUrl"] = "/",
+            ["__RequestVerificationToken"] = TestUsers.Token(await browser.GetStringAsync("/signin")),
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
+        var copy = new CookieContainer();
+        copy.Add(cookies.GetCookies(_app.ClientOptions.BaseAddress!));
+
+        var connection = new HubConnectionBuilder().WithUrl(Hub, o =>
+        {
+            o.Cookies = copy;
+            o.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets;
+            o.SkipNegotiation = true;
+        }).Build();
+        var channel = Channel.CreateUnbounded<JsonElement>();
+        connection.On<JsonElement>("gapSummaryUpdated", m => channel.Writer.TryWrite(m));
+        var closed = new TaskCompletionSource();
+        connection.Closed += _ => { closed.TrySetResult(); return Task.CompletedTask; };
+        await connection.StartAsync();
+        await using var listener = new Listener(connection, channel);
+        Assert.Equal(HttpStatusCode.Created, (await Record("E2", "aiops-architect")).StatusCode);
+        Assert.Equal("Platform", (await listener.NextAsync()).GetProperty("teamName").GetString()); // Mia's team, live
+
+        var signOut = await browser.PostAsync("/signout", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = TestUsers.Token(await browser.GetStringAsync("/")),
+        }));
+        Assert.Equal("/signin?done=signout", signOut.Headers.Location?.ToString());
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(HubConnectionState.Disconnected, connection.State);
+        // And the copied cookie cannot open another.
+        var again = new HubConnectionBuilder().WithUrl(Hub, o => o.Cookies = copy).Build();
+        await Assert.ThrowsAnyAsync<Exception>(() => again.StartAsync());
+    }
+
+    [Theory]
+    [InlineData(Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets)]
+    [InlineData(Microsoft.AspNetCore.Http.Connections.HttpTransportType.LongPolling)]
+    public async Task APageOnAnotherHost_CannotOpenALiveConnection_ThisSitesPagesCan(Microsoft.AspNetCore.Http.Connections.HttpTransportType transport)
+    {
+        var key = await KeyFor("lnd@example.com", "LearningAdmin");
+        HubConnection From(string origin) => new HubConnectionBuilder().WithUrl(Hub, o =>
+        {
+            o.Headers["X-Api-Key"] = key;
+            o.Headers["Origin"] = origin;
+            o.Transports = transport;
+        }).Build();
+        await using var sibling = From("https://evil.skills.example.org");
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => sibling.StartAsync());
+        Assert.Contains("403", refused.ToString());
+        await using var own = From(_app.ClientOptions.BaseAddress!.GetLeftPart(UriPartial.Authority));
+        await own.StartAsync();
+        Assert.Equal(HubConnectionState.Connected, own.State);
     }
 
     [Fact]

@@ -17,7 +17,7 @@ namespace TeamSkills.Web.Features.Access;
 /// user still has (roles are only set when a user is created, and a user deleted and created again is a new id).
 /// <para>Signing out ends every session of that account, not just the browser's: a user's security stamp is
 /// changed, and the bootstrap admin's session generation (app_state) is bumped. A copy of the cookie taken before
-/// sign-out is refused at its next request, on every instance.</para>
+/// sign-out is refused at its next request, on every instance, and the account's open live connections are closed.</para>
 /// </summary>
 public static class SignedInSessions
 {
@@ -74,6 +74,10 @@ public static class SignedInSessions
             var users = services.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<AppUser>>();
             if (await users.FindByIdAsync(id) is { } user) await users.UpdateSecurityStampAsync(user);
         }
+        // Open live connections of the account end too (on every instance), as its cookies do: a connection's cookie
+        // is only checked when it connects, so a copy of it would otherwise keep receiving pushes. A client on an API
+        // key of the same account reconnects with its key.
+        if (http.User.Identity?.Name is { Length: > 0 } name) services.GetRequiredService<Live.LiveConnections>().DisconnectUser(name);
         await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
     }
 

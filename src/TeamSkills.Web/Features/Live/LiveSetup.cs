@@ -53,8 +53,32 @@ public static class LiveSetup
 
     public static WebApplication MapLive(this WebApplication app)
     {
+        // A browser's WebSocket is not bound by CORS: a page on another host whose browser still sends the sign-in
+        // cookie (a sibling subdomain is "same site" for SameSite=Strict) could listen in. A request to the hub that
+        // carries an Origin (browsers always send one) must come from this host or the configured public URL; clients
+        // that send none (the .NET and other non-browser clients, with an API key) are not affected.
+        app.UseWhen(http => http.Request.Path.StartsWithSegments(HubPath), hub => hub.Use(async (http, next) =>
+        {
+            var origin = http.Request.Headers.Origin.ToString();
+            if (origin.Length > 0 && !FromThisSite(origin, http))
+            {
+                http.Response.StatusCode = StatusCodes.Status403Forbidden;
+                return;
+            }
+            await next(http);
+        }));
         // A browser whose sign-in cookie expires is disconnected rather than kept listening.
         app.MapHub<GapHub>(HubPath, o => o.CloseOnAuthenticationExpiration = true);
         return app;
+    }
+
+    /// <summary>The Origin names the host the request came to (its Host header, as a proxy passes it on; scheme aside,
+    /// since TLS may end at the proxy), or the host of TeamSkills:Digests:PublicUrl.</summary>
+    private static bool FromThisSite(string origin, HttpContext http)
+    {
+        if (!Uri.TryCreate(origin, UriKind.Absolute, out var from)) return false;
+        if (string.Equals(from.Authority, http.Request.Host.Value, StringComparison.OrdinalIgnoreCase)) return true;
+        var publicUrl = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Digests.DigestOptions>>().Value.PublicUrl;
+        return Uri.TryCreate(publicUrl, UriKind.Absolute, out var site) && string.Equals(from.Authority, site.Authority, StringComparison.OrdinalIgnoreCase);
     }
 }
