@@ -127,4 +127,24 @@ public sealed class RateLimitTests
         Assert.True(limited.Headers.Contains("Retry-After"));
         Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/signin")).StatusCode); // reading the form is not limited
     }
+
+    [SkippableTheory, DatabaseData]
+    public async Task OneTimeLinksAndResetRequests_ShareTheSignInLimit_SoNoOneFillsTheAuditTrailOrAMailbox(DatabaseProvider provider)
+    {
+        // Each wrong one-time link is audited (signin.failure) and each reset request may send a mail: both are what an
+        // anonymous caller can repeat, so they count against the address's sign-in budget with the form's posts.
+        await using var app = new AppFactory(provider).With("TeamSkills:RateLimits:SignInPerMinute", "4");
+        var browser = app.CreateClient();
+        for (var i = 0; i < 3; i++)
+            Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync($"/signin?token=guess{i}")).StatusCode);
+        var forgot = await browser.GetStringAsync("/forgot");
+        Assert.Equal(HttpStatusCode.OK, (await browser.PostAsync("/forgot", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["email"] = "someone@example.com", ["__RequestVerificationToken"] = TestUsers.Token(forgot),
+        }))).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await browser.GetAsync("/signin?token=guess4")).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await browser.PostAsync("/forgot", new FormUrlEncodedContent([]))).StatusCode);
+        Assert.Equal(3L, app.Scalar("SELECT COUNT(*) FROM audit_entries WHERE action = 'signin.failure'"));
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/signin")).StatusCode); // the form itself is not limited
+    }
 }

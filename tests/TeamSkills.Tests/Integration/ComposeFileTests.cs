@@ -74,6 +74,11 @@ public sealed class ComposeFileTests
         Assert.Matches(@"(?m)^\s*http-check send meth GET uri /health\b", cfg);
         Assert.Matches(@"(?m)^\s*timeout tunnel 1h\s*$", cfg);
         Assert.Matches(@"(?m)^\s*bind :8080\s*$", cfg);
+        // Requests are logged as method and path: no query string (%r, %HU, %HQ, httplog's default), where tokens travel.
+        Assert.DoesNotMatch(@"(?m)^\s*option httplog", cfg);
+        var format = Assert.Single(Regex.Matches(cfg, @"(?m)^\s*log-format (.*)$")).Groups[1].Value;
+        Assert.Contains("%HP", format);
+        Assert.DoesNotMatch(@"%(\{[^}]*\})?(r|HU|HQ)\b", format);
     }
 
     [Fact]

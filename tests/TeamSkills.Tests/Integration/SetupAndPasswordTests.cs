@@ -104,6 +104,7 @@ public sealed class SetupAndPasswordTests
 
         await PostForm(browser, "/forgot", "/forgot", new() { ["email"] = "boss@example.com" });
         await PostForm(browser, "/forgot", "/forgot", new() { ["email"] = "nobody@example.com" }); // same answer, no mail
+        await app.ForgotPasswordMailsSentAsync();
         var outbox = Path.Combine(app.DataDirectory, "outbox");
         var mail = await MimeKit.MimeMessage.LoadAsync(Assert.Single(Directory.GetFiles(outbox, "*.eml")));
         Assert.Equal("boss@example.com", Assert.Single(mail.To.Mailboxes).Address);
@@ -149,5 +150,57 @@ public sealed class SetupAndPasswordTests
             ["password"] = "yet another passphrase",
         });
         Assert.Contains("not valid", await reused.Content.ReadAsStringAsync());
+    }
+    [SkippableTheory, DatabaseData]
+    public async Task ForgotPassword_AnswersAlikeForAnyAddress_SendsAtMostOneMailAMinute_AndAuditsTheAnonymousAsker(DatabaseProvider provider)
+    {
+        await using var app = new AppFactory(provider)
+            .With("TeamSkills:Auth:FirstAdminEmail", "boss@example.com")
+            .With("TeamSkills:Auth:FirstAdminPassword", "a long enough password");
+        var browser = Browser(app);
+        var known = await PostForm(browser, "/forgot", "/forgot", new() { ["email"] = "boss@example.com" });
+        var unknown = await PostForm(browser, "/forgot", "/forgot", new() { ["email"] = "nobody@example.com" });
+        await PostForm(browser, "/forgot", "/forgot", new() { ["email"] = "Boss@Example.com" }); // again, within the minute
+        await app.ForgotPasswordMailsSentAsync();
+
+        Assert.Equal(HttpStatusCode.OK, known.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, unknown.StatusCode);
+        var answer = Answer(await known.Content.ReadAsStringAsync());
+        Assert.Contains("If that email has an account, a reset link is on its way.", answer);
+        Assert.Equal(answer, Answer(await unknown.Content.ReadAsStringAsync()));
+        var mail = await MimeKit.MimeMessage.LoadAsync(Assert.Single(Directory.GetFiles(Path.Combine(app.DataDirectory, "outbox"), "*.eml")));
+        Assert.Equal("boss@example.com", Assert.Single(mail.To.Mailboxes).Address);
+        var entry = Assert.Single((await (await app.Api().GetAsync("/api/audit?action=password")).JsonOf()).EnumerateArray());
+        Assert.Equal("anonymous", entry.GetProperty("actor").GetString()); // not the account's owner: anyone can ask
+        Assert.Equal("boss@example.com", entry.GetProperty("target").GetString());
+        Assert.Equal("forgot-password form", entry.GetProperty("details").GetProperty("via").GetString());
+        Assert.True(entry.GetProperty("details").TryGetProperty("ip", out _)); // the asker's address (none under the test server)
+
+        // Past the minute, another request sends another mail.
+        app.Clock.Advance(TimeSpan.FromMinutes(2));
+        await PostForm(browser, "/forgot", "/forgot", new() { ["email"] = "boss@example.com" });
+        await app.ForgotPasswordMailsSentAsync();
+        Assert.Equal(2, Directory.GetFiles(Path.Combine(app.DataDirectory, "outbox"), "*.eml").Length);
+
+        static string Answer(string html) => Regex.Match(html, "<section class=\"card narrow\">[\\s\\S]*?</section>").Value;
+    }
+
+    [SkippableTheory, DatabaseData]
+    public async Task ForgotPassword_WithTheMailServerDown_AnswersAsUsual_AndRecordsNoReset(DatabaseProvider provider)
+    {
+        var closed = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        closed.Start();
+        var port = ((IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop(); // nothing listens there now: connections are refused at once
+        await using var app = new AppFactory(provider)
+            .With("TeamSkills:Auth:FirstAdminEmail", "boss@example.com")
+            .With("TeamSkills:Auth:FirstAdminPassword", "a long enough password")
+            .With("TeamSkills:Smtp:Host", "127.0.0.1").With("TeamSkills:Smtp:Port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var browser = Browser(app);
+        var known = await PostForm(browser, "/forgot", "/forgot", new() { ["email"] = "boss@example.com" });
+        Assert.Equal(HttpStatusCode.OK, known.StatusCode);
+        Assert.Contains("If that email has an account", await known.Content.ReadAsStringAsync());
+        await app.ForgotPasswordMailsSentAsync();
+        Assert.Equal(0L, app.Scalar("SELECT COUNT(*) FROM audit_entries WHERE action = 'password.reset-requested'"));
     }
 }

@@ -25,6 +25,8 @@ public static class AccessSetup
         builder.Services.AddScoped<ScopeService>();
         builder.Services.AddScoped<UserAdmin>();
         builder.Services.AddScoped<PasswordLinks>();
+        builder.Services.AddSingleton<ForgotPasswordMails>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ForgotPasswordMails>());
         builder.Services.AddSingleton<FirstAdmin.SetupToken>();
         var authentication = builder.Services
             .AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme);

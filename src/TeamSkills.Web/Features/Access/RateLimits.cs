@@ -12,7 +12,8 @@ public sealed class RateLimitOptions
 {
     public const string Section = "TeamSkills:RateLimits";
 
-    /// <summary>Sign-in form posts per client address per minute.</summary>
+    /// <summary>Sign-in attempts per client address per minute: sign-in form posts, one-time sign-in links
+    /// (<c>GET /signin?token=</c>) and password-reset requests (<c>POST /forgot</c>) share it.</summary>
     [Range(1, 100_000)] public int SignInPerMinute { get; set; } = 10;
 
     /// <summary>API requests per API key (or, without a key, per client address) per minute.</summary>
@@ -74,7 +75,7 @@ public static class RateLimits
                 var limits = http.RequestServices.GetRequiredService<IOptionsMonitor<RateLimitOptions>>().CurrentValue;
                 var path = http.Request.Path;
                 var ip = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-                if (HttpMethods.IsPost(http.Request.Method) && path.StartsWithSegments("/signin"))
+                if (IsSignInAttempt(http.Request))
                     return Window("signin:" + ip, limits.SignInPerMinute);
                 if (path.StartsWithSegments("/api"))
                 {
@@ -89,6 +90,13 @@ public static class RateLimits
         });
         return services;
     }
+
+    /// <summary>What an anonymous caller can repeat to guess, flood a mailbox or fill the audit trail: a sign-in post,
+    /// a one-time sign-in link, a password-reset request.</summary>
+    private static bool IsSignInAttempt(HttpRequest request) =>
+        HttpMethods.IsPost(request.Method)
+            ? request.Path.StartsWithSegments("/signin") || request.Path.StartsWithSegments("/forgot")
+            : HttpMethods.IsGet(request.Method) && request.Path.StartsWithSegments("/signin") && request.Query.ContainsKey("token");
 
     /// <summary>A 429 with Retry-After (whole seconds, at least 1) and a ProblemDetails whose detail names the wait.</summary>
     public static Task TooManyAsync(HttpContext http, TimeSpan retryAfter, Func<int, string> detail)

@@ -132,9 +132,7 @@ public sealed class UserAdmin(UserManager<AppUser> users, TeamSkillsDbContext db
     {
         var user = string.IsNullOrWhiteSpace(email) ? null : await users.FindByEmailAsync(email.Trim().ToLowerInvariant());
         if (user is null) return new UserChange(404, "User not found", $"No user {email}.");
-        // One mail a minute per user, whoever asks (the audit trail, shared by every instance, says when the last went).
-        var since = clock.Now.AddMinutes(-1);
-        if (await db.AuditEntries.AnyAsync(a => a.Action == "password.reset-requested" && a.Target == user.Email && a.At >= since, ct))
+        if (await links.SentInTheLastMinuteAsync(user.Email!, ct))
             return new UserChange(429, "Too soon", $"A set-password email went to {user.Email} less than a minute ago; wait a minute before sending another.");
         var invite = user.PasswordHash is null;
         var role = invite ? (await users.GetRolesAsync(user)).FirstOrDefault() ?? AppRoles.Engineer : null;
@@ -185,11 +183,19 @@ public sealed class UserAdmin(UserManager<AppUser> users, TeamSkillsDbContext db
 /// mail the token to the account's owner inside a link to the forger's site.
 /// </summary>
 public sealed class PasswordLinks(UserManager<AppUser> users, IMailer mailer, EmailTemplates templates, AuditLog audit,
-    IOptions<Digests.DigestOptions> digests)
+    IOptions<Digests.DigestOptions> digests, TeamSkillsDbContext db, OrgClock clock)
 {
-    /// <param name="actor">Who asked: the user themself (forgot password) or the Admin who added them.</param>
+    /// <summary>One mail a minute per user, whoever asks (the audit trail, shared by every instance, says when the last went).</summary>
+    public Task<bool> SentInTheLastMinuteAsync(string email, CancellationToken ct)
+    {
+        var since = clock.Now.AddMinutes(-1);
+        return db.AuditEntries.AnyAsync(a => a.Action == "password.reset-requested" && a.Target == email && a.At >= since, ct);
+    }
+
+    /// <param name="actor">Who asked: "anonymous" (the forgot-password form) or the Admin who added the user.</param>
     /// <param name="invitedAs">The role of a user just added: the mail is then an invitation, not a reset.</param>
-    public async Task SendAsync(AppUser user, string actor, CancellationToken ct, string? invitedAs = null)
+    /// <param name="details">What the audit entry adds (the forgot-password form: the requesting address).</param>
+    public async Task SendAsync(AppUser user, string actor, CancellationToken ct, string? invitedAs = null, object? details = null)
     {
         var token = await users.GeneratePasswordResetTokenAsync(user);
         var link = $"{digests.Value.PublicUrl.TrimEnd('/')}/reset?email={Uri.EscapeDataString(user.Email!)}&token={Uri.EscapeDataString(token)}";
@@ -198,7 +204,7 @@ public sealed class PasswordLinks(UserManager<AppUser> users, IMailer mailer, Em
         var mail = await templates.RenderAsync("password-reset", new PasswordResetMail(user.Email!, link,
             invitedAs is null ? null : inviter, invitedAs is null ? null : AppRoles.Display(invitedAs)), ct);
         await mailer.SendAsync(new OutgoingMail(user.Email!, mail.Subject, mail.Text, mail.Html), ct);
-        await audit.AddAndSaveAsync(actor, "password.reset-requested", user.Email!, "Applied", null, ct);
+        await audit.AddAndSaveAsync(actor, "password.reset-requested", user.Email!, "Applied", details, ct);
     }
 }
 

@@ -1,23 +1,23 @@
-using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using TeamSkills.Core.Access;
 using TeamSkills.Web.Features.Access;
 
 namespace TeamSkills.Web.Features.Home;
 
-/// <summary>Password reset by emailed link (<see cref="PasswordLinks"/>). The answer is the same whether or not the account exists.</summary>
-public sealed class ForgotModel(UserManager<AppUser> users, PasswordLinks links) : PageModel
+/// <summary>Password reset by emailed link (<see cref="PasswordLinks"/>): the answer is the same, and as quick,
+/// whether or not the account exists; the mail goes in the background (<see cref="ForgotPasswordMails"/>).</summary>
+public sealed class ForgotModel(ForgotPasswordMails mails) : PageModel
 {
     public bool Sent { get; private set; }
 
     public void OnGet() { }
 
-    public async Task<IActionResult> OnPostAsync([FromForm] string? email, CancellationToken ct)
+    public IActionResult OnPost([FromForm] string? email)
     {
         Sent = true;
-        var user = string.IsNullOrWhiteSpace(email) ? null : await users.FindByEmailAsync(email.Trim().ToLowerInvariant());
-        if (user is not null) await links.SendAsync(user, user.Email!, ct);
+        var address = email?.Trim().ToLowerInvariant();
+        if (!string.IsNullOrEmpty(address) && address.Length <= 320)
+            mails.Enqueue(address, HttpContext.Connection.RemoteIpAddress?.ToString());
         return Page();
     }
 }
