@@ -123,6 +123,29 @@ public sealed class AccessAndPagesTests
     }
 
     [SkippableTheory, DatabaseData]
+    public async Task EngineerPage_OnAPastDate_SaysSo_AndMarksCompletionsEarnedAfterIt(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        Assert.Equal(HttpStatusCode.OK, (await app.Api().UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await app.Api().UploadCsv("/api/imports/completions", Data.Completions(), "c.csv")).StatusCode);
+        var admin = await app.SignedInAdminAsync();
+        // E1 earned AIOps Professional on 2025-01-10, the Architect exam 2023-07-01, MLOps Professional 2022-01-01.
+        var past = await admin.GetStringAsync("/engineers/E1?asOf=2024-06-01");
+        Assert.Contains("Showing the picture on <strong>2024-06-01</strong>", past);
+        Assert.Contains("Completions earned after it are listed", past);
+        Assert.Contains("href=\"/engineers/E1\" class=\"today\">Today</a>", past);
+        var rows = Regex.Matches(past, "<tr( class=\"later\")?><td>([^<]+)</td><td>([0-9-]{10})").ToDictionary(m => m.Groups[3].Value, m => m.Groups[1].Success);
+        Assert.True(rows["2025-01-10"]);  // earned after the page's date: marked
+        Assert.False(rows["2023-07-01"]); // held then
+        Assert.False(rows["2022-01-01"]);
+        Assert.Contains("2025-01-10 <em class=\"later-note\">(after 2024-06-01)</em>", past);
+
+        var today = await admin.GetStringAsync("/engineers/E1");
+        Assert.DoesNotContain("asof-notice", today);
+        Assert.DoesNotContain("class=\"later\"", today);
+    }
+
+    [SkippableTheory, DatabaseData]
     public async Task Overview_CountsButDoesNotList_ATeamLeftWithoutEngineers(DatabaseProvider provider)
     {
         await using var app = await StartAsync(provider);

@@ -15,6 +15,10 @@ public sealed class EngineerModel(GapQueries queries, ScopeService scopes, Compl
     public IDictionary<string, string[]> Errors { get; private set; } = new Dictionary<string, string[]>();
     public Completions.RecordCompletion? Posted { get; private set; }
     public DateOnly Today => queries.Today;
+    public bool IsToday => Detail.AsOf == queries.Today;
+
+    /// <summary>Recorded but not yet earned on the page's date (a date in the past): listed, counting for nothing then.</summary>
+    public bool EarnedLater(CompletionRecord completion) => completion.EarnedOn > Detail.AsOf;
 
     [TempData]
     public string? Status { get; set; }
