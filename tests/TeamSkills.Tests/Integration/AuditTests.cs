@@ -125,7 +125,42 @@ public sealed class RateLimitTests
         var limited = await browser.PostAsync("/signin", new FormUrlEncodedContent([]));
         Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
         Assert.True(limited.Headers.Contains("Retry-After"));
+        Assert.Equal("application/problem+json", limited.Content.Headers.ContentType?.MediaType); // no Accept: text/html, no page
         Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/signin")).StatusCode); // reading the form is not limited
+    }
+
+    [SkippableTheory, DatabaseData]
+    public async Task SignIn_OverItsLimit_FromABrowser_ShowsAPageSayingHowLongToWait(DatabaseProvider provider)
+    {
+        await using var app = new AppFactory(provider).With("TeamSkills:RateLimits:SignInPerMinute", "2");
+        var browser = app.CreateClient();
+        browser.DefaultRequestHeaders.Add("Accept", "text/html,application/xhtml+xml,*/*;q=0.8");
+        for (var i = 0; i < 2; i++) await browser.PostAsync("/signin", new FormUrlEncodedContent([]));
+        var limited = await browser.PostAsync("/signin", new FormUrlEncodedContent([]));
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.Equal("text/html", limited.Content.Headers.ContentType?.MediaType);
+        var seconds = int.Parse(limited.Headers.GetValues("Retry-After").Single());
+        Assert.InRange(seconds, 1, 60);
+        var page = await limited.Content.ReadAsStringAsync();
+        Assert.Contains($"Too many sign-in attempts from your address. Wait {seconds} seconds, then try again.", page);
+        Assert.Contains("<link rel=\"stylesheet\" href=\"/css/site.css\"", page);
+        Assert.Contains("<a href=\"/signin\">Back to sign in</a>", page);
+        Assert.DoesNotContain("\"status\":", page);
+
+        // The reset form is limited with it, and answers a browser the same way.
+        var forgot = await browser.PostAsync("/forgot", new FormUrlEncodedContent([]));
+        Assert.Equal(HttpStatusCode.TooManyRequests, forgot.StatusCode);
+        Assert.Contains("Too many sign-in attempts", await forgot.Content.ReadAsStringAsync());
+
+        // The API keeps ProblemDetails even when the caller says it takes HTML.
+        await using var limitedApi = new AppFactory(provider).With("TeamSkills:RateLimits:ApiPerMinute", "1");
+        var api = limitedApi.Api();
+        api.DefaultRequestHeaders.Add("Accept", "text/html");
+        await api.GetAsync("/api/catalog/roles");
+        var apiLimited = await api.GetAsync("/api/catalog/roles");
+        Assert.Equal(HttpStatusCode.TooManyRequests, apiLimited.StatusCode);
+        Assert.Equal("application/problem+json", apiLimited.Content.Headers.ContentType?.MediaType);
+        Assert.True(apiLimited.Headers.Contains("Retry-After"));
     }
 
     [SkippableTheory, DatabaseData]

@@ -84,9 +84,14 @@ public static class RateLimits
                 }
                 return RateLimitPartition.GetNoLimiter("none");
             });
-            o.OnRejected = (context, ct) => new ValueTask(TooManyAsync(context.HttpContext,
-                context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1),
-                seconds => $"Slow down: try again in {seconds} s."));
+            o.OnRejected = (context, ct) =>
+            {
+                var wait = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var w) ? w : TimeSpan.FromMinutes(1);
+                return new ValueTask(IsSignInAttempt(context.HttpContext.Request)
+                    ? TooManyAsync(context.HttpContext, wait,
+                        seconds => $"Too many sign-in attempts from your address. Wait {seconds} seconds, then try again.", ("/signin", "Back to sign in"))
+                    : TooManyAsync(context.HttpContext, wait, seconds => $"Slow down: try again in {seconds} s."));
+            };
         });
         return services;
     }
@@ -98,12 +103,18 @@ public static class RateLimits
             ? request.Path.StartsWithSegments("/signin") || request.Path.StartsWithSegments("/forgot")
             : HttpMethods.IsGet(request.Method) && request.Path.StartsWithSegments("/signin") && request.Query.ContainsKey("token");
 
-    /// <summary>A 429 with Retry-After (whole seconds, at least 1) and a ProblemDetails whose detail names the wait.</summary>
-    public static Task TooManyAsync(HttpContext http, TimeSpan retryAfter, Func<int, string> detail)
+    /// <summary>A 429 with Retry-After (whole seconds, at least 1) and a detail naming the wait: an HTML page for a browser asking
+    /// for a page (a sign-in form post shows a person a page, not JSON), ProblemDetails for the API and everything else.</summary>
+    public static Task TooManyAsync(HttpContext http, TimeSpan retryAfter, Func<int, string> detail, (string Href, string Label)? back = null)
     {
         var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
         http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        if (Platform.PlatformSetup.WantsPage(http.Request))
+        {
+            http.Response.ContentType = "text/html; charset=utf-8";
+            return http.Response.WriteAsync(Platform.PlatformSetup.ErrorPage(StatusCodes.Status429TooManyRequests, detail(seconds), back));
+        }
         return Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests", detail: detail(seconds))
             .ExecuteAsync(http);
     }

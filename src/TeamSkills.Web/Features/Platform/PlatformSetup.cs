@@ -185,13 +185,15 @@ public static class PlatformSetup
     }
 
     /// <summary>A browser asking for a page (not the API, not the hub) gets an HTML error page; everything else ProblemDetails.</summary>
-    private static bool WantsPage(HttpRequest request) =>
+    public static bool WantsPage(HttpRequest request) =>
         !request.Path.StartsWithSegments("/api") && !request.Path.StartsWithSegments("/hubs")
         && request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>The HTML error page; <paramref name="detail"/> (encoded here) says what was wrong, instead of the status's stock text.</summary>
-    public static string ErrorPage(int status, string? detail = null)
+    /// <summary>The HTML error page; <paramref name="detail"/> (encoded here) says what was wrong, instead of the status's stock text;
+    /// <paramref name="back"/> (a local path and its label) replaces the link back to the dashboard.</summary>
+    public static string ErrorPage(int status, string? detail = null, (string Href, string Label)? back = null)
     {
+        var (href, label) = back ?? ("/", "Back to the dashboard");
         var (title, text) = status switch
         {
             StatusCodes.Status403Forbidden => ("Not allowed", "Your role does not open this page. Ask an admin if you need it."),
@@ -204,7 +206,7 @@ public static class PlatformSetup
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8" /><meta name="viewport" content="width=device-width, initial-scale=1" />
             <title>{title} - TeamSkills</title><link rel="icon" href="/favicon.svg" type="image/svg+xml" /><link rel="stylesheet" href="/css/site.css" /></head>
-            <body><main><section class="card narrow"><h1>{title}</h1><p>{(detail is null ? text : System.Net.WebUtility.HtmlEncode(detail))} (HTTP {status})</p><p><a href="/">Back to the dashboard</a></p></section></main></body></html>
+            <body><main><section class="card narrow"><h1>{title}</h1><p>{(detail is null ? text : System.Net.WebUtility.HtmlEncode(detail))} (HTTP {status})</p><p><a href="{System.Net.WebUtility.HtmlEncode(href)}">{System.Net.WebUtility.HtmlEncode(label)}</a></p></section></main></body></html>
             """;
     }
 
