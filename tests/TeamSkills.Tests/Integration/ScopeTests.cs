@@ -78,9 +78,11 @@ public sealed class ScopeTests
     {
         await using var app = await StartAsync(provider);
         var eve = await app.SignedInAsAsync("eve@example.com", "Engineer");
-        var home = await eve.GetStringAsync("/");
-        Assert.Contains("<a href=\"/engineers/E5\" id=\"my-certifications\">My certifications</a>", home);
-        Assert.DoesNotContain("imports a roster", home); // the L&D hint is not for them
+        // An Engineer's overview would hold no teams: the home page opens her own record instead (on the asked date).
+        var home = await eve.GetAsync("/");
+        Assert.Equal(HttpStatusCode.Redirect, home.StatusCode);
+        Assert.Equal("/engineers/E5", home.Headers.Location?.OriginalString);
+        Assert.Equal("/engineers/E5?asOf=2026-01-15", (await eve.GetAsync("/?asOf=2026-01-15")).Headers.Location?.OriginalString);
         var own = await eve.GetStringAsync("/engineers/E5");
         Assert.Contains("<span>Data</span>", own);
         Assert.DoesNotContain("href=\"/teams/", own); // the team page would be a 404 for her
@@ -88,7 +90,24 @@ public sealed class ScopeTests
 
         // A manager's crumb does link to a team they manage.
         var max = await app.SignedInAsAsync("max@example.com", "Manager");
+        // A Manager with a record of their own keeps the overview, with a link to that record.
+        var managerHome = await max.GetAsync("/");
+        Assert.Equal(HttpStatusCode.OK, managerHome.StatusCode);
+        Assert.Contains("<a href=\"/engineers/E8\" id=\"my-certifications\">My certifications</a>", await managerHome.Content.ReadAsStringAsync());
         Assert.Contains($"<a href=\"/teams/{await TeamId(app, "Data")}\">Data</a>", await max.GetStringAsync("/engineers/E5"));
+    }
+
+    [SkippableTheory, DatabaseData]
+    public async Task EngineerWithoutARecord_StaysOnTheOverview_WhichSaysWhy(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        var nobody = await app.SignedInAsAsync("new.hire@example.com", "Engineer"); // not in the roster
+        var home = await nobody.GetAsync("/");
+        Assert.Equal(HttpStatusCode.OK, home.StatusCode);
+        var page = await home.Content.ReadAsStringAsync();
+        Assert.Contains("No active engineer record carries your email", page);
+        Assert.DoesNotContain("id=\"my-certifications\"", page);
+        Assert.DoesNotContain("imports a roster", page); // the L&D hint is not for them
     }
 
     [SkippableTheory, DatabaseData]

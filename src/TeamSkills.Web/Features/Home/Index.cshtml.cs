@@ -30,8 +30,13 @@ public sealed class IndexModel(GapQueries queries, ScopeService scopes, Exports.
 
     public Exports.ExportJobStatus? Export { get; private set; }
 
-    public async Task OnGetAsync(string? asOf, Guid? export, CancellationToken ct)
+    public async Task<IActionResult> OnGetAsync(string? asOf, Guid? export, CancellationToken ct)
     {
+        OwnEmployeeId = await queries.OwnEmployeeIdAsync(User.FindFirst(System.Security.Claims.ClaimTypes.Email)?.Value, ct);
+        // An Engineer's scope holds no teams, only their own record: open it rather than an empty overview.
+        if (OwnEmployeeId is { } own && IsOnlyEngineer)
+            return Redirect($"/engineers/{Uri.EscapeDataString(own)}"
+                + (Gaps.AsOf.Parse(asOf, queries.Today) is { } day && day != queries.Today ? $"?asOf={day:yyyy-MM-dd}" : ""));
         if (export is { } id) Export = jobs.Find(id, User)?.Status();
         AsOfProblem = Gaps.AsOf.PageProblem(asOf, queries.Today);
         AsOf = Gaps.AsOf.Parse(asOf, queries.Today) ?? queries.Today;
@@ -43,9 +48,12 @@ public sealed class IndexModel(GapQueries queries, ScopeService scopes, Exports.
         Forecast = await queries.ForecastAsync(scope, AsOf, ct);
         Trend = await queries.TrendAsync(scope, AsOf, 90, ct);
         ExpiringLabel = await queries.ExpiringLabelAsync(ct);
-        OwnEmployeeId = await queries.OwnEmployeeIdAsync(User.FindFirst(System.Security.Claims.ClaimTypes.Email)?.Value, ct);
         Coverage = Core.Gaps.TeamTally.CoverageOf(Teams.Sum(t => t.HeldCount), Teams.Sum(t => t.RecommendedCount));
+        return Page();
     }
+
+    private bool IsOnlyEngineer => User.IsInRole(AppRoles.Engineer)
+        && !User.IsInRole(AppRoles.Manager) && !User.IsInRole(AppRoles.LearningAdmin) && !User.IsInRole(AppRoles.Admin);
 
     /// <summary>Org exports for L&amp;D and Admin signed in on the pages: the same code and role rule as the API.</summary>
     public async Task<IActionResult> OnGetOrgXlsxAsync(string? asOf, CancellationToken ct)
