@@ -87,7 +87,7 @@ public sealed class UsersPageTests
         Assert.Single(Mails());
         app.Clock.Advance(TimeSpan.FromSeconds(61));
         Assert.Equal(HttpStatusCode.Redirect, (await Post(admin, "SendLink", new() { ["email"] = "grace@example.com" })).StatusCode);
-        Assert.Contains("Sent grace@example.com their invitation again, with a new link to set their password.",
+        Assert.Contains("Sent grace@example.com an invitation, with a link to set their password.",
             WebUtility.HtmlDecode(await admin.GetStringAsync("/users")));
         var mails = Mails();
         Assert.Equal(2, mails.Length);
@@ -124,6 +124,31 @@ public sealed class UsersPageTests
         Assert.Equal(HttpStatusCode.Forbidden, (await lnd.PostAsync("/api/users/grace@example.com/password-link", null)).StatusCode);
         Assert.Equal(3, Mails().Length);
         Assert.Equal(3, app.Scalar("SELECT COUNT(*) FROM audit_entries WHERE action = 'password.reset-requested'"));
+    }
+
+    [SkippableTheory, DatabaseData]
+    public async Task AUserAddedWithoutTheMail_IsOfferedAnInvitation_NotOneAgain_AndTheAdminIsToldTheyCannotSignInYet(DatabaseProvider provider)
+    {
+        await using var app = new AppFactory(provider).With("TeamSkills:Digests:PublicUrl", "https://skills.example.org");
+        var admin = await app.SignedInAdminAsync();
+        Assert.Equal(HttpStatusCode.Redirect, (await Post(admin, "Create", new() { ["email"] = "hal@example.com", ["role"] = "Manager" })).StatusCode);
+        var page = WebUtility.HtmlDecode(await admin.GetStringAsync("/users"));
+        Assert.Contains("Added hal@example.com as Manager. They cannot sign in until they set a password: “Send an invitation” in their row emails them a link.", page);
+        Assert.Contains(">Send an invitation</button>", page);
+        Assert.DoesNotContain("Send the invitation again", page);
+        Assert.Equal(0, app.Scalar("SELECT COUNT(*) FROM audit_entries WHERE action = 'password.reset-requested'"));
+
+        // Once one was sent, the row offers it again.
+        Assert.Equal(HttpStatusCode.Redirect, (await Post(admin, "SendLink", new() { ["email"] = "hal@example.com" })).StatusCode);
+        page = WebUtility.HtmlDecode(await admin.GetStringAsync("/users"));
+        Assert.Contains("Sent hal@example.com an invitation, with a link to set their password.", page);
+        Assert.Contains(">Send the invitation again</button>", page);
+
+        // Deleted and added again without the mail: the old invitation was to the old account, so none was sent to this one.
+        Assert.Equal(HttpStatusCode.Redirect, (await Post(admin, "Delete", new() { ["email"] = "hal@example.com" })).StatusCode);
+        app.Clock.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(HttpStatusCode.Redirect, (await Post(admin, "Create", new() { ["email"] = "hal@example.com", ["role"] = "Engineer" })).StatusCode);
+        Assert.Contains(">Send an invitation</button>", await admin.GetStringAsync("/users"));
     }
 
     [SkippableTheory, DatabaseData]

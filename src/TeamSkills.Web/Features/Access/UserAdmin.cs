@@ -76,6 +76,17 @@ public sealed class UserAdmin(UserManager<AppUser> users, TeamSkillsDbContext db
         }).ToList();
     }
 
+    /// <summary>Of <paramref name="listed"/>, the users emailed a link to set their password (invitation or reset) since they
+    /// were added, from the audit trail: one added without the mail was never invited, so nothing is sent "again".</summary>
+    public async Task<HashSet<string>> EmailedALinkAsync(IReadOnlyList<UserView> listed, CancellationToken ct)
+    {
+        var added = listed.ToDictionary(u => u.Email, u => u.CreatedAt, StringComparer.Ordinal);
+        // Compared here, not in SQL: SQLite cannot compare DateTimeOffset columns. These entries are one per mail sent.
+        var sent = await db.AuditEntries.AsNoTracking().Where(a => a.Action == "password.reset-requested")
+            .Select(a => new { a.Target, a.At }).ToListAsync(ct);
+        return sent.Where(a => added.TryGetValue(a.Target, out var at) && a.At >= at).Select(a => a.Target).ToHashSet(StringComparer.Ordinal);
+    }
+
     /// <param name="callerId">The caller's user id (NameIdentifier): nobody deletes the account they are using.</param>
     public async Task<UserChange> DeleteAsync(string actor, string? callerId, string? email, CancellationToken ct)
     {

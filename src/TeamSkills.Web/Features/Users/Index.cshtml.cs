@@ -18,6 +18,8 @@ public sealed class UsersPageModel(UserAdmin admin, Microsoft.Extensions.Options
     public bool SingleSignOn => oidc.Value.Enabled;
 
     public IReadOnlyList<UserView> Users { get; private set; } = [];
+    /// <summary>The listed users who were ever emailed a set-password link: "again" is only offered to them.</summary>
+    public IReadOnlySet<string> Emailed { get; private set; } = new HashSet<string>();
     public static IReadOnlyList<string> Roles => UserAdmin.Roles;
 
     [TempData]
@@ -44,7 +46,7 @@ public sealed class UsersPageModel(UserAdmin admin, Microsoft.Extensions.Options
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
-        Users = await admin.ListAsync(ct);
+        await ListAsync(ct);
         return Page();
     }
 
@@ -57,7 +59,9 @@ public sealed class UsersPageModel(UserAdmin admin, Microsoft.Extensions.Options
             return await RejectAsync(change, ct);
         }
         return Done($"Added {user!.Email} as {AppRoles.Display(user.Role)}." + (change.Detail is { } problem ? " " + problem
-            : sendLink ? " They were emailed a link to set their password." : ""));
+            : sendLink ? " They were emailed a link to set their password."
+            : SingleSignOn ? " They sign in through single sign-on."
+            : " They cannot sign in until they set a password: “Send an invitation” in their row emails them a link."));
     }
 
     public async Task<IActionResult> OnPostDeleteAsync(string? email, CancellationToken ct)
@@ -80,7 +84,7 @@ public sealed class UsersPageModel(UserAdmin admin, Microsoft.Extensions.Options
         var change = await admin.SendPasswordLinkAsync(Actor, email, ct);
         if (!change.Succeeded) return await RejectAsync(change, ct);
         return Done(change.Detail == "invitation"
-            ? $"Sent {email} their invitation again, with a new link to set their password."
+            ? $"Sent {email} an invitation, with a link to set their password."
             : $"Sent {email} a link to reset their password. Their current password works until they use it.");
     }
 
@@ -89,7 +93,7 @@ public sealed class UsersPageModel(UserAdmin admin, Microsoft.Extensions.Options
         var (change, key, owner) = await admin.CreateKeyAsync(Actor, email, ct);
         if (!change.Succeeded) return await RejectAsync(change, ct);
         Issued = (owner!, key!);
-        Users = await admin.ListAsync(ct);
+        await ListAsync(ct);
         Response.Headers.CacheControl = "no-store"; // the page holds a secret
         return Page();
     }
@@ -102,6 +106,12 @@ public sealed class UsersPageModel(UserAdmin admin, Microsoft.Extensions.Options
 
     private string Actor => CallerScope.From(User).Actor;
 
+    private async Task ListAsync(CancellationToken ct)
+    {
+        Users = await admin.ListAsync(ct);
+        Emailed = await admin.EmailedALinkAsync(Users, ct);
+    }
+
     private IActionResult Done(string status)
     {
         Status = status;
@@ -111,7 +121,7 @@ public sealed class UsersPageModel(UserAdmin admin, Microsoft.Extensions.Options
     private async Task<IActionResult> RejectAsync(UserChange change, CancellationToken ct)
     {
         Error = change.Detail ?? change.Title;
-        Users = await admin.ListAsync(ct);
+        await ListAsync(ct);
         Response.StatusCode = change.Status;
         return Page();
     }
