@@ -252,12 +252,18 @@ public sealed class GapApiTests
     }
 
     [SkippableTheory]
-    [DatabaseInlineData("{\"employeeId\":\"E5\",\"certification\":\"Kubernetes Guru\",\"earnedOn\":\"2026-05-20\"}", "certification")]
-    [DatabaseInlineData("{\"employeeId\":\"NOBODY\",\"certification\":\"aiops-foundation\",\"earnedOn\":\"2026-05-20\"}", "employeeId")]
-    [DatabaseInlineData("{\"employeeId\":\"E5\",\"certification\":\"aiops-foundation\",\"earnedOn\":\"20/05/2026\"}", "earnedOn")]
-    [DatabaseInlineData("{\"employeeId\":\"E5\",\"certification\":\"aiops-foundation\",\"earnedOn\":\"2027-01-01\"}", "earnedOn")]
-    [DatabaseInlineData("{\"employeeId\":\"E5\",\"certification\":\"aiops-foundation\",\"earnedOn\":\"2026-05-20\",\"expiresOn\":\"2026-01-01\"}", "expiresOn")]
-    public async Task RecordingABadCompletion_Returns422NamingTheField(DatabaseProvider provider, string json, string field)
+    [DatabaseInlineData("{\"employeeId\":\"E5\",\"certification\":\"Kubernetes Guru\",\"earnedOn\":\"2026-05-20\"}", "certification",
+        "Unknown certification 'Kubernetes Guru'.", "Unknown certification 'Kubernetes Guru'.")]
+    [DatabaseInlineData("{\"employeeId\":\"NOBODY\",\"certification\":\"aiops-foundation\",\"earnedOn\":\"2026-05-20\"}", "employeeId",
+        "Unknown engineer 'NOBODY'.", "Unknown engineer 'NOBODY'.")]
+    [DatabaseInlineData("{\"employeeId\":\"E5\",\"certification\":\"aiops-foundation\",\"earnedOn\":\"20/05/2026\"}", "earnedOn",
+        "earnedOn is required as YYYY-MM-DD.", "Earned on is required as YYYY-MM-DD.")]
+    [DatabaseInlineData("{\"employeeId\":\"E5\",\"certification\":\"aiops-foundation\",\"earnedOn\":\"2027-01-01\"}", "earnedOn",
+        "earnedOn 2027-01-01 is in the future.", "Earned on 2027-01-01 is in the future.")]
+    [DatabaseInlineData("{\"employeeId\":\"E5\",\"certification\":\"aiops-foundation\",\"earnedOn\":\"2026-05-20\",\"expiresOn\":\"2026-01-01\"}", "expiresOn",
+        "expiresOn (2026-01-01) must be after earnedOn (2026-05-20).", "Expires on (2026-01-01) must be after earned on (2026-05-20).")]
+    public async Task RecordingABadCompletion_Returns422NamingTheField_AndSaysWhyInWords(DatabaseProvider provider, string json, string field,
+        string error, string detail)
     {
         await using var app = await StartAsync(provider);
         var api = app.Api();
@@ -265,7 +271,8 @@ public sealed class GapApiTests
         var response = await api.PostAsync("/api/completions", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal((HttpStatusCode)422, response.StatusCode);
         var body = await response.JsonOf();
-        Assert.True(body.GetProperty("errors").TryGetProperty(field, out _));
+        Assert.Equal(error, Assert.Single(body.GetProperty("errors").GetProperty(field).EnumerateArray()).GetString());
+        Assert.Equal(detail, body.GetProperty("detail").GetString());
         Assert.Equal(before, app.Scalar("SELECT COUNT(*) FROM completions"));
     }
 

@@ -149,7 +149,16 @@ public sealed class ScopeTests
         // A date in the future is refused with the reason, and nothing is recorded.
         var future = await Post(lnd, "Record", new() { ["certification"] = "aiops-foundation", ["earnedOn"] = "2099-01-01" });
         Assert.Equal((HttpStatusCode)422, future.StatusCode);
-        Assert.Contains("earnedOn 2099-01-01 is in the future.", await future.Content.ReadAsStringAsync());
+        Assert.Contains("<li>Earned on 2099-01-01 is in the future.</li>", await future.Content.ReadAsStringAsync());
+        Assert.Equal(0, app.Scalar("SELECT COUNT(*) FROM completions"));
+
+        // An expiry before the earned date: named as the form names its fields, with both dates; what was typed stays.
+        var backwards = await Post(lnd, "Record", new() { ["certification"] = "aiops-foundation", ["earnedOn"] = "2026-05-01", ["expiresOn"] = "2026-04-01" });
+        Assert.Equal((HttpStatusCode)422, backwards.StatusCode);
+        var said = await backwards.Content.ReadAsStringAsync();
+        Assert.Contains("<li>Expires on (2026-04-01) must be after earned on (2026-05-01).</li>", said);
+        Assert.DoesNotContain("expiresOn must", said);
+        Assert.Contains("value=\"2026-04-01\"", said);
         Assert.Equal(0, app.Scalar("SELECT COUNT(*) FROM completions"));
 
         var recorded = await Post(lnd, "Record", new() { ["certification"] = "aiops-foundation", ["earnedOn"] = "2026-05-01", ["expiresOn"] = "" });

@@ -13,8 +13,10 @@ namespace TeamSkills.Web.Features.Completions;
 
 public sealed record RecordCompletion(string? EmployeeId, string? Certification, string? EarnedOn, string? ExpiresOn);
 
-/// <summary>What recording or removing a completion came to: the status, field errors (422), and the API's answer body.</summary>
-public sealed record CompletionChange(int Status, IDictionary<string, string[]>? Errors = null, object? Body = null, string? EmployeeId = null);
+/// <summary>What recording or removing a completion came to: the status, field errors (422; by the API's field names, and
+/// as <paramref name="Problems"/>, the same sentences in the form's words), and the API's answer body.</summary>
+public sealed record CompletionChange(int Status, IDictionary<string, string[]>? Errors = null, object? Body = null, string? EmployeeId = null,
+    IReadOnlyList<string>? Problems = null);
 
 /// <summary>
 /// Records or removes one completion for the API (<see cref="CompletionEndpoints"/>) and the engineer page alike: the
@@ -26,27 +28,36 @@ public sealed class CompletionWriter(TeamSkillsDbContext db, OrgClock clock, Aud
     public async Task<CompletionChange> RecordAsync(CallerScope scope, RecordCompletion body, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
+        var problems = new List<string>();
+        // Each reason twice: naming the API's fields (errors) and the engineer page's labels (problems, also the API's detail).
+        void Fail(string field, Func<Func<string, string>, string> reason)
+        {
+            errors[field] = [reason(f => f)];
+            var said = reason(f => FormLabels[f]);
+            problems.Add(char.ToUpperInvariant(said[0]) + said[1..]);
+        }
         var engineer = string.IsNullOrWhiteSpace(body.EmployeeId) ? null
             : await db.Engineers.AsNoTracking().FirstOrDefaultAsync(e => e.EmployeeId == body.EmployeeId.Trim(), ct);
-        if (string.IsNullOrWhiteSpace(body.EmployeeId)) errors["employeeId"] = ["employeeId is required."];
-        else if (engineer is null || !scope.CanSeeTeam(engineer.TeamId)) errors["employeeId"] = [$"Unknown engineer '{body.EmployeeId}'."];
+        if (string.IsNullOrWhiteSpace(body.EmployeeId)) Fail("employeeId", n => $"{n("employeeId")} is required.");
+        else if (engineer is null || !scope.CanSeeTeam(engineer.TeamId)) Fail("employeeId", _ => $"Unknown engineer '{body.EmployeeId}'.");
 
         var certs = await db.Certifications.AsNoTracking().ToListAsync(ct);
         var certId = new CertificationNameMatcher(certs).Match(body.Certification);
-        if (string.IsNullOrWhiteSpace(body.Certification)) errors["certification"] = ["certification is required."];
-        else if (certId is null) errors["certification"] = [$"Unknown certification '{body.Certification}'."];
+        if (string.IsNullOrWhiteSpace(body.Certification)) Fail("certification", n => $"{n("certification")} is required.");
+        else if (certId is null) Fail("certification", _ => $"Unknown certification '{body.Certification}'.");
 
         var earned = body.EarnedOn is null ? null : CompletionImport.ParseDate(body.EarnedOn);
-        if (earned is null) errors["earnedOn"] = ["earnedOn is required as YYYY-MM-DD."];
-        else if (earned > clock.Today) errors["earnedOn"] = [$"earnedOn {earned:yyyy-MM-dd} is in the future."];
+        if (earned is null) Fail("earnedOn", n => $"{n("earnedOn")} is required as YYYY-MM-DD.");
+        else if (earned > clock.Today) Fail("earnedOn", n => $"{n("earnedOn")} {earned:yyyy-MM-dd} is in the future.");
         DateOnly? expires = null;
         if (!string.IsNullOrWhiteSpace(body.ExpiresOn))
         {
             expires = CompletionImport.ParseDate(body.ExpiresOn);
-            if (expires is null) errors["expiresOn"] = ["expiresOn must be YYYY-MM-DD."];
-            else if (earned is not null && expires <= earned) errors["expiresOn"] = ["expiresOn must be after earnedOn."];
+            if (expires is null) Fail("expiresOn", n => $"{n("expiresOn")} must be YYYY-MM-DD.");
+            else if (earned is not null && expires <= earned)
+                Fail("expiresOn", n => $"{n("expiresOn")} ({expires:yyyy-MM-dd}) must be after {n("earnedOn")} ({earned:yyyy-MM-dd}).");
         }
-        if (errors.Count > 0) return new CompletionChange(422, errors);
+        if (errors.Count > 0) return new CompletionChange(422, errors, Problems: problems);
 
         var cert = certs.Single(c => c.Id == certId);
         var previous = await db.Completions.Where(c => c.EngineerId == engineer!.Id && c.CertificationId == cert.Id && c.EarnedOn < earned!.Value)
@@ -88,6 +99,12 @@ public sealed class CompletionWriter(TeamSkillsDbContext db, OrgClock clock, Aud
         return new CompletionChange(created ? 201 : 200, Body: response, EmployeeId: engineer.EmployeeId);
     }
 
+    /// <summary>The engineer page's labels for the fields (lower case: a reason may name one mid-sentence).</summary>
+    private static readonly Dictionary<string, string> FormLabels = new()
+    {
+        ["employeeId"] = "employee id", ["certification"] = "certification", ["earnedOn"] = "earned on", ["expiresOn"] = "expires on",
+    };
+
     public async Task<CompletionChange> RemoveAsync(CallerScope scope, long id, CancellationToken ct)
     {
         var completion = await db.Completions.FirstOrDefaultAsync(c => c.Id == id, ct);
@@ -118,7 +135,7 @@ public static class CompletionEndpoints
             var change = await writer.RecordAsync(CallerScope.From(http.User), body, ct);
             return change.Status switch
             {
-                422 => Results.ValidationProblem(change.Errors!, statusCode: 422, title: "Completion rejected"),
+                422 => Results.ValidationProblem(change.Errors!, detail: string.Join(" ", change.Problems!), statusCode: 422, title: "Completion rejected"),
                 201 => Results.Created($"/api/engineers/{Uri.EscapeDataString(change.EmployeeId!)}", change.Body),
                 _ => Results.Ok(change.Body),
             };

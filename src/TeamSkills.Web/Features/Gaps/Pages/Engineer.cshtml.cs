@@ -13,6 +13,8 @@ public sealed class EngineerModel(GapQueries queries, ScopeService scopes, Compl
     public bool CanWrite { get; private set; }
     public IReadOnlyList<CertRef> Catalog { get; private set; } = [];
     public IDictionary<string, string[]> Errors { get; private set; } = new Dictionary<string, string[]>();
+    /// <summary>The same reasons as <see cref="Errors"/>, in the form's words ("Expires on", not "expiresOn").</summary>
+    public IReadOnlyList<string> Problems { get; private set; } = [];
     public Completions.RecordCompletion? Posted { get; private set; }
     public DateOnly Today => queries.Today;
     public bool IsToday => Detail.AsOf == queries.Today;
@@ -50,7 +52,7 @@ public sealed class EngineerModel(GapQueries queries, ScopeService scopes, Compl
         var change = await writer.RecordAsync(scope, Posted, ct);
         if (change.Status == 422)
         {
-            Errors = change.Errors!;
+            (Errors, Problems) = (change.Errors!, change.Problems!);
             var page = await LoadAsync(employeeId, null, ct);
             if (page is PageResult) Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
             return page;
