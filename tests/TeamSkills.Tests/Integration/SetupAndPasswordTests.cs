@@ -35,6 +35,11 @@ public sealed class SetupAndPasswordTests
             new() { ["token"] = token, ["email"] = "Admin@Example.com", ["password"] = "correct horse battery" });
         Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
         Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM \"AspNetUsers\" WHERE email = 'admin@example.com'"));
+        // The sign-in page it leads to says setup worked and has the email filled in.
+        Assert.Equal("/signin?done=setup&email=admin@example.com", created.Headers.Location?.OriginalString);
+        var confirmation = await browser.GetStringAsync(created.Headers.Location!.OriginalString);
+        Assert.Contains("<p class=\"status\" role=\"status\">Setup is done: you are the first admin. Sign in with the password you just chose.</p>", confirmation);
+        Assert.Contains("value=\"admin@example.com\"", confirmation);
 
         // The link never works again.
         Assert.Contains("already been used", await browser.GetStringAsync($"/setup?token={token}"));

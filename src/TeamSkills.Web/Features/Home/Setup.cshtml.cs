@@ -47,7 +47,9 @@ public sealed class SetupModel(FirstAdmin.SetupToken setup, UserManager<AppUser>
         {
             setup.Gate.Release();
         }
-        await audit.AddAndSaveAsync(email!.Trim().ToLowerInvariant(), "user.created", "first admin via setup link", "Applied", null, HttpContext.RequestAborted);
-        return Redirect("/signin");
+        var admin = email!.Trim().ToLowerInvariant();
+        await audit.AddAndSaveAsync(admin, "user.created", "first admin via setup link", "Applied", null, HttpContext.RequestAborted);
+        // Says it worked and fills the email in, as after a password reset: a bare sign-in form looked like a failure.
+        return Redirect("/signin" + QueryString.Create(new KeyValuePair<string, string?>[] { new("done", "setup"), new("email", admin) }));
     }
 }

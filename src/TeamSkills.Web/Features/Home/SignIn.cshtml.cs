@@ -30,6 +30,7 @@ public sealed class SignInModel(IOptionsMonitor<AuthOptions> auth, OneTimeSignIn
         Done = done switch
         {
             "password" => "Your password is set. Sign in with it.",
+            "setup" => "Setup is done: you are the first admin. Sign in with the password you just chose.",
             "signout" => "You are signed out, in every browser where this account was signed in.",
             _ => null,
         };
