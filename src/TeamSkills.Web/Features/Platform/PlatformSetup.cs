@@ -106,6 +106,9 @@ public static class PlatformSetup
         // database (docker-compose runs two) opens what another instance protected.
         services.AddDataProtection().SetApplicationName("TeamSkills")
             .PersistKeysToDbContext<TeamSkillsDbContext>();
+        // Unencrypted there on purpose (README, "Key ring": guard the database as a secret), so the key manager's warning
+        // "No XML encryptor configured" at each new key says nothing new; its errors are still logged.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager", LogLevel.Error);
 
         var connectionString = builder.Configuration.GetConnectionString("TeamSkills");
         var provider = builder.Configuration.GetValue("TeamSkills:Database:Provider", DatabaseProvider.Sqlite);
