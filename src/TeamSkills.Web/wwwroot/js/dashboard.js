@@ -15,6 +15,7 @@
   }
   // A column's identity across renderings: data-key where the page gives one (the heat map's columns come and go).
   const columnKey = th => th.dataset.key ?? String(th.cellIndex);
+  const columnKeys = table => [...table.tHead.rows[0].cells].map(columnKey);
   // A row's: the data attribute its table names in data-row-key (an engineer's id, a team's).
   const rowKey = row => row.dataset[row.closest('table').dataset.rowKey];
 
@@ -25,19 +26,29 @@
     if (active && active.isConnected && document.activeElement !== active) active.focus({ preventScroll: true });
   }
 
-  function sortBy(th, ascending) {
-    const table = th.closest('table');
+  // `rows` in the order the header `th` sorts them; a stable sort, so ties keep the order given.
+  function sortRows(rows, th, ascending) {
     const index = th.cellIndex;
     const kind = th.querySelector('button[data-sort]').dataset.sort;
-    for (const h of th.parentElement.cells) h.removeAttribute('aria-sort');
-    th.setAttribute('aria-sort', ascending ? 'ascending' : 'descending');
-    const body = table.tBodies[0];
-    const rows = [...body.rows];
-    rows.sort((a, b) => {
+    return [...rows].sort((a, b) => {
       const x = cellValue(a, index, kind), y = cellValue(b, index, kind);
       return (x < y ? -1 : x > y ? 1 : 0) * (ascending ? 1 : -1);
     });
-    keepingFocus(() => body.append(...rows));
+  }
+  // Makes the body hold exactly `rows` in that order, and moves nothing when it already does.
+  function arrange(body, rows) {
+    if (rows.length === body.rows.length && rows.every((row, i) => body.rows[i] === row)) return;
+    keepingFocus(() => {
+      const keep = new Set(rows);
+      for (const row of [...body.rows]) if (!keep.has(row)) row.remove();
+      body.append(...rows);
+    });
+  }
+  function sortBy(th, ascending) {
+    for (const h of th.parentElement.cells) if (h !== th) h.removeAttribute('aria-sort');
+    th.setAttribute('aria-sort', ascending ? 'ascending' : 'descending');
+    const body = th.closest('table').tBodies[0];
+    arrange(body, sortRows(body.rows, th, ascending));
   }
   // The sort a person chose, by table id: a live update re-applies it to the rows it brings.
   const chosenSorts = new Map();
@@ -50,12 +61,17 @@
     const table = th.closest('table');
     if (table.id) chosenSorts.set(table.id, { key: columnKey(th), ascending });
   });
-  function reapplySort(table) {
+  // The header of the person's sort in this table, or null (none chosen, or its column is gone: the page's own order).
+  function chosenSort(table) {
     const chosen = chosenSorts.get(table.id);
-    if (!chosen) return;
+    if (!chosen) return null;
     const th = [...table.tHead.rows[0].cells].find(h => columnKey(h) === chosen.key);
-    if (th) sortBy(th, chosen.ascending);
-    else chosenSorts.delete(table.id); // its column is gone: the page's own order
+    if (!th) { chosenSorts.delete(table.id); return null; }
+    return { th, ascending: chosen.ascending };
+  }
+  function reapplySort(table) {
+    const chosen = chosenSort(table);
+    if (chosen) sortBy(chosen.th, chosen.ascending);
   }
 
   // ---- filters -----------------------------------------------------------------------------------------------------
@@ -186,7 +202,6 @@
       await poll();
     });
   }
-  const flash = el => { el.classList.remove('flash'); void el.offsetWidth; el.classList.add('flash'); };
 
   // A push for another day (midnight passed) makes the whole page stale: say so rather than mix two days.
   function sameDay(container, s) {
@@ -231,43 +246,48 @@
     return [...el.classList].filter(c => c !== 'flash').join(' ') || null;
   }
 
-  // Rows are matched by their key (an engineer, a team): the ones that stay are patched in place (focus and scroll stay
-  // put), new ones come in, gone ones leave. Columns that came or went replace the table.
+  // Rows a live update brought in: highlighted whole (flashChanged).
+  const arrived = new WeakSet();
+
+  // A table the person may be working in is patched row by row, or replaced when its columns came or went; either way
+  // their sort, filter and tab stop are applied to it after (settle) and the focus goes back where it was (putBack).
   function patchTable(table, fresh, changed) {
-    const columns = t => [...t.tHead.rows[0].cells].map(columnKey).join('\n');
-    if (columns(table) !== columns(fresh)) { replaceTable(table, fresh); return changed; }
     const where = placeIn(table);
-    morph(table.tHead, fresh.tHead, changed);
-    const body = table.tBodies[0];
-    const mine = new Map([...body.rows].map(r => [rowKey(r), r]));
-    const added = [];
-    const rows = [...fresh.tBodies[0].rows].map(f => {
-      const row = mine.get(rowKey(f));
-      mine.delete(rowKey(f));
-      if (row) { morph(row, f, changed); return row; }
-      added.push(document.importNode(f, true));
-      return added.at(-1);
-    });
-    // The page's order (a name may have changed), then the person's sort on top, as after a reload and a click.
-    if (mine.size || rows.length !== body.rows.length || rows.some((row, i) => body.rows[i] !== row)) {
-      keepingFocus(() => { for (const gone of mine.values()) gone.remove(); body.append(...rows); });
-    }
-    added.forEach(flash);
-    settle(table);
-    putBack(table, where);
+    const now = columnKeys(table).join('\n') === columnKeys(fresh).join('\n')
+      ? patchRows(table, fresh, changed) : replaceTable(table, fresh, changed);
+    settle(now);
+    putBack(now, where);
     return changed;
   }
 
-  function replaceTable(table, fresh) {
-    const where = placeIn(table);
+  // Rows are matched by their key (an engineer, a team): the ones that stay are patched in place (focus and scroll stay
+  // put), new ones come in, gone ones leave. They are put in their final order (the page's, then the person's sort on
+  // top, as after a reload and a click) at once, and only if it differs from what is there.
+  function patchRows(table, fresh, changed) {
+    morph(table.tHead, fresh.tHead, changed);
+    const mine = new Map([...table.tBodies[0].rows].map(r => [rowKey(r), r]));
+    let rows = [...fresh.tBodies[0].rows].map(f => {
+      const row = mine.get(rowKey(f));
+      if (row) { morph(row, f, changed); return row; }
+      const added = document.importNode(f, true);
+      arrived.add(added);
+      changed.push(added);
+      return added;
+    });
+    const chosen = chosenSort(table);
+    if (chosen) rows = sortRows(rows, chosen.th, chosen.ascending);
+    arrange(table.tBodies[0], rows);
+    return table;
+  }
+
+  function replaceTable(table, fresh, changed) {
     const known = new Set([...table.tBodies[0].rows].map(rowKey));
     const wrap = table.parentElement, scroll = wrap.scrollLeft;
     const replacement = document.importNode(fresh, true);
     table.replaceWith(replacement);
     wrap.scrollLeft = scroll;
-    for (const row of replacement.tBodies[0].rows) if (!known.has(rowKey(row))) flash(row);
-    settle(replacement);
-    putBack(replacement, where);
+    for (const row of replacement.tBodies[0].rows) if (!known.has(rowKey(row))) { arrived.add(row); changed.push(row); }
+    return replacement;
   }
 
   // What the person set, applied to a table a live update patched or put in: their sort, their filter (and its
@@ -293,8 +313,7 @@
   }
   function putBack(table, where) {
     if (!where || table.contains(where.cell)) return; // patched in place: nothing moved
-    const keys = [...table.tHead.rows[0].cells].map(columnKey);
-    const column = keys.indexOf(where.key);
+    const column = columnKeys(table).indexOf(where.key);
     let cell;
     if (where.header) cell = table.tHead.rows[0].cells[Math.max(0, column)];
     else {
@@ -312,14 +331,20 @@
   }
 
   // Highlights what changed: in the heat map a cell or header (a row's data changes with its cells), in another table
-  // the row, elsewhere a tile, the chart, a region. New rows are highlighted whole as they come in.
+  // the row, elsewhere a tile, the chart, a region; rows that came in, whole. All restart together: removing the class
+  // and adding it back needs a style flush in between to replay the animation, and one serves every element.
   function flashChanged(changed) {
     const target = el => {
+      if (arrived.has(el)) return el;
       const table = el.closest('table');
       if (!table) return el.closest('[data-tile], .tile, figure, [data-live-region]');
       return table.id === 'heat' ? el.closest('td, th') : el.closest('tr');
     };
-    for (const el of new Set(changed.map(target).filter(Boolean))) flash(el);
+    const targets = [...new Set(changed.map(target).filter(Boolean))];
+    if (!targets.length) return;
+    for (const el of targets) el.classList.remove('flash');
+    void document.body.offsetWidth;
+    for (const el of targets) el.classList.add('flash');
   }
 
   // ---- a live page refetches itself and patches its live regions from it -------------------------------------------
@@ -366,11 +391,10 @@
       }
       const regions = doc => [...doc.querySelectorAll('[data-live-region]')];
       const names = doc => regions(doc).map(r => r.dataset.liveRegion).join('\n');
+      const freshRegion = region => fresh.querySelector(`[data-live-region="${region.dataset.liveRegion}"]`);
       const changed = [];
       if (names(document) === names(fresh)) {
-        for (const region of regions(document)) {
-          morph(region, fresh.querySelector(`[data-live-region="${region.dataset.liveRegion}"]`), changed);
-        }
+        for (const region of regions(document)) morph(region, freshRegion(region), changed);
       } else {
         // Another layout (the overview's first team came, or its last one went): the whole page's part, as served.
         morph(container, next, changed);
