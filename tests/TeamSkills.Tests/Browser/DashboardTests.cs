@@ -30,6 +30,22 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
         return page;
     }
 
+    /// <summary>A new browser context signed in as the L&amp;D admin, on a team's page with its live connection up;
+    /// <paramref name="beforeOpening"/> can watch the page from its first request.</summary>
+    private async Task<IPage> LiveTeamPageAsync(int teamId, Action<IPage>? beforeOpening = null)
+    {
+        var page = await fx.NewPageAsync();
+        await SignInWithPasswordAsync(page);
+        beforeOpening?.Invoke(page);
+        await page.GotoAsync($"/teams/{teamId}");
+        await Assertions.Expect(page.Locator("#live-status")).ToHaveTextAsync("live");
+        return page;
+    }
+
+    /// <summary>A partial roster import of these rows (over the API, as another L&amp;D session would).</summary>
+    private async Task ImportRosterAsync(params string[] rows) =>
+        Assert.Equal(HttpStatusCode.OK, (await fx.Admin.UploadCsv("/api/imports/roster?mode=partial", Data.Lines([Data.RosterHeader, .. rows]))).StatusCode);
+
     private async Task<JsonElement[]> TeamsAsync() => (await (await fx.Admin.GetAsync("/api/teams")).JsonOf()).EnumerateArray().ToArray();
 
     private async Task<int> TeamIdAsync(string name) =>
@@ -168,18 +184,15 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
         fx.SkipUnlessReady();
         // A team of its own (the other tests change Platform and Data): two SREs, one holding AIOps Professional (so its
         // column has a ⚠), and a platform engineer; nothing held expires within 12 months.
-        Assert.Equal(HttpStatusCode.OK, (await fx.Admin.UploadCsv("/api/imports/roster?mode=partial", Data.Lines(Data.RosterHeader,
+        await ImportRosterAsync(
             "L1,Lia Lund,lia@example.com,Reliability,rel@example.com,Site Reliability Engineer",
             "L2,Leo Lamb,leo@example.com,Reliability,rel@example.com,Site Reliability Engineer",
-            "L9,Zed Zane,zed@example.com,Reliability,rel@example.com,Platform Engineer"))).StatusCode);
+            "L9,Zed Zane,zed@example.com,Reliability,rel@example.com,Platform Engineer");
         Assert.Equal(HttpStatusCode.OK, (await fx.Admin.UploadCsv("/api/imports/completions",
             Data.Lines("employee_id,certification,earned_on,expires_on", "L1,aiops-professional,2025-01-10,"), "c.csv")).StatusCode);
         var teamId = await TeamIdAsync("Reliability");
 
-        var page = await fx.NewPageAsync();
-        await SignInWithPasswordAsync(page);
-        await page.GotoAsync($"/teams/{teamId}");
-        await Assertions.Expect(page.Locator("#live-status")).ToHaveTextAsync("live");
+        var page = await LiveTeamPageAsync(teamId);
         await page.EvaluateAsync("() => window.__notReloaded = true");
         var professional = page.Locator("#heat thead th[data-key='aiops-professional']");
         await Assertions.Expect(professional).ToContainTextAsync("⚠");
@@ -214,8 +227,7 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
         Assert.Equal("L1", await page.EvaluateAsync<string>("() => document.activeElement.closest('tr').dataset.employee"));
 
         // 2. A new engineer joins: the rows change, the table is replaced.
-        Assert.Equal(HttpStatusCode.OK, (await fx.Admin.UploadCsv("/api/imports/roster?mode=partial", Data.Lines(Data.RosterHeader,
-            "L3,Lou Lake,lou@example.com,Reliability,rel@example.com,Site Reliability Engineer"))).StatusCode);
+        await ImportRosterAsync("L3,Lou Lake,lou@example.com,Reliability,rel@example.com,Site Reliability Engineer");
         await Assertions.Expect(page.Locator("tr[data-employee='L3']")).ToHaveCountAsync(1);
         await AsAReloadShowsItAsync("new-engineer");
 
@@ -285,8 +297,7 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
 
         // Elsewhere: a roster import adds the team Horizon (max@example.com's), then a completions import gives its
         // engineer the Architect certification that expires next month (the forecast's July bar grows; coverage moves).
-        Assert.Equal(HttpStatusCode.OK, (await fx.Admin.UploadCsv("/api/imports/roster?mode=partial", Data.Lines(Data.RosterHeader,
-            "H1,Hal Hart,hal@example.com,Horizon,max@example.com,Site Reliability Engineer"))).StatusCode);
+        await ImportRosterAsync("H1,Hal Hart,hal@example.com,Horizon,max@example.com,Site Reliability Engineer");
         Assert.Equal(HttpStatusCode.OK, (await fx.Admin.UploadCsv("/api/imports/completions", Data.Lines(
             "employee_id,certification,earned_on,expires_on", "H1,aiops-architect,2023-07-01,"), "c.csv")).StatusCode);
         var horizonId = await TeamIdAsync("Horizon");
@@ -321,13 +332,9 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
     public async Task BurstOfPushes_RefetchesTheTeamPageOnce_ThenOnceMore()
     {
         fx.SkipUnlessReady();
-        Assert.Equal(HttpStatusCode.OK, (await fx.Admin.UploadCsv("/api/imports/roster?mode=partial", Data.Lines(Data.RosterHeader,
-            "B1,Bea Burst,bea@example.com,Burst,burst@example.com,Site Reliability Engineer"))).StatusCode);
+        await ImportRosterAsync("B1,Bea Burst,bea@example.com,Burst,burst@example.com,Site Reliability Engineer");
         var teamId = await TeamIdAsync("Burst");
-        var page = await fx.NewPageAsync();
-        await SignInWithPasswordAsync(page);
-        await page.GotoAsync($"/teams/{teamId}");
-        await Assertions.Expect(page.Locator("#live-status")).ToHaveTextAsync("live");
+        var page = await LiveTeamPageAsync(teamId);
         // Count the page's refetches and hold the first one open while the pushes arrive.
         await page.EvaluateAsync(@"teamId => {
             window.__pushes = 0;
@@ -355,6 +362,44 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
         await page.WaitForFunctionAsync("() => window.__refetches === 2");
         await page.WaitForTimeoutAsync(300);
         Assert.Equal(2, await page.EvaluateAsync<int>("() => window.__refetches"));
+        await page.Context.CloseAsync();
+    }
+
+    [SkippableFact]
+    public async Task TeamEmptiedAndRefilled_KeepsTheFilterItsFocusAndTheOpenForecastTable()
+    {
+        fx.SkipUnlessReady();
+        // Ebb: one engineer, with a certification that expires next month (so the forecast has a table to open). Flow, where
+        // she goes for a while, keeps an engineer of its own (the other tests expect every team listed on the overview).
+        await ImportRosterAsync(
+            "N1,Nora North,nora@example.com,Ebb,ebb@example.com,Site Reliability Engineer",
+            "N2,Nils Noon,nils@example.com,Flow,ebb@example.com,Site Reliability Engineer");
+        Assert.Equal(HttpStatusCode.OK, (await fx.Admin.UploadCsv("/api/imports/completions",
+            Data.Lines("employee_id,certification,earned_on,expires_on", "N1,aiops-architect,2023-07-01,"), "c.csv")).StatusCode);
+        var teamId = await TeamIdAsync("Ebb");
+        var page = await LiveTeamPageAsync(teamId);
+        await page.EvaluateAsync("() => window.__notReloaded = true");
+        // The person's view: the forecast's table open, engineers with something expiring, "nora" typed, the cursor there.
+        await page.ClickAsync("[data-live-region=forecast] details summary");
+        await page.SelectOptionAsync("#status-filter", "expiring");
+        await page.FillAsync("#engineer-filter", "nora");
+        await Assertions.Expect(page.Locator("[data-count-for=heat]")).ToHaveTextAsync("1 of 1 shown");
+
+        Task MoveNoraToAsync(string team) => ImportRosterAsync($"N1,Nora North,nora@example.com,{team},ebb@example.com,Site Reliability Engineer");
+        await MoveNoraToAsync("Flow");
+        await Assertions.Expect(page.Locator("[data-live-region=engineers]")).ToContainTextAsync("No active engineers");
+        await Assertions.Expect(page.Locator("[data-live-region=forecast]")).ToContainTextAsync("Nothing held expires");
+        await MoveNoraToAsync("Ebb");
+        await Assertions.Expect(page.Locator("tr[data-employee='N1']")).ToBeVisibleAsync();
+
+        await Assertions.Expect(page.Locator("#engineer-filter")).ToHaveValueAsync("nora");
+        await Assertions.Expect(page.Locator("#status-filter")).ToHaveValueAsync("expiring");
+        Assert.Equal("engineer-filter", await page.EvaluateAsync<string>("() => document.activeElement.id"));
+        await Assertions.Expect(page.Locator("[data-count-for=heat]")).ToHaveTextAsync("1 of 1 shown");
+        await Assertions.Expect(page.Locator("[data-live-region=forecast] details")).ToHaveAttributeAsync("open", "");
+        await Assertions.Expect(page.Locator("[data-live-region=forecast] details table")).ToBeVisibleAsync();
+        await ShotAsync(page, "team-refilled.png");
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__notReloaded === true"));
         await page.Context.CloseAsync();
     }
 

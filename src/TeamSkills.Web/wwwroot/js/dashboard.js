@@ -347,6 +347,18 @@
     for (const el of targets) el.classList.add('flash');
   }
 
+  // A <details> the person opened (the forecast's "show as a table") stays open when a live update rebuilds it, even
+  // after it was gone for a while (nothing to forecast): remembered by its region and its summary's text.
+  const openedDetails = new Set();
+  const detailsKey = d => `${d.closest('[data-live-region]')?.dataset.liveRegion}\n${d.querySelector('summary')?.textContent.trim()}`;
+  document.addEventListener('toggle', e => {
+    if (!(e.target instanceof HTMLDetailsElement)) return;
+    if (e.target.open) openedDetails.add(detailsKey(e.target)); else openedDetails.delete(detailsKey(e.target));
+  }, true);
+  function reopenDetails() {
+    for (const d of document.querySelectorAll('[data-live-region] details:not([open])')) if (openedDetails.has(detailsKey(d))) d.open = true;
+  }
+
   // ---- a live page refetches itself and patches its live regions from it -------------------------------------------
   // A push (any change, with a team's new numbers) is only the signal: the page asks for its own URL, query string and
   // all, as a reload would (an ordinary signed-in GET: the same access check and the same rendering) and takes from
@@ -401,6 +413,7 @@
       }
       // Tables the update put in whole (the heat map of a team's first engineer) get the person's settings too.
       for (const table of document.querySelectorAll('table.sortable[id]')) if (!settled.has(table)) settle(table);
+      reopenDetails();
       flashChanged(changed);
     }
   }
