@@ -348,21 +348,87 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
             };
         }", teamId);
 
-        foreach (var cert in new[] { "aiops-professional", "aiops-architect", "mlops-professional" })
+        async Task RecordAsync(string cert)
         {
             var response = await fx.Admin.PostAsJsonAsync("/api/completions", new { employeeId = "B1", certification = cert, earnedOn = "2026-05-30" });
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
             await fx.App.LiveIdleAsync(); // one push each
         }
+        // The first push's refetch starts (after its random wait) and is held in flight while two more pushes arrive.
+        await RecordAsync("aiops-professional");
+        await page.WaitForFunctionAsync("() => window.__refetches === 1");
+        await RecordAsync("aiops-architect");
+        await RecordAsync("mlops-professional");
         await page.WaitForFunctionAsync("() => window.__pushes >= 3");
         Assert.Equal(1, await page.EvaluateAsync<int>("() => window.__refetches"));
         await page.EvaluateAsync("() => window.__open()");
         // The two pushes that came while it was in flight make one more refetch, after it.
         await Assertions.Expect(page.Locator("tr[data-employee='B1'] td[data-cert='mlops-professional']")).ToContainTextAsync("valid");
         await page.WaitForFunctionAsync("() => window.__refetches === 2");
-        await page.WaitForTimeoutAsync(300);
+        await page.WaitForTimeoutAsync(2000); // longer than a refetch's random wait (at most 1.5 s): no third one
         Assert.Equal(2, await page.EvaluateAsync<int>("() => window.__refetches"));
         await page.Context.CloseAsync();
+    }
+
+    /// <summary>Counts the page's refetches of its own path (fetch requests, as Chromium sends them).</summary>
+    private static Func<int> CountRefetches(IPage page, string path)
+    {
+        var count = 0;
+        page.Request += (_, r) => { if (r.ResourceType == "fetch" && new Uri(r.Url).AbsolutePath == path) Interlocked.Increment(ref count); };
+        return () => Volatile.Read(ref count);
+    }
+
+    [SkippableFact]
+    public async Task OpenPages_RefetchNothingForPushesTheyAlreadyShow_ButARealChangeStillUpdatesThem()
+    {
+        fx.SkipUnlessReady();
+        await ImportRosterAsync(
+            "Q1,Quinn Quill,quinn@example.com,Quiet,quiet@example.com,Site Reliability Engineer",
+            "Q2,Quentin Quay,quentin@example.com,Quiet,quiet@example.com,Site Reliability Engineer");
+        var teamId = await TeamIdAsync("Quiet");
+        await fx.App.LiveIdleAsync();
+
+        // An overview and the team's page, their refetches counted from before they first load.
+        var overview = await fx.NewPageAsync();
+        var overviewRefetches = CountRefetches(overview, "/");
+        await SignInWithPasswordAsync(overview);
+        var team = await overview.Context.NewPageAsync();
+        var teamRefetches = CountRefetches(team, $"/teams/{teamId}");
+        await team.GotoAsync($"/teams/{teamId}");
+        await Assertions.Expect(overview.Locator("#live-status")).ToHaveTextAsync("live");
+        await Assertions.Expect(team.Locator("#live-status")).ToHaveTextAsync("live");
+
+        // The overview's connection drops and comes back: the server replays every team's summary, all as shown.
+        await overview.EvaluateAsync(@"() => {
+            window.__caughtUp = 0;
+            window.teamSkillsLive.on('gapSummaryUpdated', () => window.__caughtUp++);
+            return window.teamSkillsLive.connection.stop();
+        }");
+        await overview.WaitForFunctionAsync("() => window.__caughtUp > 0"); // all dispatched together, in one task
+        await overview.WaitForTimeoutAsync(2500); // longer than a refetch's random wait (at most 1.5 s)
+        Assert.Equal(0, overviewRefetches());
+        Assert.Equal(0, teamRefetches());
+
+        // A real change: the overview's row and the team page follow, the overview with one refetch. The person's sort
+        // (teams Z to A) already has the rows in their place: none is moved.
+        await overview.ClickAsync("#teams-table thead th:first-child button");
+        await Assertions.Expect(overview.Locator("#teams-table thead th:first-child")).ToHaveAttributeAsync("aria-sort", "descending");
+        await overview.EvaluateAsync(@"() => {
+            window.__moves = 0;
+            new MutationObserver(records => window.__moves += records.length)
+                .observe(document.querySelector('#teams-table tbody'), { childList: true });
+        }");
+        var gaps = overview.Locator($"tr[data-team-id='{teamId}'] [data-field=gapCount]");
+        var gapsBefore = int.Parse(await gaps.InnerTextAsync());
+        var response = await fx.Admin.PostAsJsonAsync("/api/completions", new { employeeId = "Q1", certification = "aiops-professional", earnedOn = "2026-05-30" });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        await Assertions.Expect(gaps).ToHaveTextAsync((gapsBefore - 1).ToString());
+        await Assertions.Expect(team.Locator("tr[data-employee='Q1'] td[data-cert='aiops-professional']")).ToContainTextAsync("valid");
+        Assert.Equal(1, overviewRefetches());
+        Assert.Equal(1, teamRefetches());
+        Assert.Equal(0, await overview.EvaluateAsync<int>("() => window.__moves"));
+        await Assertions.Expect(overview.Locator("#stale")).ToBeHiddenAsync();
+        await overview.Context.CloseAsync();
     }
 
     [SkippableFact]
@@ -399,6 +465,34 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
         await Assertions.Expect(page.Locator("[data-live-region=forecast] details")).ToHaveAttributeAsync("open", "");
         await Assertions.Expect(page.Locator("[data-live-region=forecast] details table")).ToBeVisibleAsync();
         await ShotAsync(page, "team-refilled.png");
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__notReloaded === true"));
+        await page.Context.CloseAsync();
+    }
+
+    [SkippableFact]
+    public async Task ManagersOpenOverview_DropsATeamARosterImportGivesToAnotherManager()
+    {
+        fx.SkipUnlessReady();
+        await ImportRosterAsync(
+            "M1,Mel Moor,mel@example.com,Moor,moe@example.com,Site Reliability Engineer",
+            "M2,Max Marsh,max.marsh@example.com,Marsh,moe@example.com,Site Reliability Engineer");
+        await fx.Admin.PostAsJsonAsync("/api/users", new { email = "moe@example.com", role = "Manager" });
+        using (var scope = fx.App.Services.CreateScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Core.Access.AppUser>>();
+            Assert.True((await users.AddPasswordAsync((await users.FindByEmailAsync("moe@example.com"))!, "moe's own passphrase 9")).Succeeded);
+        }
+        var page = await fx.NewPageAsync();
+        await SignInWithPasswordAsync(page, "moe@example.com", "moe's own passphrase 9");
+        await Assertions.Expect(page.Locator("#live-status")).ToHaveTextAsync("live");
+        await page.EvaluateAsync("() => window.__notReloaded = true");
+        await Assertions.Expect(page.Locator("#teams-table tbody tr")).ToHaveCountAsync(2);
+
+        // Moor goes to another manager; Marsh's numbers, the only ones Moe still hears of, do not change.
+        await ImportRosterAsync("M1,Mel Moor,mel@example.com,Moor,someone.else@example.com,Site Reliability Engineer");
+        await Assertions.Expect(page.Locator("#teams-table tbody tr")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("#teams-table tbody tr")).ToContainTextAsync("Marsh");
+        await Assertions.Expect(page.Locator("#stale")).ToBeHiddenAsync();
         Assert.True(await page.EvaluateAsync<bool>("() => window.__notReloaded === true"));
         await page.Context.CloseAsync();
     }

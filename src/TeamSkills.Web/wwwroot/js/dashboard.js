@@ -360,22 +360,27 @@
   }
 
   // ---- a live page refetches itself and patches its live regions from it -------------------------------------------
-  // A push (any change, with a team's new numbers) is only the signal: the page asks for its own URL, query string and
+  // A push (a change, with a team's new numbers) is only the signal: the page asks for its own URL, query string and
   // all, as a reload would (an ordinary signed-in GET: the same access check and the same rendering) and takes from
   // the answer its data-live-region elements, so tiles, charts, tables and counts never mix two moments.
-  function refetchOnPush(container, concerns) {
+  // `concerns(s)` says whether a summary is about this page; `shown(s, how)` whether the page can tell it already shows
+  // it (how: the catch-up after connecting, see live.js), which then costs no request.
+  function refetchOnPush(container, concerns, shown) {
     let state = 'idle', queued = false;
-    live.on('gapSummaryUpdated', s => {
-      if (concerns(s) && sameDay(container, s)) refresh();
+    live.on('gapSummaryUpdated', (s, how) => {
+      if (concerns(s) && sameDay(container, s) && !shown(s, how)) refresh();
     });
+    // A roster import took a team from (or gave one to) this connection: check the page against the server.
+    live.on('scopeChanged', () => refresh());
 
     // One refetch in flight and at most one queued behind it: a burst of pushes costs two page loads, not one each.
-    // Pushes dispatched together (the catch-up after connecting sends every team's) wait for one task and make one.
+    // Each waits a random 0.3-1.5 s first: pushes reach every open page at the same moment, and their refetches should
+    // not reach the server at the same moment too. Pushes dispatched together (the catch-up after connecting) make one.
     function refresh() {
       if (state === 'waiting') return;
       if (state === 'running') { queued = true; return; }
       state = 'waiting';
-      setTimeout(run);
+      setTimeout(run, 300 + Math.random() * 1200);
     }
     async function run() {
       state = 'running';
@@ -418,9 +423,26 @@
     }
   }
 
+  // A team's summary as the page carries it in data-summary (GapSummaryUpdated.PageKey builds the same on the server).
+  const summaryKey = s => [s.teamName, s.managerEmail ?? '', s.engineerCount, s.recommendedCount, s.heldCount, s.gapCount,
+    s.expiringSoonCount, s.expiredCount, s.unmappedCount].join('\u001f');
+  function showsSummary(s) {
+    const el = document.querySelector(`[data-team-id="${CSS.escape(String(s.teamId))}"][data-summary]`);
+    if (el) return el.dataset.summary === summaryKey(s);
+    // Not on the page: right only for a team without engineers, which the overview counts but does not list.
+    const unlisted = (document.getElementById('empty-teams')?.dataset.teamIds ?? '').split(' ');
+    return s.engineerCount === 0 && unlisted.includes(String(s.teamId));
+  }
+
+  // A team page refetches on every push about its team: names, next steps and expiry dates change without the numbers.
+  // Only the catch-up right after the page connected is checked against it (the page was rendered a moment before).
   const team = document.getElementById('team');
-  if (team && team.dataset.live === 'on') refetchOnPush(team, s => s.teamId === Number(team.dataset.teamId));
-  // The overview shows every team the server lets this connection hear of: any push concerns it.
+  if (team && team.dataset.live === 'on') {
+    refetchOnPush(team, s => s.teamId === Number(team.dataset.teamId), (s, how) => how?.catchUp === 'first' && showsSummary(s));
+  }
+  // The overview shows every team the server lets this connection hear of: any push concerns it, and one whose numbers
+  // it already shows is skipped (a push about one team is sent to every open overview, and every reconnection replays
+  // them all).
   const overview = document.getElementById('overview');
-  if (overview && overview.dataset.live === 'on') refetchOnPush(overview, () => true);
+  if (overview && overview.dataset.live === 'on') refetchOnPush(overview, () => true, showsSummary);
 })();
