@@ -432,6 +432,38 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
     }
 
     [SkippableFact]
+    public async Task SignedOutTeamPage_SaysReloadOnce_AndStopsRefetching()
+    {
+        fx.SkipUnlessReady();
+        await ImportRosterAsync("G1,Gil Gone,gil@example.com,Gone,gone@example.com,Site Reliability Engineer");
+        var teamId = await TeamIdAsync("Gone");
+        Func<int> refetches = null!;
+        var page = await LiveTeamPageAsync(teamId, p => refetches = CountRefetches(p, $"/teams/{teamId}"));
+        await page.EvaluateAsync(@"teamId => {
+            window.__pushes = 0;
+            window.teamSkillsLive.on('gapSummaryUpdated', s => { if (s.teamId === teamId) window.__pushes++; });
+        }", teamId);
+        // Signed out (the cookie gone); the live connection, opened while signed in, stays until it closes.
+        await page.Context.ClearCookiesAsync();
+
+        async Task RecordAsync(string cert, int pushes)
+        {
+            var response = await fx.Admin.PostAsJsonAsync("/api/completions", new { employeeId = "G1", certification = cert, earnedOn = "2026-05-30" });
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            await page.WaitForFunctionAsync("n => window.__pushes >= n", pushes);
+        }
+        await RecordAsync("aiops-professional", 1);
+        await Assertions.Expect(page.Locator("#stale")).ToBeVisibleAsync();
+        Assert.Equal(1, refetches());
+        await RecordAsync("aiops-architect", 2);
+        await RecordAsync("mlops-professional", 3);
+        await page.WaitForTimeoutAsync(2000); // longer than a refetch's random wait (at most 1.5 s)
+        Assert.Equal(1, refetches());
+        await Assertions.Expect(page.Locator("#stale")).ToBeVisibleAsync();
+        await page.Context.CloseAsync();
+    }
+
+    [SkippableFact]
     public async Task TeamEmptiedAndRefilled_KeepsTheFilterItsFocusAndTheOpenForecastTable()
     {
         fx.SkipUnlessReady();

@@ -75,8 +75,8 @@
   }
 
   // ---- filters -----------------------------------------------------------------------------------------------------
-  const filterText = tableId => (document.querySelector(`[data-filter-for="${tableId}"]`)?.value || '').trim().toLowerCase();
-  const filterStatus = tableId => document.querySelector(`[data-status-filter-for="${tableId}"]`)?.value || '';
+  const filterText = tableId => (document.querySelector(`[data-filter-for="${CSS.escape(tableId)}"]`)?.value || '').trim().toLowerCase();
+  const filterStatus = tableId => document.querySelector(`[data-status-filter-for="${CSS.escape(tableId)}"]`)?.value || '';
   const filtering = tableId => filterText(tableId) !== '' || filterStatus(tableId) !== '';
   function applyFilters(tableId) {
     const table = document.getElementById(tableId);
@@ -90,7 +90,7 @@
       row.hidden = !visible;
       if (visible) shown++;
     }
-    const counter = document.querySelector(`[data-count-for="${tableId}"]`);
+    const counter = document.querySelector(`[data-count-for="${CSS.escape(tableId)}"]`);
     if (counter) counter.textContent = `${shown} of ${table.tBodies[0].rows.length} shown`;
     if (tableId === 'heat') keepTabStop(table);
   }
@@ -201,14 +201,6 @@
       };
       await poll();
     });
-  }
-
-  // A push for another day (midnight passed) makes the whole page stale: say so rather than mix two days.
-  function sameDay(container, s) {
-    if (s.asOf === container.dataset.asof) return true;
-    const notice = document.getElementById('stale');
-    if (notice) notice.hidden = false;
-    return false;
   }
 
   // ---- patching from a refetched page ------------------------------------------------------------------------------
@@ -366,18 +358,27 @@
   // `concerns(s)` says whether a summary is about this page; `shown(s, how)` whether the page can tell it already shows
   // it (how: the catch-up after connecting, see live.js), which then costs no request.
   function refetchOnPush(container, concerns, shown) {
-    let state = 'idle', queued = false;
+    let state = 'idle', queued = false, stale = false;
     live.on('gapSummaryUpdated', (s, how) => {
-      if (concerns(s) && sameDay(container, s) && !shown(s, how)) refresh();
+      if (stale || !concerns(s)) return;
+      // A push for another day (midnight passed) makes the whole page stale: say so rather than mix two days.
+      if (s.asOf !== container.dataset.asof) markStale();
+      else if (!shown(s, how)) refresh();
     });
     // A roster import took a team from (or gave one to) this connection: check the page against the server.
     live.on('scopeChanged', () => refresh());
+
+    // Signed out, out of scope or a new day: a reload would show something else. Say so once, and stop asking.
+    function markStale() {
+      stale = true;
+      document.getElementById('stale').hidden = false;
+    }
 
     // One refetch in flight and at most one queued behind it: a burst of pushes costs two page loads, not one each.
     // Each waits a random 0.3-1.5 s first: pushes reach every open page at the same moment, and their refetches should
     // not reach the server at the same moment too. Pushes dispatched together (the catch-up after connecting) make one.
     function refresh() {
-      if (state === 'waiting') return;
+      if (stale || state === 'waiting') return;
       if (state === 'running') { queued = true; return; }
       state = 'waiting';
       setTimeout(run, 300 + Math.random() * 1200);
@@ -385,9 +386,9 @@
     async function run() {
       state = 'running';
       try {
-        await refetch();
+        if (!stale) await refetch();
       } catch (e) {
-        console.warn('live refresh failed', e); // offline for a moment: the next push or reconnect catches up
+        console.warn('live refresh failed', e); // offline or restarting for a moment: the next push or reconnect catches up
       } finally {
         state = 'idle';
         if (queued) { queued = false; refresh(); }
@@ -395,20 +396,19 @@
     }
 
     async function refetch() {
-      const response = await fetch(location.pathname + location.search, { headers: { Accept: 'text/html' }, cache: 'no-store' });
-      // Signed out (a redirect to the sign-in page), no longer in scope (404) or a new day: a reload would not show
-      // this page any more, so say so instead of patching.
-      const fresh = response.ok && !response.redirected
-        ? new DOMParser().parseFromString(await response.text(), 'text/html') : null;
-      const next = fresh?.getElementById(container.id);
+      // redirect: 'manual': the sign-in page a signed-out request is sent to is not this page; the redirect itself
+      // comes back as an opaque response.
+      const response = await fetch(location.pathname + location.search,
+        { headers: { Accept: 'text/html' }, cache: 'no-store', redirect: 'manual' });
+      if (response.type === 'opaqueredirect' || [401, 403, 404].includes(response.status)) { markStale(); return; }
+      if (!response.ok) throw new Error(`refetch answered ${response.status}`);
+      const fresh = new DOMParser().parseFromString(await response.text(), 'text/html');
+      const next = fresh.getElementById(container.id);
       const identity = el => JSON.stringify({ ...el.dataset });
-      if (!next || identity(next) !== identity(container)) {
-        document.getElementById('stale').hidden = false;
-        return;
-      }
+      if (!next || identity(next) !== identity(container)) { markStale(); return; }
       const regions = doc => [...doc.querySelectorAll('[data-live-region]')];
       const names = doc => regions(doc).map(r => r.dataset.liveRegion).join('\n');
-      const freshRegion = region => fresh.querySelector(`[data-live-region="${region.dataset.liveRegion}"]`);
+      const freshRegion = region => fresh.querySelector(`[data-live-region="${CSS.escape(region.dataset.liveRegion)}"]`);
       const changed = [];
       if (names(document) === names(fresh)) {
         for (const region of regions(document)) morph(region, freshRegion(region), changed);
