@@ -30,6 +30,22 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
         return page;
     }
 
+    /// <summary>A new Manager user, with a password, signed in in a new browser context: on the overview, live.</summary>
+    private async Task<IPage> LiveManagerOverviewAsync(string email)
+    {
+        Assert.Equal(HttpStatusCode.Created, (await fx.Admin.PostAsJsonAsync("/api/users", new { email, role = "Manager" })).StatusCode);
+        const string password = "a manager's own passphrase";
+        using (var scope = fx.App.Services.CreateScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Core.Access.AppUser>>();
+            Assert.True((await users.AddPasswordAsync((await users.FindByEmailAsync(email))!, password)).Succeeded);
+        }
+        var page = await fx.NewPageAsync();
+        await SignInWithPasswordAsync(page, email, password);
+        await Assertions.Expect(page.Locator("#live-status")).ToHaveTextAsync("live");
+        return page;
+    }
+
     /// <summary>A new browser context signed in as the L&amp;D admin, on a team's page with its live connection up;
     /// <paramref name="beforeOpening"/> can watch the page from its first request.</summary>
     private async Task<IPage> LiveTeamPageAsync(int teamId, Action<IPage>? beforeOpening = null)
@@ -508,15 +524,7 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
         await ImportRosterAsync(
             "M1,Mel Moor,mel@example.com,Moor,moe@example.com,Site Reliability Engineer",
             "M2,Max Marsh,max.marsh@example.com,Marsh,moe@example.com,Site Reliability Engineer");
-        await fx.Admin.PostAsJsonAsync("/api/users", new { email = "moe@example.com", role = "Manager" });
-        using (var scope = fx.App.Services.CreateScope())
-        {
-            var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Core.Access.AppUser>>();
-            Assert.True((await users.AddPasswordAsync((await users.FindByEmailAsync("moe@example.com"))!, "moe's own passphrase 9")).Succeeded);
-        }
-        var page = await fx.NewPageAsync();
-        await SignInWithPasswordAsync(page, "moe@example.com", "moe's own passphrase 9");
-        await Assertions.Expect(page.Locator("#live-status")).ToHaveTextAsync("live");
+        var page = await LiveManagerOverviewAsync("moe@example.com");
         await page.EvaluateAsync("() => window.__notReloaded = true");
         await Assertions.Expect(page.Locator("#teams-table tbody tr")).ToHaveCountAsync(2);
 
@@ -526,6 +534,26 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
         await Assertions.Expect(page.Locator("#teams-table tbody tr")).ToContainTextAsync("Marsh");
         await Assertions.Expect(page.Locator("#stale")).ToBeHiddenAsync();
         Assert.True(await page.EvaluateAsync<bool>("() => window.__notReloaded === true"));
+        await page.Context.CloseAsync();
+    }
+
+    [SkippableFact]
+    public async Task ManagersEmptyOverview_GetsItsFirstTeam_WithTheFindForm()
+    {
+        fx.SkipUnlessReady();
+        var page = await LiveManagerOverviewAsync("nia@example.com");
+        await page.EvaluateAsync("() => window.__notReloaded = true");
+        await Assertions.Expect(page.Locator("[data-live-region=empty]")).ToContainTextAsync("No teams in your view");
+        await Assertions.Expect(page.Locator("#find")).ToHaveCountAsync(0);
+
+        await ImportRosterAsync("F1,Fay First,fay@example.com,Firsts,nia@example.com,Site Reliability Engineer");
+        await Assertions.Expect(page.Locator("#teams-table tbody tr")).ToContainTextAsync("Firsts");
+        await Assertions.Expect(page.Locator("form.find-engineer #find")).ToBeVisibleAsync();
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__notReloaded === true"));
+        await page.FillAsync("#find", "F1");
+        await page.PressAsync("#find", "Enter");
+        await page.WaitForURLAsync("**/engineers**");
+        await Assertions.Expect(page.Locator("main")).ToContainTextAsync("Fay First");
         await page.Context.CloseAsync();
     }
 

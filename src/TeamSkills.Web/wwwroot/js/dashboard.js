@@ -413,9 +413,12 @@
       if (names(document) === names(fresh)) {
         for (const region of regions(document)) morph(region, freshRegion(region), changed);
       } else {
-        // Another layout (the overview's first team came, or its last one went): the whole page's part, as served.
+        // Another layout (the overview's first team came, or its last one went): the whole page's part, as served, and
+        // the regions outside it.
         morph(container, next, changed);
+        for (const region of regions(document)) if (!container.contains(region)) morph(region, freshRegion(region), changed);
       }
+      if (fresh.title && document.title !== fresh.title) document.title = fresh.title; // a renamed team
       // Tables the update put in whole (the heat map of a team's first engineer) get the person's settings too.
       for (const table of document.querySelectorAll('table.sortable[id]')) if (!settled.has(table)) settle(table);
       reopenDetails();
