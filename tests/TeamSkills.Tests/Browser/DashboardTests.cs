@@ -30,6 +30,38 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
         return page;
     }
 
+    /// <summary>A new Manager user, with a password, signed in in a new browser context: on the overview, live.</summary>
+    private async Task<IPage> LiveManagerOverviewAsync(string email)
+    {
+        Assert.Equal(HttpStatusCode.Created, (await fx.Admin.PostAsJsonAsync("/api/users", new { email, role = "Manager" })).StatusCode);
+        const string password = "a manager's own passphrase";
+        using (var scope = fx.App.Services.CreateScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Core.Access.AppUser>>();
+            Assert.True((await users.AddPasswordAsync((await users.FindByEmailAsync(email))!, password)).Succeeded);
+        }
+        var page = await fx.NewPageAsync();
+        await SignInWithPasswordAsync(page, email, password);
+        await Assertions.Expect(page.Locator("#live-status")).ToHaveTextAsync("live");
+        return page;
+    }
+
+    /// <summary>A new browser context signed in as the L&amp;D admin, on a team's page with its live connection up;
+    /// <paramref name="beforeOpening"/> can watch the page from its first request.</summary>
+    private async Task<IPage> LiveTeamPageAsync(int teamId, Action<IPage>? beforeOpening = null)
+    {
+        var page = await fx.NewPageAsync();
+        await SignInWithPasswordAsync(page);
+        beforeOpening?.Invoke(page);
+        await page.GotoAsync($"/teams/{teamId}");
+        await Assertions.Expect(page.Locator("#live-status")).ToHaveTextAsync("live");
+        return page;
+    }
+
+    /// <summary>A partial roster import of these rows (over the API, as another L&amp;D session would).</summary>
+    private async Task ImportRosterAsync(params string[] rows) =>
+        Assert.Equal(HttpStatusCode.OK, (await fx.Admin.UploadCsv("/api/imports/roster?mode=partial", Data.Lines([Data.RosterHeader, .. rows]))).StatusCode);
+
     private async Task<JsonElement[]> TeamsAsync() => (await (await fx.Admin.GetAsync("/api/teams")).JsonOf()).EnumerateArray().ToArray();
 
     private async Task<int> TeamIdAsync(string name) =>
@@ -168,18 +200,15 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
         fx.SkipUnlessReady();
         // A team of its own (the other tests change Platform and Data): two SREs, one holding AIOps Professional (so its
         // column has a ⚠), and a platform engineer; nothing held expires within 12 months.
-        Assert.Equal(HttpStatusCode.OK, (await fx.Admin.UploadCsv("/api/imports/roster?mode=partial", Data.Lines(Data.RosterHeader,
+        await ImportRosterAsync(
             "L1,Lia Lund,lia@example.com,Reliability,rel@example.com,Site Reliability Engineer",
             "L2,Leo Lamb,leo@example.com,Reliability,rel@example.com,Site Reliability Engineer",
-            "L9,Zed Zane,zed@example.com,Reliability,rel@example.com,Platform Engineer"))).StatusCode);
+            "L9,Zed Zane,zed@example.com,Reliability,rel@example.com,Platform Engineer");
         Assert.Equal(HttpStatusCode.OK, (await fx.Admin.UploadCsv("/api/imports/completions",
             Data.Lines("employee_id,certification,earned_on,expires_on", "L1,aiops-professional,2025-01-10,"), "c.csv")).StatusCode);
         var teamId = await TeamIdAsync("Reliability");
 
-        var page = await fx.NewPageAsync();
-        await SignInWithPasswordAsync(page);
-        await page.GotoAsync($"/teams/{teamId}");
-        await Assertions.Expect(page.Locator("#live-status")).ToHaveTextAsync("live");
+        var page = await LiveTeamPageAsync(teamId);
         await page.EvaluateAsync("() => window.__notReloaded = true");
         var professional = page.Locator("#heat thead th[data-key='aiops-professional']");
         await Assertions.Expect(professional).ToContainTextAsync("⚠");
@@ -214,8 +243,7 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
         Assert.Equal("L1", await page.EvaluateAsync<string>("() => document.activeElement.closest('tr').dataset.employee"));
 
         // 2. A new engineer joins: the rows change, the table is replaced.
-        Assert.Equal(HttpStatusCode.OK, (await fx.Admin.UploadCsv("/api/imports/roster?mode=partial", Data.Lines(Data.RosterHeader,
-            "L3,Lou Lake,lou@example.com,Reliability,rel@example.com,Site Reliability Engineer"))).StatusCode);
+        await ImportRosterAsync("L3,Lou Lake,lou@example.com,Reliability,rel@example.com,Site Reliability Engineer");
         await Assertions.Expect(page.Locator("tr[data-employee='L3']")).ToHaveCountAsync(1);
         await AsAReloadShowsItAsync("new-engineer");
 
@@ -285,8 +313,7 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
 
         // Elsewhere: a roster import adds the team Horizon (max@example.com's), then a completions import gives its
         // engineer the Architect certification that expires next month (the forecast's July bar grows; coverage moves).
-        Assert.Equal(HttpStatusCode.OK, (await fx.Admin.UploadCsv("/api/imports/roster?mode=partial", Data.Lines(Data.RosterHeader,
-            "H1,Hal Hart,hal@example.com,Horizon,max@example.com,Site Reliability Engineer"))).StatusCode);
+        await ImportRosterAsync("H1,Hal Hart,hal@example.com,Horizon,max@example.com,Site Reliability Engineer");
         Assert.Equal(HttpStatusCode.OK, (await fx.Admin.UploadCsv("/api/imports/completions", Data.Lines(
             "employee_id,certification,earned_on,expires_on", "H1,aiops-architect,2023-07-01,"), "c.csv")).StatusCode);
         var horizonId = await TeamIdAsync("Horizon");
@@ -321,13 +348,9 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
     public async Task BurstOfPushes_RefetchesTheTeamPageOnce_ThenOnceMore()
     {
         fx.SkipUnlessReady();
-        Assert.Equal(HttpStatusCode.OK, (await fx.Admin.UploadCsv("/api/imports/roster?mode=partial", Data.Lines(Data.RosterHeader,
-            "B1,Bea Burst,bea@example.com,Burst,burst@example.com,Site Reliability Engineer"))).StatusCode);
+        await ImportRosterAsync("B1,Bea Burst,bea@example.com,Burst,burst@example.com,Site Reliability Engineer");
         var teamId = await TeamIdAsync("Burst");
-        var page = await fx.NewPageAsync();
-        await SignInWithPasswordAsync(page);
-        await page.GotoAsync($"/teams/{teamId}");
-        await Assertions.Expect(page.Locator("#live-status")).ToHaveTextAsync("live");
+        var page = await LiveTeamPageAsync(teamId);
         // Count the page's refetches and hold the first one open while the pushes arrive.
         await page.EvaluateAsync(@"teamId => {
             window.__pushes = 0;
@@ -341,20 +364,196 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
             };
         }", teamId);
 
-        foreach (var cert in new[] { "aiops-professional", "aiops-architect", "mlops-professional" })
+        async Task RecordAsync(string cert)
         {
             var response = await fx.Admin.PostAsJsonAsync("/api/completions", new { employeeId = "B1", certification = cert, earnedOn = "2026-05-30" });
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
             await fx.App.LiveIdleAsync(); // one push each
         }
+        // The first push's refetch starts (after its random wait) and is held in flight while two more pushes arrive.
+        await RecordAsync("aiops-professional");
+        await page.WaitForFunctionAsync("() => window.__refetches === 1");
+        await RecordAsync("aiops-architect");
+        await RecordAsync("mlops-professional");
         await page.WaitForFunctionAsync("() => window.__pushes >= 3");
         Assert.Equal(1, await page.EvaluateAsync<int>("() => window.__refetches"));
         await page.EvaluateAsync("() => window.__open()");
         // The two pushes that came while it was in flight make one more refetch, after it.
         await Assertions.Expect(page.Locator("tr[data-employee='B1'] td[data-cert='mlops-professional']")).ToContainTextAsync("valid");
         await page.WaitForFunctionAsync("() => window.__refetches === 2");
-        await page.WaitForTimeoutAsync(300);
+        await page.WaitForTimeoutAsync(2000); // longer than a refetch's random wait (at most 1.5 s): no third one
         Assert.Equal(2, await page.EvaluateAsync<int>("() => window.__refetches"));
+        await page.Context.CloseAsync();
+    }
+
+    /// <summary>Counts the page's refetches of its own path (fetch requests, as Chromium sends them).</summary>
+    private static Func<int> CountRefetches(IPage page, string path)
+    {
+        var count = 0;
+        page.Request += (_, r) => { if (r.ResourceType == "fetch" && new Uri(r.Url).AbsolutePath == path) Interlocked.Increment(ref count); };
+        return () => Volatile.Read(ref count);
+    }
+
+    [SkippableFact]
+    public async Task OpenPages_RefetchNothingForPushesTheyAlreadyShow_ButARealChangeStillUpdatesThem()
+    {
+        fx.SkipUnlessReady();
+        await ImportRosterAsync(
+            "Q1,Quinn Quill,quinn@example.com,Quiet,quiet@example.com,Site Reliability Engineer",
+            "Q2,Quentin Quay,quentin@example.com,Quiet,quiet@example.com,Site Reliability Engineer");
+        var teamId = await TeamIdAsync("Quiet");
+        await fx.App.LiveIdleAsync();
+
+        // An overview and the team's page, their refetches counted from before they first load.
+        var overview = await fx.NewPageAsync();
+        var overviewRefetches = CountRefetches(overview, "/");
+        await SignInWithPasswordAsync(overview);
+        var team = await overview.Context.NewPageAsync();
+        var teamRefetches = CountRefetches(team, $"/teams/{teamId}");
+        await team.GotoAsync($"/teams/{teamId}");
+        await Assertions.Expect(overview.Locator("#live-status")).ToHaveTextAsync("live");
+        await Assertions.Expect(team.Locator("#live-status")).ToHaveTextAsync("live");
+
+        // The overview's connection drops and comes back: the server replays every team's summary, all as shown.
+        await overview.EvaluateAsync(@"() => {
+            window.__caughtUp = 0;
+            window.teamSkillsLive.on('gapSummaryUpdated', () => window.__caughtUp++);
+            return window.teamSkillsLive.connection.stop();
+        }");
+        await overview.WaitForFunctionAsync("() => window.__caughtUp > 0"); // all dispatched together, in one task
+        await overview.WaitForTimeoutAsync(2500); // longer than a refetch's random wait (at most 1.5 s)
+        Assert.Equal(0, overviewRefetches());
+        Assert.Equal(0, teamRefetches());
+
+        // A real change: the overview's row and the team page follow, the overview with one refetch. The person's sort
+        // (teams Z to A) already has the rows in their place: none is moved.
+        await overview.ClickAsync("#teams-table thead th:first-child button");
+        await Assertions.Expect(overview.Locator("#teams-table thead th:first-child")).ToHaveAttributeAsync("aria-sort", "descending");
+        await overview.EvaluateAsync(@"() => {
+            window.__moves = 0;
+            new MutationObserver(records => window.__moves += records.length)
+                .observe(document.querySelector('#teams-table tbody'), { childList: true });
+        }");
+        var gaps = overview.Locator($"tr[data-team-id='{teamId}'] [data-field=gapCount]");
+        var gapsBefore = int.Parse(await gaps.InnerTextAsync());
+        var response = await fx.Admin.PostAsJsonAsync("/api/completions", new { employeeId = "Q1", certification = "aiops-professional", earnedOn = "2026-05-30" });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        await Assertions.Expect(gaps).ToHaveTextAsync((gapsBefore - 1).ToString());
+        await Assertions.Expect(team.Locator("tr[data-employee='Q1'] td[data-cert='aiops-professional']")).ToContainTextAsync("valid");
+        Assert.Equal(1, overviewRefetches());
+        Assert.Equal(1, teamRefetches());
+        Assert.Equal(0, await overview.EvaluateAsync<int>("() => window.__moves"));
+        await Assertions.Expect(overview.Locator("#stale")).ToBeHiddenAsync();
+        await overview.Context.CloseAsync();
+    }
+
+    [SkippableFact]
+    public async Task SignedOutTeamPage_SaysReloadOnce_AndStopsRefetching()
+    {
+        fx.SkipUnlessReady();
+        await ImportRosterAsync("G1,Gil Gone,gil@example.com,Gone,gone@example.com,Site Reliability Engineer");
+        var teamId = await TeamIdAsync("Gone");
+        Func<int> refetches = null!;
+        var page = await LiveTeamPageAsync(teamId, p => refetches = CountRefetches(p, $"/teams/{teamId}"));
+        await page.EvaluateAsync(@"teamId => {
+            window.__pushes = 0;
+            window.teamSkillsLive.on('gapSummaryUpdated', s => { if (s.teamId === teamId) window.__pushes++; });
+        }", teamId);
+        // Signed out (the cookie gone); the live connection, opened while signed in, stays until it closes.
+        await page.Context.ClearCookiesAsync();
+
+        async Task RecordAsync(string cert, int pushes)
+        {
+            var response = await fx.Admin.PostAsJsonAsync("/api/completions", new { employeeId = "G1", certification = cert, earnedOn = "2026-05-30" });
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            await page.WaitForFunctionAsync("n => window.__pushes >= n", pushes);
+        }
+        await RecordAsync("aiops-professional", 1);
+        await Assertions.Expect(page.Locator("#stale")).ToBeVisibleAsync();
+        Assert.Equal(1, refetches());
+        await RecordAsync("aiops-architect", 2);
+        await RecordAsync("mlops-professional", 3);
+        await page.WaitForTimeoutAsync(2000); // longer than a refetch's random wait (at most 1.5 s)
+        Assert.Equal(1, refetches());
+        await Assertions.Expect(page.Locator("#stale")).ToBeVisibleAsync();
+        await page.Context.CloseAsync();
+    }
+
+    [SkippableFact]
+    public async Task TeamEmptiedAndRefilled_KeepsTheFilterItsFocusAndTheOpenForecastTable()
+    {
+        fx.SkipUnlessReady();
+        // Ebb: one engineer, with a certification that expires next month (so the forecast has a table to open). Flow, where
+        // she goes for a while, keeps an engineer of its own (the other tests expect every team listed on the overview).
+        await ImportRosterAsync(
+            "N1,Nora North,nora@example.com,Ebb,ebb@example.com,Site Reliability Engineer",
+            "N2,Nils Noon,nils@example.com,Flow,ebb@example.com,Site Reliability Engineer");
+        Assert.Equal(HttpStatusCode.OK, (await fx.Admin.UploadCsv("/api/imports/completions",
+            Data.Lines("employee_id,certification,earned_on,expires_on", "N1,aiops-architect,2023-07-01,"), "c.csv")).StatusCode);
+        var teamId = await TeamIdAsync("Ebb");
+        var page = await LiveTeamPageAsync(teamId);
+        await page.EvaluateAsync("() => window.__notReloaded = true");
+        // The person's view: the forecast's table open, engineers with something expiring, "nora" typed, the cursor there.
+        await page.ClickAsync("[data-live-region=forecast] details summary");
+        await page.SelectOptionAsync("#status-filter", "expiring");
+        await page.FillAsync("#engineer-filter", "nora");
+        await Assertions.Expect(page.Locator("[data-count-for=heat]")).ToHaveTextAsync("1 of 1 shown");
+
+        Task MoveNoraToAsync(string team) => ImportRosterAsync($"N1,Nora North,nora@example.com,{team},ebb@example.com,Site Reliability Engineer");
+        await MoveNoraToAsync("Flow");
+        await Assertions.Expect(page.Locator("[data-live-region=engineers]")).ToContainTextAsync("No active engineers");
+        await Assertions.Expect(page.Locator("[data-live-region=forecast]")).ToContainTextAsync("Nothing held expires");
+        await MoveNoraToAsync("Ebb");
+        await Assertions.Expect(page.Locator("tr[data-employee='N1']")).ToBeVisibleAsync();
+
+        await Assertions.Expect(page.Locator("#engineer-filter")).ToHaveValueAsync("nora");
+        await Assertions.Expect(page.Locator("#status-filter")).ToHaveValueAsync("expiring");
+        Assert.Equal("engineer-filter", await page.EvaluateAsync<string>("() => document.activeElement.id"));
+        await Assertions.Expect(page.Locator("[data-count-for=heat]")).ToHaveTextAsync("1 of 1 shown");
+        await Assertions.Expect(page.Locator("[data-live-region=forecast] details")).ToHaveAttributeAsync("open", "");
+        await Assertions.Expect(page.Locator("[data-live-region=forecast] details table")).ToBeVisibleAsync();
+        await ShotAsync(page, "team-refilled.png");
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__notReloaded === true"));
+        await page.Context.CloseAsync();
+    }
+
+    [SkippableFact]
+    public async Task ManagersOpenOverview_DropsATeamARosterImportGivesToAnotherManager()
+    {
+        fx.SkipUnlessReady();
+        await ImportRosterAsync(
+            "M1,Mel Moor,mel@example.com,Moor,moe@example.com,Site Reliability Engineer",
+            "M2,Max Marsh,max.marsh@example.com,Marsh,moe@example.com,Site Reliability Engineer");
+        var page = await LiveManagerOverviewAsync("moe@example.com");
+        await page.EvaluateAsync("() => window.__notReloaded = true");
+        await Assertions.Expect(page.Locator("#teams-table tbody tr")).ToHaveCountAsync(2);
+
+        // Moor goes to another manager; Marsh's numbers, the only ones Moe still hears of, do not change.
+        await ImportRosterAsync("M1,Mel Moor,mel@example.com,Moor,someone.else@example.com,Site Reliability Engineer");
+        await Assertions.Expect(page.Locator("#teams-table tbody tr")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("#teams-table tbody tr")).ToContainTextAsync("Marsh");
+        await Assertions.Expect(page.Locator("#stale")).ToBeHiddenAsync();
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__notReloaded === true"));
+        await page.Context.CloseAsync();
+    }
+
+    [SkippableFact]
+    public async Task ManagersEmptyOverview_GetsItsFirstTeam_WithTheFindForm()
+    {
+        fx.SkipUnlessReady();
+        var page = await LiveManagerOverviewAsync("nia@example.com");
+        await page.EvaluateAsync("() => window.__notReloaded = true");
+        await Assertions.Expect(page.Locator("[data-live-region=empty]")).ToContainTextAsync("No teams in your view");
+        await Assertions.Expect(page.Locator("#find")).ToHaveCountAsync(0);
+
+        await ImportRosterAsync("F1,Fay First,fay@example.com,Firsts,nia@example.com,Site Reliability Engineer");
+        await Assertions.Expect(page.Locator("#teams-table tbody tr")).ToContainTextAsync("Firsts");
+        await Assertions.Expect(page.Locator("form.find-engineer #find")).ToBeVisibleAsync();
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__notReloaded === true"));
+        await page.FillAsync("#find", "F1");
+        await page.PressAsync("#find", "Enter");
+        await page.WaitForURLAsync("**/engineers**");
+        await Assertions.Expect(page.Locator("main")).ToContainTextAsync("Fay First");
         await page.Context.CloseAsync();
     }
 

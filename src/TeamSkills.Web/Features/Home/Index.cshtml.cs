@@ -16,7 +16,8 @@ public sealed class IndexModel(GapQueries queries, ScopeService scopes, Exports.
 
     public IReadOnlyList<TeamSummary> Teams { get; private set; } = [];
     /// <summary>Teams in scope with no active engineer, not listed.</summary>
-    public int EmptyTeams { get; private set; }
+    public IReadOnlyList<int> EmptyTeamIds { get; private set; } = [];
+    public int EmptyTeams => EmptyTeamIds.Count;
     public ExpiryForecast Forecast { get; private set; } = null!;
     public IReadOnlyList<TrendPoint> Trend { get; private set; } = [];
     public DateOnly AsOf { get; private set; }
@@ -44,7 +45,7 @@ public sealed class IndexModel(GapQueries queries, ScopeService scopes, Exports.
         // Teams left without an active engineer (a reorganisation emptied them) add nothing: they are counted, not listed.
         var all = await queries.TeamsAsync(scope, AsOf, ct);
         Teams = all.Where(t => t.EngineerCount > 0).ToList();
-        EmptyTeams = all.Count - Teams.Count;
+        EmptyTeamIds = all.Where(t => t.EngineerCount == 0).Select(t => t.Id).ToList();
         Forecast = await queries.ForecastAsync(scope, AsOf, ct);
         Trend = await queries.TrendAsync(scope, AsOf, 90, ct);
         ExpiringLabel = await queries.ExpiringLabelAsync(ct);

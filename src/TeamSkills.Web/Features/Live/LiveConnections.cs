@@ -103,6 +103,8 @@ public sealed class LiveConnections(IServiceScopeFactory services, IHubContext<G
             log.LogInformation("Live connection of {User} rescoped: {Before} → {After} groups", membership.User.Identity?.Name,
                 membership.Groups.Count, wanted.Count);
             _connections[id] = membership with { Groups = wanted };
+            // A team gained is pushed next, but a team lost is never mentioned again: tell the page, which refetches.
+            await hub.Clients.Client(id).SendAsync(GapHub.ScopeChangedMessage, ct);
             return true;
         }
         finally

@@ -15,6 +15,7 @@
   }
   // A column's identity across renderings: data-key where the page gives one (the heat map's columns come and go).
   const columnKey = th => th.dataset.key ?? String(th.cellIndex);
+  const columnKeys = table => [...table.tHead.rows[0].cells].map(columnKey);
   // A row's: the data attribute its table names in data-row-key (an engineer's id, a team's).
   const rowKey = row => row.dataset[row.closest('table').dataset.rowKey];
 
@@ -25,19 +26,29 @@
     if (active && active.isConnected && document.activeElement !== active) active.focus({ preventScroll: true });
   }
 
-  function sortBy(th, ascending) {
-    const table = th.closest('table');
+  // `rows` in the order the header `th` sorts them; a stable sort, so ties keep the order given.
+  function sortRows(rows, th, ascending) {
     const index = th.cellIndex;
     const kind = th.querySelector('button[data-sort]').dataset.sort;
-    for (const h of th.parentElement.cells) h.removeAttribute('aria-sort');
-    th.setAttribute('aria-sort', ascending ? 'ascending' : 'descending');
-    const body = table.tBodies[0];
-    const rows = [...body.rows];
-    rows.sort((a, b) => {
+    return [...rows].sort((a, b) => {
       const x = cellValue(a, index, kind), y = cellValue(b, index, kind);
       return (x < y ? -1 : x > y ? 1 : 0) * (ascending ? 1 : -1);
     });
-    keepingFocus(() => body.append(...rows));
+  }
+  // Makes the body hold exactly `rows` in that order, and moves nothing when it already does.
+  function arrange(body, rows) {
+    if (rows.length === body.rows.length && rows.every((row, i) => body.rows[i] === row)) return;
+    keepingFocus(() => {
+      const keep = new Set(rows);
+      for (const row of [...body.rows]) if (!keep.has(row)) row.remove();
+      body.append(...rows);
+    });
+  }
+  function sortBy(th, ascending) {
+    for (const h of th.parentElement.cells) if (h !== th) h.removeAttribute('aria-sort');
+    th.setAttribute('aria-sort', ascending ? 'ascending' : 'descending');
+    const body = th.closest('table').tBodies[0];
+    arrange(body, sortRows(body.rows, th, ascending));
   }
   // The sort a person chose, by table id: a live update re-applies it to the rows it brings.
   const chosenSorts = new Map();
@@ -50,17 +61,22 @@
     const table = th.closest('table');
     if (table.id) chosenSorts.set(table.id, { key: columnKey(th), ascending });
   });
-  function reapplySort(table) {
+  // The header of the person's sort in this table, or null (none chosen, or its column is gone: the page's own order).
+  function chosenSort(table) {
     const chosen = chosenSorts.get(table.id);
-    if (!chosen) return;
+    if (!chosen) return null;
     const th = [...table.tHead.rows[0].cells].find(h => columnKey(h) === chosen.key);
-    if (th) sortBy(th, chosen.ascending);
-    else chosenSorts.delete(table.id); // its column is gone: the page's own order
+    if (!th) { chosenSorts.delete(table.id); return null; }
+    return { th, ascending: chosen.ascending };
+  }
+  function reapplySort(table) {
+    const chosen = chosenSort(table);
+    if (chosen) sortBy(chosen.th, chosen.ascending);
   }
 
   // ---- filters -----------------------------------------------------------------------------------------------------
-  const filterText = tableId => (document.querySelector(`[data-filter-for="${tableId}"]`)?.value || '').trim().toLowerCase();
-  const filterStatus = tableId => document.querySelector(`[data-status-filter-for="${tableId}"]`)?.value || '';
+  const filterText = tableId => (document.querySelector(`[data-filter-for="${CSS.escape(tableId)}"]`)?.value || '').trim().toLowerCase();
+  const filterStatus = tableId => document.querySelector(`[data-status-filter-for="${CSS.escape(tableId)}"]`)?.value || '';
   const filtering = tableId => filterText(tableId) !== '' || filterStatus(tableId) !== '';
   function applyFilters(tableId) {
     const table = document.getElementById(tableId);
@@ -74,7 +90,7 @@
       row.hidden = !visible;
       if (visible) shown++;
     }
-    const counter = document.querySelector(`[data-count-for="${tableId}"]`);
+    const counter = document.querySelector(`[data-count-for="${CSS.escape(tableId)}"]`);
     if (counter) counter.textContent = `${shown} of ${table.tBodies[0].rows.length} shown`;
     if (tableId === 'heat') keepTabStop(table);
   }
@@ -186,15 +202,6 @@
       await poll();
     });
   }
-  const flash = el => { el.classList.remove('flash'); void el.offsetWidth; el.classList.add('flash'); };
-
-  // A push for another day (midnight passed) makes the whole page stale: say so rather than mix two days.
-  function sameDay(container, s) {
-    if (s.asOf === container.dataset.asof) return true;
-    const notice = document.getElementById('stale');
-    if (notice) notice.hidden = false;
-    return false;
-  }
 
   // ---- patching from a refetched page ------------------------------------------------------------------------------
   // Makes `el` look like `fresh`, touching only what differs, and returns the elements that changed. What the person
@@ -231,43 +238,48 @@
     return [...el.classList].filter(c => c !== 'flash').join(' ') || null;
   }
 
-  // Rows are matched by their key (an engineer, a team): the ones that stay are patched in place (focus and scroll stay
-  // put), new ones come in, gone ones leave. Columns that came or went replace the table.
+  // Rows a live update brought in: highlighted whole (flashChanged).
+  const arrived = new WeakSet();
+
+  // A table the person may be working in is patched row by row, or replaced when its columns came or went; either way
+  // their sort, filter and tab stop are applied to it after (settle) and the focus goes back where it was (putBack).
   function patchTable(table, fresh, changed) {
-    const columns = t => [...t.tHead.rows[0].cells].map(columnKey).join('\n');
-    if (columns(table) !== columns(fresh)) { replaceTable(table, fresh); return changed; }
     const where = placeIn(table);
-    morph(table.tHead, fresh.tHead, changed);
-    const body = table.tBodies[0];
-    const mine = new Map([...body.rows].map(r => [rowKey(r), r]));
-    const added = [];
-    const rows = [...fresh.tBodies[0].rows].map(f => {
-      const row = mine.get(rowKey(f));
-      mine.delete(rowKey(f));
-      if (row) { morph(row, f, changed); return row; }
-      added.push(document.importNode(f, true));
-      return added.at(-1);
-    });
-    // The page's order (a name may have changed), then the person's sort on top, as after a reload and a click.
-    if (mine.size || rows.length !== body.rows.length || rows.some((row, i) => body.rows[i] !== row)) {
-      keepingFocus(() => { for (const gone of mine.values()) gone.remove(); body.append(...rows); });
-    }
-    added.forEach(flash);
-    settle(table);
-    putBack(table, where);
+    const now = columnKeys(table).join('\n') === columnKeys(fresh).join('\n')
+      ? patchRows(table, fresh, changed) : replaceTable(table, fresh, changed);
+    settle(now);
+    putBack(now, where);
     return changed;
   }
 
-  function replaceTable(table, fresh) {
-    const where = placeIn(table);
+  // Rows are matched by their key (an engineer, a team): the ones that stay are patched in place (focus and scroll stay
+  // put), new ones come in, gone ones leave. They are put in their final order (the page's, then the person's sort on
+  // top, as after a reload and a click) at once, and only if it differs from what is there.
+  function patchRows(table, fresh, changed) {
+    morph(table.tHead, fresh.tHead, changed);
+    const mine = new Map([...table.tBodies[0].rows].map(r => [rowKey(r), r]));
+    let rows = [...fresh.tBodies[0].rows].map(f => {
+      const row = mine.get(rowKey(f));
+      if (row) { morph(row, f, changed); return row; }
+      const added = document.importNode(f, true);
+      arrived.add(added);
+      changed.push(added);
+      return added;
+    });
+    const chosen = chosenSort(table);
+    if (chosen) rows = sortRows(rows, chosen.th, chosen.ascending);
+    arrange(table.tBodies[0], rows);
+    return table;
+  }
+
+  function replaceTable(table, fresh, changed) {
     const known = new Set([...table.tBodies[0].rows].map(rowKey));
     const wrap = table.parentElement, scroll = wrap.scrollLeft;
     const replacement = document.importNode(fresh, true);
     table.replaceWith(replacement);
     wrap.scrollLeft = scroll;
-    for (const row of replacement.tBodies[0].rows) if (!known.has(rowKey(row))) flash(row);
-    settle(replacement);
-    putBack(replacement, where);
+    for (const row of replacement.tBodies[0].rows) if (!known.has(rowKey(row))) { arrived.add(row); changed.push(row); }
+    return replacement;
   }
 
   // What the person set, applied to a table a live update patched or put in: their sort, their filter (and its
@@ -293,8 +305,7 @@
   }
   function putBack(table, where) {
     if (!where || table.contains(where.cell)) return; // patched in place: nothing moved
-    const keys = [...table.tHead.rows[0].cells].map(columnKey);
-    const column = keys.indexOf(where.key);
+    const column = columnKeys(table).indexOf(where.key);
     let cell;
     if (where.header) cell = table.tHead.rows[0].cells[Math.max(0, column)];
     else {
@@ -312,40 +323,72 @@
   }
 
   // Highlights what changed: in the heat map a cell or header (a row's data changes with its cells), in another table
-  // the row, elsewhere a tile, the chart, a region. New rows are highlighted whole as they come in.
+  // the row, elsewhere a tile, the chart, a region; rows that came in, whole. All restart together: removing the class
+  // and adding it back needs a style flush in between to replay the animation, and one serves every element.
   function flashChanged(changed) {
     const target = el => {
+      if (arrived.has(el)) return el;
       const table = el.closest('table');
       if (!table) return el.closest('[data-tile], .tile, figure, [data-live-region]');
       return table.id === 'heat' ? el.closest('td, th') : el.closest('tr');
     };
-    for (const el of new Set(changed.map(target).filter(Boolean))) flash(el);
+    const targets = [...new Set(changed.map(target).filter(Boolean))];
+    if (!targets.length) return;
+    for (const el of targets) el.classList.remove('flash');
+    void document.body.offsetWidth;
+    for (const el of targets) el.classList.add('flash');
+  }
+
+  // A <details> the person opened (the forecast's "show as a table") stays open when a live update rebuilds it, even
+  // after it was gone for a while (nothing to forecast): remembered by its region and its summary's text.
+  const openedDetails = new Set();
+  const detailsKey = d => `${d.closest('[data-live-region]')?.dataset.liveRegion}\n${d.querySelector('summary')?.textContent.trim()}`;
+  document.addEventListener('toggle', e => {
+    if (!(e.target instanceof HTMLDetailsElement)) return;
+    if (e.target.open) openedDetails.add(detailsKey(e.target)); else openedDetails.delete(detailsKey(e.target));
+  }, true);
+  function reopenDetails() {
+    for (const d of document.querySelectorAll('[data-live-region] details:not([open])')) if (openedDetails.has(detailsKey(d))) d.open = true;
   }
 
   // ---- a live page refetches itself and patches its live regions from it -------------------------------------------
-  // A push (any change, with a team's new numbers) is only the signal: the page asks for its own URL, query string and
+  // A push (a change, with a team's new numbers) is only the signal: the page asks for its own URL, query string and
   // all, as a reload would (an ordinary signed-in GET: the same access check and the same rendering) and takes from
   // the answer its data-live-region elements, so tiles, charts, tables and counts never mix two moments.
-  function refetchOnPush(container, concerns) {
-    let state = 'idle', queued = false;
-    live.on('gapSummaryUpdated', s => {
-      if (concerns(s) && sameDay(container, s)) refresh();
+  // `concerns(s)` says whether a summary is about this page; `shown(s, how)` whether the page can tell it already shows
+  // it (how: the catch-up after connecting, see live.js), which then costs no request.
+  function refetchOnPush(container, concerns, shown) {
+    let state = 'idle', queued = false, stale = false;
+    live.on('gapSummaryUpdated', (s, how) => {
+      if (stale || !concerns(s)) return;
+      // A push for another day (midnight passed) makes the whole page stale: say so rather than mix two days.
+      if (s.asOf !== container.dataset.asof) markStale();
+      else if (!shown(s, how)) refresh();
     });
+    // A roster import took a team from (or gave one to) this connection: check the page against the server.
+    live.on('scopeChanged', () => refresh());
+
+    // Signed out, out of scope or a new day: a reload would show something else. Say so once, and stop asking.
+    function markStale() {
+      stale = true;
+      document.getElementById('stale').hidden = false;
+    }
 
     // One refetch in flight and at most one queued behind it: a burst of pushes costs two page loads, not one each.
-    // Pushes dispatched together (the catch-up after connecting sends every team's) wait for one task and make one.
+    // Each waits a random 0.3-1.5 s first: pushes reach every open page at the same moment, and their refetches should
+    // not reach the server at the same moment too. Pushes dispatched together (the catch-up after connecting) make one.
     function refresh() {
-      if (state === 'waiting') return;
+      if (stale || state === 'waiting') return;
       if (state === 'running') { queued = true; return; }
       state = 'waiting';
-      setTimeout(run);
+      setTimeout(run, 300 + Math.random() * 1200);
     }
     async function run() {
       state = 'running';
       try {
-        await refetch();
+        if (!stale) await refetch();
       } catch (e) {
-        console.warn('live refresh failed', e); // offline for a moment: the next push or reconnect catches up
+        console.warn('live refresh failed', e); // offline or restarting for a moment: the next push or reconnect catches up
       } finally {
         state = 'idle';
         if (queued) { queued = false; refresh(); }
@@ -353,37 +396,56 @@
     }
 
     async function refetch() {
-      const response = await fetch(location.pathname + location.search, { headers: { Accept: 'text/html' }, cache: 'no-store' });
-      // Signed out (a redirect to the sign-in page), no longer in scope (404) or a new day: a reload would not show
-      // this page any more, so say so instead of patching.
-      const fresh = response.ok && !response.redirected
-        ? new DOMParser().parseFromString(await response.text(), 'text/html') : null;
-      const next = fresh?.getElementById(container.id);
+      // redirect: 'manual': the sign-in page a signed-out request is sent to is not this page; the redirect itself
+      // comes back as an opaque response.
+      const response = await fetch(location.pathname + location.search,
+        { headers: { Accept: 'text/html' }, cache: 'no-store', redirect: 'manual' });
+      if (response.type === 'opaqueredirect' || [401, 403, 404].includes(response.status)) { markStale(); return; }
+      if (!response.ok) throw new Error(`refetch answered ${response.status}`);
+      const fresh = new DOMParser().parseFromString(await response.text(), 'text/html');
+      const next = fresh.getElementById(container.id);
       const identity = el => JSON.stringify({ ...el.dataset });
-      if (!next || identity(next) !== identity(container)) {
-        document.getElementById('stale').hidden = false;
-        return;
-      }
+      if (!next || identity(next) !== identity(container)) { markStale(); return; }
       const regions = doc => [...doc.querySelectorAll('[data-live-region]')];
       const names = doc => regions(doc).map(r => r.dataset.liveRegion).join('\n');
+      const freshRegion = region => fresh.querySelector(`[data-live-region="${CSS.escape(region.dataset.liveRegion)}"]`);
       const changed = [];
       if (names(document) === names(fresh)) {
-        for (const region of regions(document)) {
-          morph(region, fresh.querySelector(`[data-live-region="${region.dataset.liveRegion}"]`), changed);
-        }
+        for (const region of regions(document)) morph(region, freshRegion(region), changed);
       } else {
-        // Another layout (the overview's first team came, or its last one went): the whole page's part, as served.
+        // Another layout (the overview's first team came, or its last one went): the whole page's part, as served, and
+        // the regions outside it.
         morph(container, next, changed);
+        for (const region of regions(document)) if (!container.contains(region)) morph(region, freshRegion(region), changed);
       }
+      if (fresh.title && document.title !== fresh.title) document.title = fresh.title; // a renamed team
       // Tables the update put in whole (the heat map of a team's first engineer) get the person's settings too.
       for (const table of document.querySelectorAll('table.sortable[id]')) if (!settled.has(table)) settle(table);
+      reopenDetails();
       flashChanged(changed);
     }
   }
 
+  // A team's summary as the page carries it in data-summary (GapSummaryUpdated.PageKey builds the same on the server).
+  const summaryKey = s => [s.teamName, s.managerEmail ?? '', s.engineerCount, s.recommendedCount, s.heldCount, s.gapCount,
+    s.expiringSoonCount, s.expiredCount, s.unmappedCount].join('\u001f');
+  function showsSummary(s) {
+    const el = document.querySelector(`[data-team-id="${CSS.escape(String(s.teamId))}"][data-summary]`);
+    if (el) return el.dataset.summary === summaryKey(s);
+    // Not on the page: right only for a team without engineers, which the overview counts but does not list.
+    const unlisted = (document.getElementById('empty-teams')?.dataset.teamIds ?? '').split(' ');
+    return s.engineerCount === 0 && unlisted.includes(String(s.teamId));
+  }
+
+  // A team page refetches on every push about its team: names, next steps and expiry dates change without the numbers.
+  // Only the catch-up right after the page connected is checked against it (the page was rendered a moment before).
   const team = document.getElementById('team');
-  if (team && team.dataset.live === 'on') refetchOnPush(team, s => s.teamId === Number(team.dataset.teamId));
-  // The overview shows every team the server lets this connection hear of: any push concerns it.
+  if (team && team.dataset.live === 'on') {
+    refetchOnPush(team, s => s.teamId === Number(team.dataset.teamId), (s, how) => how?.catchUp === 'first' && showsSummary(s));
+  }
+  // The overview shows every team the server lets this connection hear of: any push concerns it, and one whose numbers
+  // it already shows is skipped (a push about one team is sent to every open overview, and every reconnection replays
+  // them all).
   const overview = document.getElementById('overview');
-  if (overview && overview.dataset.live === 'on') refetchOnPush(overview, () => true);
+  if (overview && overview.dataset.live === 'on') refetchOnPush(overview, () => true, showsSummary);
 })();

@@ -18,9 +18,9 @@
     document.documentElement.dataset.live = next;
   }
 
-  function dispatch(name, payload) {
+  function dispatch(name, payload, how) {
     for (const fn of handlers.get(name) || []) {
-      try { fn(payload); } catch (e) { console.error(e); }
+      try { fn(payload, how); } catch (e) { console.error(e); }
     }
   }
 
@@ -33,11 +33,17 @@
   connection.on('gapSummaryUpdated', s => dispatch('gapSummaryUpdated', s));
   connection.on('importProgress', p => dispatch('importProgress', p));
   connection.on('exportProgress', p => dispatch('exportProgress', p));
+  connection.on('scopeChanged', () => dispatch('scopeChanged'));
   connection.onreconnecting(() => setState('reconnecting'));
-  // Messages sent before we joined, or while we were away, are lost: catch up from the server's current numbers.
+  // Messages sent before we joined, or while we were away, are lost: catch up from the server's current numbers. Handlers
+  // are told which summaries are a catch-up ({ catchUp: 'first' } right after the page's first connection, 'again'
+  // after a reconnection), so a page can skip what it already shows.
+  let connectedBefore = false;
   async function resync() {
+    const how = { catchUp: connectedBefore ? 'again' : 'first' };
+    connectedBefore = true;
     try {
-      for (const s of await connection.invoke('GetSummaries')) dispatch('gapSummaryUpdated', s);
+      for (const s of await connection.invoke('GetSummaries')) dispatch('gapSummaryUpdated', s, how);
     } catch (e) { console.warn('resync failed', e); }
   }
   connection.onreconnected(async () => { setState('live'); await resync(); });
