@@ -96,6 +96,32 @@ public sealed class ImportApiTests
     }
 
     [SkippableTheory, DatabaseData]
+    public async Task FullRoster_ThatDeactivatesMoreThanItKeeps_WarnsInTheApi_PreviewAndApplied_WithThePagesWords(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        await ImportRoster(app, Data.Roster());
+        var one = Data.Lines(Data.RosterHeader, "E1,Ann Archer,ann@example.com,Platform,mia@example.com,Senior Site Reliability Engineer");
+
+        var preview = await ImportRoster(app, one, query: "?dryRun=true");
+        Assert.Equal(4, preview.GetProperty("deactivated").GetInt32());
+        var expected = "Full mode deactivates everyone missing from the file, and this file would deactivate more engineers (4) than it keeps (1). " +
+            "If it lists only some of the organisation, preview it again in partial mode, which only adds and updates.";
+        Assert.Contains(expected, preview.GetProperty("warnings").EnumerateArray().Select(w => w.GetProperty("message").GetString()));
+        Assert.Equal(1, preview.GetProperty("warningCount").GetInt32());
+        // The import's page says the same words.
+        var page = System.Net.WebUtility.HtmlDecode(await (await app.SignedInAdminAsync()).GetStringAsync($"/imports/{preview.GetProperty("importId").GetInt64()}"));
+        Assert.Contains(expected, page);
+
+        // Partial mode deactivates nobody: no warning.
+        Assert.Equal(0, (await ImportRoster(app, one, query: "?dryRun=true&mode=partial")).GetProperty("warningCount").GetInt32());
+
+        var applied = await ImportRoster(app, one);
+        Assert.True(applied.GetProperty("applied").GetBoolean());
+        Assert.Contains(applied.GetProperty("warnings").EnumerateArray().Select(w => w.GetProperty("message").GetString()),
+            m => m!.StartsWith("Full mode deactivates everyone missing from the file, and this file deactivated more engineers (4) than it kept (1).", StringComparison.Ordinal));
+    }
+
+    [SkippableTheory, DatabaseData]
     public async Task RosterImport_SameFileTwice_ChangesNothingAndSaysSo(DatabaseProvider provider)
     {
         await using var app = await StartAsync(provider);
@@ -687,7 +713,10 @@ public sealed class ImportApiTests
         }
         var upload = await api.UploadCsv("/api/imports/roster?dryRun=yes", Data.Roster());
         Assert.Equal(HttpStatusCode.BadRequest, upload.StatusCode);
-        Assert.Contains("\"yes\"", (await upload.JsonOf()).GetProperty("detail").GetString());
+        var problem = await upload.JsonOf();
+        // The parameter, the value and what it accepts, not the C# type ("Nullable<bool> dryRun").
+        Assert.Equal("\"yes\" is not a valid value for dryRun: use true or false.", problem.GetProperty("detail").GetString());
+        Assert.Equal(1, problem.GetProperty("errors").GetProperty("dryRun").GetArrayLength());
         Assert.Equal(0, app.Scalar("SELECT COUNT(*) FROM imports"));
         Assert.DoesNotContain(logs.Entries, e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Error);
     }

@@ -93,8 +93,13 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
             : req.DryRun
                 ? $"Would create {created.Count}, update {updated.Count}, deactivate {deactivate.Count}; {unchanged} unchanged."
                 : $"Created {created.Count}, updated {updated.Count}, deactivated {deactivate.Count}; {unchanged} unchanged.";
+        // About the whole file, so in the answer (automated HR feeds read only that) and not among the page's row warnings,
+        // where the import's page says it in its own note.
+        var fileWarnings = MostlyDeactivates(req.Mode, deactivate.Count, updated.Count + unchanged, req.DryRun) is { } mostly
+            ? new[] { new ImportError(table.HeaderLine, "", mostly) } : [];
         var summary = new ImportResponse(null, !req.DryRun && changes > 0, req.DryRun, req.Mode, format, rows.Count,
-            created.Count, updated.Count, deactivate.Count, unchanged, [], message) { Warnings = warnings.Kept, WarningCount = warnings.Count }.With(additions);
+            created.Count, updated.Count, deactivate.Count, unchanged, [], message)
+            { Warnings = [.. fileWarnings, .. warnings.Kept], WarningCount = fileWarnings.Length + warnings.Count }.With(additions);
         if (req.DryRun || changes == 0)
         {
             ImportSupport.Fill(record, req.DryRun ? ImportOutcome.DryRun : ImportOutcome.Unchanged, summary);
@@ -297,6 +302,18 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         }
         return byName;
     }
+
+    /// <summary>
+    /// A full-mode roster that deactivates more engineers than it keeps (updated or unchanged): usually a partial file sent
+    /// in full mode. The import's page and the API's warnings say it in these words.
+    /// </summary>
+    public static string? MostlyDeactivates(string mode, int deactivated, int kept, bool preview) =>
+        mode != "full" || deactivated <= kept ? null
+        : preview
+            ? $"Full mode deactivates everyone missing from the file, and this file would deactivate more engineers ({deactivated}) than it keeps ({kept}). " +
+              "If it lists only some of the organisation, preview it again in partial mode, which only adds and updates."
+            : $"Full mode deactivates everyone missing from the file, and this file deactivated more engineers ({deactivated}) than it kept ({kept}). " +
+              "If it listed only some of the organisation, import the complete roster to bring the others back.";
 
     /// <summary>
     /// A new employee id whose email belongs to an engineer this import deactivates: a rehire under a new id is fine, but a
