@@ -390,6 +390,25 @@ public sealed class ImportApiTests
     }
 
     [SkippableTheory, DatabaseData]
+    public async Task RosterImport_ARowCutShort_IsReportedOnceAsTooFewFields_AndAnUnclosedQuoteNamesItsHeader(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        var body = await ImportRoster(app, Data.Lines(Data.RosterHeader,
+            "E1,Ann Archer,ann@example.com",                                            // line 2: team, manager and title not reached
+            "E2,Bob Baker,bob@example.com,Platform,mia@example.com,Platform Engineer II"), (HttpStatusCode)422);
+        var error = Assert.Single(Errors(body)); // not also "team is required" for the same missing commas
+        Assert.Equal((2, "team"), (error.Line, error.Column));
+        Assert.StartsWith("The row has 3 fields but the header has 6: team, manager_email, title would be empty", error.Message);
+
+        var quoted = await ImportRoster(app, Data.Lines(Data.RosterHeader,
+            "E1,Ann Archer,ann@example.com,Platform,mia@example.com,SRE",
+            "E2,\"Bob Baker,bob@example.com,Platform,mia@example.com,SRE"), (HttpStatusCode)422);
+        var unclosed = Assert.Single(Errors(quoted));
+        Assert.Equal((3, "name"), (unclosed.Line, unclosed.Column));
+        Assert.Contains("Line 3, field 2 (name): a quoted field is never closed", unclosed.Message);
+    }
+
+    [SkippableTheory, DatabaseData]
     public async Task RosterImport_MessyHrExportRows_AreRefusedWithTheReason_AndChangeNothing(DatabaseProvider provider)
     {
         await using var app = await StartAsync(provider);

@@ -216,6 +216,16 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
                 return value;
             }
 
+            // A CSV row cut short would blank what it does not reach (in partial mode, over the engineer's current values).
+            // An .xlsx row simply ends at its last filled cell. Said once, alone: "team is required" on the same row would
+            // point at the data when the commas are what is missing.
+            if (csv && raw.Cells.Length < map.Width && map.Unreached(raw.Cells) is { Count: > 0 } unreached)
+            {
+                errors.Add(new ImportError(line, unreached[0], $"The row has {raw.Cells.Length} fields but the header has {map.Width}: " +
+                    $"{string.Join(", ", unreached)} would be empty. An empty field still needs its comma."));
+                continue;
+            }
+
             var employeeId = Required("employee_id", FieldLimits.EmployeeId);
             var name = Required("name", FieldLimits.Name);
             var email = Required("email", FieldLimits.Email).ToLowerInvariant();
@@ -231,11 +241,6 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
                 errors.Add(new ImportError(line, map.HeaderOf("role"), $"role {titleWhy}."));
             if (raw.Cells.Length > map.Width && raw.Cells.Skip(map.Width).Any(c => c.Trim().Length > 0))
                 errors.Add(new ImportError(line, $"#{map.Width + 1}", $"The row has {raw.Cells.Length} fields but the header has {map.Width}."));
-            // A CSV row cut short would blank what it does not reach (in partial mode, over the engineer's current values).
-            // An .xlsx row simply ends at its last filled cell.
-            else if (csv && raw.Cells.Length < map.Width && map.Unreached(raw.Cells) is { Count: > 0 } unreached)
-                errors.Add(new ImportError(line, unreached[0], $"The row has {raw.Cells.Length} fields but the header has {map.Width}: " +
-                    $"{string.Join(", ", unreached)} would be empty. An empty field still needs its comma."));
 
             if (employeeId.Length > 0 && !seenIds.TryAdd(employeeId, line))
                 errors.Add(new ImportError(line, map.HeaderOf("employee_id"), $"Duplicate employee_id '{Clip(employeeId)}' (first on line {seenIds[employeeId]})."));
