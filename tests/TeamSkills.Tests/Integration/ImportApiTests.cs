@@ -122,6 +122,25 @@ public sealed class ImportApiTests
     }
 
     [SkippableTheory, DatabaseData]
+    public async Task RosterImport_AnIdWhoseNameAndEmailBothChange_WarnsItLooksLikeADifferentPerson(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        await ImportRoster(app, Data.Roster());
+        var csv = Data.Roster()
+            .Replace("E1,Ann Archer,ann@example.com,", "E1,Zoe Zimmer,zoe@example.com,")        // both: another person
+            .Replace("E2,Bob Baker,bob@example.com,", "E2,Bob Baker-Smith,bob@example.com,")     // the name only: a rename
+            .Replace("E3,Cat Cole,cat@example.com,", "E3,Cat Cole,cat.cole@example.com,");       // the email only
+        var body = await ImportRoster(app, csv, query: "?dryRun=true");
+        Assert.Equal(3, body.GetProperty("updated").GetInt32());
+        var warning = Assert.Single(body.GetProperty("warnings").EnumerateArray());
+        Assert.Equal(2, warning.GetProperty("line").GetInt32());
+        Assert.Equal("employee_id", warning.GetProperty("column").GetString());
+        Assert.StartsWith("Looks like a different person: E1 was Ann Archer <ann@example.com>, the file says Zoe Zimmer <zoe@example.com>.",
+            warning.GetProperty("message").GetString());
+        Assert.Equal(1, body.GetProperty("warningCount").GetInt32());
+    }
+
+    [SkippableTheory, DatabaseData]
     public async Task RosterImport_SameFileTwice_ChangesNothingAndSaysSo(DatabaseProvider provider)
     {
         await using var app = await StartAsync(provider);

@@ -70,7 +70,11 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         if (errors.Count == 0 && !full) CheckEmailConflicts(rows, inFile, existing, map, errors);
         var (created, updated, unchanged) = Diff(rows, existing, teamByName);
         var deactivate = full ? existing.Values.Where(e => e.Active && !inFile.Contains(e.EmployeeId)).ToList() : [];
-        if (errors.Count == 0) WarnAboutLookalikes(created, deactivate, map, warnings);
+        if (errors.Count == 0)
+        {
+            WarnAboutLookalikes(created, deactivate, map, warnings);
+            WarnAboutDifferentPeople(updated, map, warnings);
+        }
         var newTeams = NewTeams(rows, teamByName);
         var additions = RosterAdditions.From(newTeams, NewUnmappedTitles(rows, aliases, existing));
         phases.Mark("diff");
@@ -336,6 +340,22 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
                 warnings.Add(r.Line, map.HeaderOf("employee_id"),
                     $"New employee_id '{Clip(r.EmployeeId)}' has the email of '{Clip(old)}', whom this import deactivates: if it is the same person " +
                     "under a changed id, their completions stay with the old record.");
+        }
+    }
+
+    /// <summary>
+    /// An existing employee id whose row changes both the name and the email: a marriage changes one, a reused or
+    /// renumbered id (or the template's example rows) changes both, and the old person's completions would pass to the new one.
+    /// </summary>
+    private static void WarnAboutDifferentPeople(List<(Row Row, Existing Old)> updated, ColumnMap map, ImportWarnings warnings)
+    {
+        foreach (var (r, old) in updated)
+        {
+            if (string.Equals(r.Name, ImportSupport.Nfc(old.Name), StringComparison.OrdinalIgnoreCase)
+                || string.Equals(r.Email, old.Email, StringComparison.OrdinalIgnoreCase)) continue;
+            warnings.Add(r.Line, map.HeaderOf("employee_id"),
+                $"Looks like a different person: {Clip(r.EmployeeId)} was {Clip(old.Name)} <{Clip(old.Email)}>, the file says {Clip(r.Name)} <{Clip(r.Email)}>. " +
+                "If the id now belongs to someone else, the old person's completions pass to them.");
         }
     }
 
