@@ -5,7 +5,14 @@ namespace TeamSkills.Reports;
 public enum ReportStatus { Valid, Expiring, Expired, Missing }
 
 /// <summary>Who exported what, when: printed on every report's summary.</summary>
-public sealed record ReportHeader(string Title, DateOnly AsOf, string ExportedBy, string Scope, DateTimeOffset GeneratedAt);
+public sealed record ReportHeader(string Title, DateOnly AsOf, string ExportedBy, string Scope, DateTimeOffset GeneratedAt)
+{
+    /// <summary>
+    /// Set when a scheduled job made the report for someone ("the manager digest"): <see cref="ExportedBy"/> is then its
+    /// recipient, who exported nothing, and the report says it was prepared for them by the job.
+    /// </summary>
+    public string? PreparedBy { get; init; }
+}
 
 public sealed record ReportTotals(
     int Engineers, int Recommended, int Held, int Gaps, int ExpiringSoon, int Expired, int Unmapped, double CoveragePercent);

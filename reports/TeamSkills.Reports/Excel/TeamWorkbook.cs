@@ -74,8 +74,12 @@ public static class TeamWorkbook
         ws.Column(2).Width = Math.Clamp(rows.Max(r => r.Value.ToString()!.Length) * 1.1 + 2, 12, 60);
     }
 
+    // The Expiring sheet looks further ahead than "Expiring soon" (each certification's renewal window): say how far.
     private static void Summary(IXLWorksheet ws, TeamReport r) =>
-        SummaryRows(ws, r.Header, r.Totals, [("Team", r.TeamName), ("Manager", r.ManagerEmail ?? "")]);
+        SummaryRows(ws, r.Header, r.Totals, [("Team", r.TeamName), ("Manager", r.ManagerEmail ?? ""), ("Expiring sheet", ExpiringHorizon(r.Header.AsOf))]);
+
+    private static string ExpiringHorizon(DateOnly asOf) =>
+        $"Expiring within {ExpiringDays} days: held certifications that expire after {asOf:yyyy-MM-dd} and by {asOf.AddDays(ExpiringDays):yyyy-MM-dd}";
 
     private static void HeatMap(IXLWorksheet ws, TeamReport r)
     {

@@ -38,7 +38,8 @@ public static class ReportPdfs
         $"{N(t.Unmapped)} with a title that maps to no role.";
 
     private static string Line(ReportHeader h) =>
-        $"As of {h.AsOf:yyyy-MM-dd}. Exported by {h.ExportedBy} ({h.Scope}) at {h.GeneratedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC.";
+        $"As of {h.AsOf:yyyy-MM-dd}. {(h.PreparedBy is { } job ? $"Prepared for {h.ExportedBy} by {job}" : $"Exported by {h.ExportedBy}")} " +
+        $"({h.Scope}) at {h.GeneratedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC.";
 
     public static void Team(TeamReport r, Stream output, bool subsetFonts = true)
     {

@@ -50,12 +50,12 @@ internal static class CsvReader
                         pos++;
                     }
                     if (!closed)
-                        return (null, new FileProblem(422, $"Line {quoteLine}, field {fields.Count + 1}: a quoted field is never closed.", quoteLine, $"#{fields.Count + 1}"));
+                        return (null, new FileProblem(422, $"Line {quoteLine}, field {Field(header, fields.Count)}: a quoted field is never closed.", quoteLine, Column(header, fields.Count)));
                     var inner = text[start..pos];
                     pos++; // the closing quote
                     fields.Add(escapes == 0 ? Encoding.UTF8.GetString(inner) : Unescape(inner, ref unescape));
                     if (pos < text.Length && text[pos] != delimiter && text[pos] != (byte)'\r' && text[pos] != (byte)'\n')
-                        return (null, new FileProblem(422, $"Line {line}, field {fields.Count}: unexpected text after a closing quote.", line, $"#{fields.Count}"));
+                        return (null, new FileProblem(422, $"Line {line}, field {Field(header, fields.Count - 1)}: unexpected text after a closing quote.", line, Column(header, fields.Count - 1)));
                 }
                 else
                 {
@@ -101,6 +101,13 @@ internal static class CsvReader
         if (header is null) return (null, new FileProblem(422, "The file has no header row."));
         return (new TabularTable("csv", headerLine, header, rows), null);
     }
+
+    /// <summary>The header's name for field <paramref name="index"/> (0-based) once the header is read, else "#n".</summary>
+    private static string Column(string[]? header, int index) =>
+        header is not null && index < header.Length && header[index].Trim() is { Length: > 0 and <= 100 } name ? name : $"#{index + 1}";
+
+    private static string Field(string[]? header, int index) =>
+        Column(header, index) is var column && column[0] == '#' ? $"{index + 1}" : $"{index + 1} ({column})";
 
     private static string Unescape(ReadOnlySpan<byte> inner, ref byte[]? buffer)
     {

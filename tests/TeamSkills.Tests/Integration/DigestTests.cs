@@ -78,6 +78,11 @@ public sealed class DigestTests : IAsyncLifetime
             Assert.Contains("Platform", text);
             Assert.Contains("Ann Archer", text);
             Assert.DoesNotContain("Dan Dorn", text);
+            // She did not export it: the schedule prepared it for her.
+            // (Compared without white space: the paragraph wraps where the page is full.)
+            var flat = string.Concat(text.Where(c => !char.IsWhiteSpace(c)));
+            Assert.Contains("Preparedformia@example.combythemanagerdigest(1teaminthemanager'schain)at2026-06-01", flat);
+            Assert.DoesNotContain("Exportedby", flat);
         }
 
         Assert.Equal(0, await Run<ManagerDigestJob>(app));

@@ -100,6 +100,8 @@ public sealed class ExportTests
             .Count(c => Status(c) is "valid" or "expiring" && DateOnly.Parse(c.GetProperty("expiresOn").GetString()!) is var x && x > asOf && x <= asOf.AddDays(180));
         Assert.True(expected > 0);
         Assert.Equal(expected, wb.Worksheet("Expiring").RowsUsed().Count() - 1);
+        // The sheet's horizon is said, not left to guess against "Expiring soon" (the renewal windows).
+        Assert.Equal("Expiring within 180 days: held certifications that expire after 2026-06-01 and by 2026-11-28", summary["Expiring sheet"].GetString());
         // Engineers: one flat row per engineer and recommended certification (one for an unmapped title).
         Assert.Equal(engineers.Sum(e => Math.Max(1, e.GetProperty("certifications").GetArrayLength())), wb.Worksheet("Engineers").RowsUsed().Count() - 1);
         Assert.Equal(12, wb.Worksheet("Catalog").RowsUsed().Count() - 1);

@@ -96,6 +96,51 @@ public sealed class ImportApiTests
     }
 
     [SkippableTheory, DatabaseData]
+    public async Task FullRoster_ThatDeactivatesMoreThanItKeeps_WarnsInTheApi_PreviewAndApplied_WithThePagesWords(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        await ImportRoster(app, Data.Roster());
+        var one = Data.Lines(Data.RosterHeader, "E1,Ann Archer,ann@example.com,Platform,mia@example.com,Senior Site Reliability Engineer");
+
+        var preview = await ImportRoster(app, one, query: "?dryRun=true");
+        Assert.Equal(4, preview.GetProperty("deactivated").GetInt32());
+        var expected = "Full mode deactivates everyone missing from the file, and this file would deactivate more engineers (4) than it keeps (1). " +
+            "If it lists only some of the organisation, preview it again in partial mode, which only adds and updates.";
+        Assert.Contains(expected, preview.GetProperty("warnings").EnumerateArray().Select(w => w.GetProperty("message").GetString()));
+        Assert.Equal(1, preview.GetProperty("warningCount").GetInt32());
+        // The import's page says the same words.
+        var page = System.Net.WebUtility.HtmlDecode(await (await app.SignedInAdminAsync()).GetStringAsync($"/imports/{preview.GetProperty("importId").GetInt64()}"));
+        Assert.Contains(expected, page);
+
+        // Partial mode deactivates nobody: no warning.
+        Assert.Equal(0, (await ImportRoster(app, one, query: "?dryRun=true&mode=partial")).GetProperty("warningCount").GetInt32());
+
+        var applied = await ImportRoster(app, one);
+        Assert.True(applied.GetProperty("applied").GetBoolean());
+        Assert.Contains(applied.GetProperty("warnings").EnumerateArray().Select(w => w.GetProperty("message").GetString()),
+            m => m!.StartsWith("Full mode deactivates everyone missing from the file, and this file deactivated more engineers (4) than it kept (1).", StringComparison.Ordinal));
+    }
+
+    [SkippableTheory, DatabaseData]
+    public async Task RosterImport_AnIdWhoseNameAndEmailBothChange_WarnsItLooksLikeADifferentPerson(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        await ImportRoster(app, Data.Roster());
+        var csv = Data.Roster()
+            .Replace("E1,Ann Archer,ann@example.com,", "E1,Zoe Zimmer,zoe@example.com,")        // both: another person
+            .Replace("E2,Bob Baker,bob@example.com,", "E2,Bob Baker-Smith,bob@example.com,")     // the name only: a rename
+            .Replace("E3,Cat Cole,cat@example.com,", "E3,Cat Cole,cat.cole@example.com,");       // the email only
+        var body = await ImportRoster(app, csv, query: "?dryRun=true");
+        Assert.Equal(3, body.GetProperty("updated").GetInt32());
+        var warning = Assert.Single(body.GetProperty("warnings").EnumerateArray());
+        Assert.Equal(2, warning.GetProperty("line").GetInt32());
+        Assert.Equal("employee_id", warning.GetProperty("column").GetString());
+        Assert.StartsWith("Looks like a different person: E1 was Ann Archer <ann@example.com>, the file says Zoe Zimmer <zoe@example.com>.",
+            warning.GetProperty("message").GetString());
+        Assert.Equal(1, body.GetProperty("warningCount").GetInt32());
+    }
+
+    [SkippableTheory, DatabaseData]
     public async Task RosterImport_SameFileTwice_ChangesNothingAndSaysSo(DatabaseProvider provider)
     {
         await using var app = await StartAsync(provider);
@@ -361,6 +406,25 @@ public sealed class ImportApiTests
         Assert.Equal(7, errors.Count);
         Assert.Equal(before, Fingerprint(app));
         Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM imports WHERE outcome = 'Rejected'"));
+    }
+
+    [SkippableTheory, DatabaseData]
+    public async Task RosterImport_ARowCutShort_IsReportedOnceAsTooFewFields_AndAnUnclosedQuoteNamesItsHeader(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        var body = await ImportRoster(app, Data.Lines(Data.RosterHeader,
+            "E1,Ann Archer,ann@example.com",                                            // line 2: team, manager and title not reached
+            "E2,Bob Baker,bob@example.com,Platform,mia@example.com,Platform Engineer II"), (HttpStatusCode)422);
+        var error = Assert.Single(Errors(body)); // not also "team is required" for the same missing commas
+        Assert.Equal((2, "team"), (error.Line, error.Column));
+        Assert.StartsWith("The row has 3 fields but the header has 6: team, manager_email, title would be empty", error.Message);
+
+        var quoted = await ImportRoster(app, Data.Lines(Data.RosterHeader,
+            "E1,Ann Archer,ann@example.com,Platform,mia@example.com,SRE",
+            "E2,\"Bob Baker,bob@example.com,Platform,mia@example.com,SRE"), (HttpStatusCode)422);
+        var unclosed = Assert.Single(Errors(quoted));
+        Assert.Equal((3, "name"), (unclosed.Line, unclosed.Column));
+        Assert.Contains("Line 3, field 2 (name): a quoted field is never closed", unclosed.Message);
     }
 
     [SkippableTheory, DatabaseData]
@@ -687,7 +751,10 @@ public sealed class ImportApiTests
         }
         var upload = await api.UploadCsv("/api/imports/roster?dryRun=yes", Data.Roster());
         Assert.Equal(HttpStatusCode.BadRequest, upload.StatusCode);
-        Assert.Contains("\"yes\"", (await upload.JsonOf()).GetProperty("detail").GetString());
+        var problem = await upload.JsonOf();
+        // The parameter, the value and what it accepts, not the C# type ("Nullable<bool> dryRun").
+        Assert.Equal("\"yes\" is not a valid value for dryRun: use true or false.", problem.GetProperty("detail").GetString());
+        Assert.Equal(1, problem.GetProperty("errors").GetProperty("dryRun").GetArrayLength());
         Assert.Equal(0, app.Scalar("SELECT COUNT(*) FROM imports"));
         Assert.DoesNotContain(logs.Entries, e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Error);
     }

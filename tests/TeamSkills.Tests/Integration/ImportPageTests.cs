@@ -43,6 +43,23 @@ public sealed class ImportPageTests
         Assert.DoesNotContain("href=\"/imports\"", html);
     }
 
+    [Fact]
+    public void Templates_ExampleRows_ShareNoEmployeeIdEmailOrTeamWithTheDemoOrg()
+    {
+        // Previewed unchanged against the demo, the template must create two engineers, not rename Grace Hopper.
+        var (demo, _) = TeamSkills.Web.Features.Demo.DemoOrganisation.Build(AppFactory.Today, new Dictionary<string, string[]>());
+        static List<string[]> Rows(string csv) => csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l.TrimEnd('\r').Split(',')).ToList();
+        var demoRows = Rows(demo);
+        Assert.True(demoRows.Count > 50);
+        var template = Rows(TeamSkills.Web.Features.Imports.ImportTemplates.Csv("roster")!);
+        Assert.Equal(2, template.Count);
+        foreach (var column in new[] { 0, 2, 3 }) // employee_id, email, team
+            Assert.Empty(template.Select(r => r[column]).Intersect(demoRows.Select(r => r[column]), StringComparer.OrdinalIgnoreCase));
+        var completions = Rows(TeamSkills.Web.Features.Imports.ImportTemplates.Csv("completions")!);
+        Assert.All(completions, r => Assert.DoesNotContain(r[0], demoRows.Select(d => d[0])));
+        Assert.All(completions, r => Assert.DoesNotContain(r[1], demoRows.Select(d => d[2])));
+    }
+
     [SkippableTheory, DatabaseData]
     public async Task Templates_DownloadFromThePageAndTheApi_AndImportAsTheyAre(DatabaseProvider provider)
     {

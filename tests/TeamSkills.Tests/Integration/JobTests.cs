@@ -102,6 +102,38 @@ public sealed class JobTests
     }
 
     [SkippableTheory, DatabaseData]
+    public async Task JobDeletedOnTheDashboard_IsRegisteredAgainFromItsSchedule_ByTriggerAndByTheList(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
+        Assert.Equal(HttpStatusCode.OK, (await api.PutAsJsonAsync("/api/jobs/lnd-report", new { cron = "0 6 2 * *", timeZone = "Europe/Berlin" })).StatusCode);
+        var manager = app.Services.GetRequiredService<Hangfire.IRecurringJobManager>();
+        manager.RemoveIfExists("lnd-report"); // what the dashboard's Delete button does
+
+        var trigger = await api.PostAsync("/api/jobs/lnd-report/trigger", null);
+        Assert.Equal(HttpStatusCode.Accepted, trigger.StatusCode);
+        var body = await trigger.JsonOf();
+        Assert.False(string.IsNullOrEmpty(body.GetProperty("backgroundJobId").GetString()));
+        Assert.True(body.GetProperty("restored").GetBoolean());
+        var lnd = await Lnd();
+        Assert.Equal("0 6 2 * *", lnd.GetProperty("cron").GetString()); // the Admin's saved schedule, not the default
+        Assert.Equal("Europe/Berlin", lnd.GetProperty("timeZone").GetString());
+        Assert.NotEqual(System.Text.Json.JsonValueKind.Null, lnd.GetProperty("nextRun").ValueKind);
+        Assert.False(lnd.GetProperty("restored").GetBoolean());
+
+        manager.RemoveIfExists("lnd-report");
+        lnd = await Lnd();
+        Assert.True(lnd.GetProperty("restored").GetBoolean());
+        Assert.NotEqual(System.Text.Json.JsonValueKind.Null, lnd.GetProperty("nextRun").ValueKind);
+        Assert.Equal("0 6 2 * *", lnd.GetProperty("cron").GetString());
+        Assert.Equal(2, app.Scalar("SELECT COUNT(*) FROM audit_entries WHERE action = 'job.restored' AND target = 'lnd-report'") +
+            app.Scalar("SELECT COUNT(*) FROM audit_entries WHERE action = 'job.triggered' AND target = 'lnd-report' AND outcome = 'Applied'"));
+
+        async Task<System.Text.Json.JsonElement> Lnd() =>
+            (await (await api.GetAsync("/api/jobs")).JsonOf()).EnumerateArray().Single(j => j.GetProperty("id").GetString() == "lnd-report");
+    }
+
+    [SkippableTheory, DatabaseData]
     public async Task AfterARestart_AMissedDigestRunIsCaughtUp_ButAFreshInstallDoesNotMail(DatabaseProvider provider)
     {
         await using var app = await StartAsync(provider);

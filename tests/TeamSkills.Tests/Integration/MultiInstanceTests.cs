@@ -136,6 +136,28 @@ public sealed class MultiInstanceTests : IAsyncLifetime
         Assert.Equal(2L, (long)(await servers.ExecuteScalarAsync())!);
     }
 
+    [Fact]
+    public async Task ARecurringJobDeletedInTheSharedStorage_IsRestoredByOneInstance_AndTheOtherListsIt()
+    {
+        // The dashboard's Delete, as Hangfire's own API does it, on the storage both instances share.
+        var options = new Hangfire.PostgreSql.PostgreSqlStorageOptions { SchemaName = "hangfire", PrepareSchemaIfNecessary = false };
+        var storage = new Hangfire.PostgreSql.PostgreSqlStorage(
+            new Hangfire.PostgreSql.Factories.NpgsqlConnectionFactory(TestDatabases.PostgreSqlConnection(_database), options), options);
+        new Hangfire.RecurringJobManager(storage).RemoveIfExists("lnd-report");
+
+        var trigger = await _b.Api().PostAsync("/api/jobs/lnd-report/trigger", null);
+        Assert.Equal(HttpStatusCode.Accepted, trigger.StatusCode);
+        var body = JsonDocument.Parse(await trigger.Content.ReadAsStringAsync()).RootElement;
+        Assert.False(string.IsNullOrEmpty(body.GetProperty("backgroundJobId").GetString()));
+        Assert.True(body.GetProperty("restored").GetBoolean());
+
+        var jobs = JsonDocument.Parse(await _a.Api().GetStringAsync("/api/jobs")).RootElement;
+        var lnd = jobs.EnumerateArray().Single(j => j.GetProperty("id").GetString() == "lnd-report");
+        Assert.False(lnd.GetProperty("restored").GetBoolean()); // B already put it back, for both
+        Assert.Equal("0 7 1 * *", lnd.GetProperty("cron").GetString());
+        Assert.NotEqual(JsonValueKind.Null, lnd.GetProperty("nextRun").ValueKind);
+    }
+
     private static string Cookies(HttpResponseMessage response) =>
         string.Join("; ", response.Headers.TryGetValues("Set-Cookie", out var values)
             ? values.Select(v => v.Split(';')[0]) : []);

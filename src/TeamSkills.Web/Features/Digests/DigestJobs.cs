@@ -60,7 +60,8 @@ public sealed class ManagerDigestJob(
         {
             if (await exports.TeamAsync(scope, team.Id, digest.AsOf, ct) is not { } report) continue;
             using var pdf = new MemoryStream();
-            Reports.Pdf.ReportPdfs.Team(report, pdf);
+            // Made by the schedule for the manager, who exported nothing.
+            Reports.Pdf.ReportPdfs.Team(report with { Header = report.Header with { PreparedBy = "the manager digest" } }, pdf);
             attachments.Add(new MailAttachment(ExportFiles.FileName(team.Name, digest.AsOf, "pdf"), ExportFiles.Pdf, pdf.ToArray()));
         }
         return attachments;

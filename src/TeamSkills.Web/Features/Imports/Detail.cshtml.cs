@@ -32,7 +32,8 @@ public sealed class ImportDetailPageModel(TeamSkillsDbContext db) : PageModel
     public bool IsRoster => Import.Kind == nameof(ImportKind.Roster);
 
     /// <summary>A full-mode roster that deactivates more engineers than it keeps: the page warns, and Apply asks first.</summary>
-    public bool MostlyDeactivates => IsRoster && Import.Mode == "full" && Import.Deactivated > Import.Updated + Import.Unchanged;
+    public bool MostlyDeactivates => IsRoster && MostlyDeactivatesNote is not null;
+    public string? MostlyDeactivatesNote => RosterImport.MostlyDeactivates(Import.Mode, Import.Deactivated, Import.Updated + Import.Unchanged, IsPreview);
 
     public long? AppliedAs { get; private set; }
 

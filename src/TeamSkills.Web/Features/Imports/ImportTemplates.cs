@@ -10,16 +10,22 @@ public static class ImportTemplates
 {
     public static readonly string[] Kinds = ["roster", "completions"];
 
+    /// <summary>
+    /// The example rows' keys, names, emails and team are none an org uses (the demo's ids are E1000…, its emails
+    /// @example.com): previewing the template unchanged must create, never rename someone real.
+    /// </summary>
+    public static readonly string[] ExampleIds = ["T-0001", "T-0002"];
+
     public static string? Csv(string? kind) => kind?.ToLowerInvariant() switch
     {
         "roster" => string.Join("\r\n",
             string.Join(",", RosterImport.Columns.Select(c => c.Name)),
-            "E1001,Ada Lovelace,ada@example.com,Platform,grace@example.com,Site Reliability Engineer",
-            "E1002,Grace Hopper,grace@example.com,Platform,cto@example.com,Engineering Manager") + "\r\n",
+            $"{ExampleIds[0]},Ada Example,ada@example.org,Example Team,grace@example.org,Site Reliability Engineer",
+            $"{ExampleIds[1]},Grace Example,grace@example.org,Example Team,cto@example.org,Engineering Manager") + "\r\n",
         "completions" => string.Join("\r\n",
             string.Join(",", CompletionImport.Columns.Select(c => c.Name)),
-            "E1001,,aiops-foundation,2026-03-15,",
-            ",grace@example.com,MLOps Foundation,2025-09-01,2028-09-01") + "\r\n",
+            $"{ExampleIds[0]},,aiops-foundation,2026-03-15,",
+            ",grace@example.org,MLOps Foundation,2025-09-01,2028-09-01") + "\r\n",
         _ => null,
     };
 

@@ -70,7 +70,11 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         if (errors.Count == 0 && !full) CheckEmailConflicts(rows, inFile, existing, map, errors);
         var (created, updated, unchanged) = Diff(rows, existing, teamByName);
         var deactivate = full ? existing.Values.Where(e => e.Active && !inFile.Contains(e.EmployeeId)).ToList() : [];
-        if (errors.Count == 0) WarnAboutLookalikes(created, deactivate, map, warnings);
+        if (errors.Count == 0)
+        {
+            WarnAboutLookalikes(created, deactivate, map, warnings);
+            WarnAboutDifferentPeople(updated, map, warnings);
+        }
         var newTeams = NewTeams(rows, teamByName);
         var additions = RosterAdditions.From(newTeams, NewUnmappedTitles(rows, aliases, existing));
         phases.Mark("diff");
@@ -93,8 +97,13 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
             : req.DryRun
                 ? $"Would create {created.Count}, update {updated.Count}, deactivate {deactivate.Count}; {unchanged} unchanged."
                 : $"Created {created.Count}, updated {updated.Count}, deactivated {deactivate.Count}; {unchanged} unchanged.";
+        // About the whole file, so in the answer (automated HR feeds read only that) and not among the page's row warnings,
+        // where the import's page says it in its own note.
+        var fileWarnings = MostlyDeactivates(req.Mode, deactivate.Count, updated.Count + unchanged, req.DryRun) is { } mostly
+            ? new[] { new ImportError(table.HeaderLine, "", mostly) } : [];
         var summary = new ImportResponse(null, !req.DryRun && changes > 0, req.DryRun, req.Mode, format, rows.Count,
-            created.Count, updated.Count, deactivate.Count, unchanged, [], message) { Warnings = warnings.Kept, WarningCount = warnings.Count }.With(additions);
+            created.Count, updated.Count, deactivate.Count, unchanged, [], message)
+            { Warnings = [.. fileWarnings, .. warnings.Kept], WarningCount = fileWarnings.Length + warnings.Count }.With(additions);
         if (req.DryRun || changes == 0)
         {
             ImportSupport.Fill(record, req.DryRun ? ImportOutcome.DryRun : ImportOutcome.Unchanged, summary);
@@ -211,6 +220,16 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
                 return value;
             }
 
+            // A CSV row cut short would blank what it does not reach (in partial mode, over the engineer's current values).
+            // An .xlsx row simply ends at its last filled cell. Said once, alone: "team is required" on the same row would
+            // point at the data when the commas are what is missing.
+            if (csv && raw.Cells.Length < map.Width && map.Unreached(raw.Cells) is { Count: > 0 } unreached)
+            {
+                errors.Add(new ImportError(line, unreached[0], $"The row has {raw.Cells.Length} fields but the header has {map.Width}: " +
+                    $"{string.Join(", ", unreached)} would be empty. An empty field still needs its comma."));
+                continue;
+            }
+
             var employeeId = Required("employee_id", FieldLimits.EmployeeId);
             var name = Required("name", FieldLimits.Name);
             var email = Required("email", FieldLimits.Email).ToLowerInvariant();
@@ -226,11 +245,6 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
                 errors.Add(new ImportError(line, map.HeaderOf("role"), $"role {titleWhy}."));
             if (raw.Cells.Length > map.Width && raw.Cells.Skip(map.Width).Any(c => c.Trim().Length > 0))
                 errors.Add(new ImportError(line, $"#{map.Width + 1}", $"The row has {raw.Cells.Length} fields but the header has {map.Width}."));
-            // A CSV row cut short would blank what it does not reach (in partial mode, over the engineer's current values).
-            // An .xlsx row simply ends at its last filled cell.
-            else if (csv && raw.Cells.Length < map.Width && map.Unreached(raw.Cells) is { Count: > 0 } unreached)
-                errors.Add(new ImportError(line, unreached[0], $"The row has {raw.Cells.Length} fields but the header has {map.Width}: " +
-                    $"{string.Join(", ", unreached)} would be empty. An empty field still needs its comma."));
 
             if (employeeId.Length > 0 && !seenIds.TryAdd(employeeId, line))
                 errors.Add(new ImportError(line, map.HeaderOf("employee_id"), $"Duplicate employee_id '{Clip(employeeId)}' (first on line {seenIds[employeeId]})."));
@@ -299,6 +313,18 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
     }
 
     /// <summary>
+    /// A full-mode roster that deactivates more engineers than it keeps (updated or unchanged): usually a partial file sent
+    /// in full mode. The import's page and the API's warnings say it in these words.
+    /// </summary>
+    public static string? MostlyDeactivates(string mode, int deactivated, int kept, bool preview) =>
+        mode != "full" || deactivated <= kept ? null
+        : preview
+            ? $"Full mode deactivates everyone missing from the file, and this file would deactivate more engineers ({deactivated}) than it keeps ({kept}). " +
+              "If it lists only some of the organisation, preview it again in partial mode, which only adds and updates."
+            : $"Full mode deactivates everyone missing from the file, and this file deactivated more engineers ({deactivated}) than it kept ({kept}). " +
+              "If it listed only some of the organisation, import the complete roster to bring the others back.";
+
+    /// <summary>
     /// A new employee id whose email belongs to an engineer this import deactivates: a rehire under a new id is fine, but a
     /// changed or mistyped id (an invisible character, a new HR numbering) would split one person in two, their
     /// completions staying with the old record.
@@ -314,6 +340,22 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
                 warnings.Add(r.Line, map.HeaderOf("employee_id"),
                     $"New employee_id '{Clip(r.EmployeeId)}' has the email of '{Clip(old)}', whom this import deactivates: if it is the same person " +
                     "under a changed id, their completions stay with the old record.");
+        }
+    }
+
+    /// <summary>
+    /// An existing employee id whose row changes both the name and the email: a marriage changes one, a reused or
+    /// renumbered id (or the template's example rows) changes both, and the old person's completions would pass to the new one.
+    /// </summary>
+    private static void WarnAboutDifferentPeople(List<(Row Row, Existing Old)> updated, ColumnMap map, ImportWarnings warnings)
+    {
+        foreach (var (r, old) in updated)
+        {
+            if (string.Equals(r.Name, ImportSupport.Nfc(old.Name), StringComparison.OrdinalIgnoreCase)
+                || string.Equals(r.Email, old.Email, StringComparison.OrdinalIgnoreCase)) continue;
+            warnings.Add(r.Line, map.HeaderOf("employee_id"),
+                $"Looks like a different person: {Clip(r.EmployeeId)} was {Clip(old.Name)} <{Clip(old.Email)}>, the file says {Clip(r.Name)} <{Clip(r.Email)}>. " +
+                "If the id now belongs to someone else, the old person's completions pass to them.");
         }
     }
 

@@ -38,7 +38,9 @@ public sealed class JobScheduleOptions
     public string? TimeZone { get; set; }
 }
 
-public sealed record JobView(string Id, string Description, string Cron, string TimeZone, DateTime? NextRun, DateTime? LastRun, string? LastState, bool Overridden);
+/// <param name="Restored">The job was missing from Hangfire's storage (deleted on /hangfire) and this request registered it again.</param>
+public sealed record JobView(string Id, string Description, string Cron, string TimeZone, DateTime? NextRun, DateTime? LastRun, string? LastState, bool Overridden,
+    bool Restored = false);
 
 public sealed record EditJobSchedule(string? Cron, string? TimeZone);
 
@@ -67,6 +69,7 @@ public static class JobsSetup
             .Validate(o => o.Schedules.All(s => s.Value.TimeZone is null || TryZone(s.Value.TimeZone, out _)),
                 "A TeamSkills:Jobs:Schedules time zone is not a known time zone id (e.g. Europe/Berlin).")
             .ValidateOnStart();
+        builder.Services.AddScoped<RecurringJobRegistry>();
         builder.Services.AddScoped<ExpirySweepJob>();
         builder.Services.AddScoped<CoverageSnapshotJob>();
         // Storage follows the database provider. On PostgreSQL and SQL Server the jobs live in the app's database (schema
@@ -130,16 +133,38 @@ public static class JobsSetup
             new DashboardOptions { Authorization = [], DashboardTitle = "TeamSkills jobs", AppPath = "/" });
 
         var jobs = api.MapGroup("/jobs").WithTags("Jobs").RequireAuthorization(AccessSetup.AdminPolicy);
-        jobs.MapGet("", (JobStorage storage) => Results.Ok(List(storage)));
-        jobs.MapPost("/{jobId}/trigger", async (string jobId, IRecurringJobManager manager, AuditLog audit, HttpContext http, CancellationToken ct) =>
+        // The five jobs are fixed: one deleted on /hangfire (shared storage: by any instance) is registered again from its
+        // known schedule here, rather than listed with no next run and "triggered" into nothing until the next restart.
+        jobs.MapGet("", async (JobStorage storage, RecurringJobRegistry registry, AuditLog audit, TeamSkillsDbContext db, HttpContext http,
+            CancellationToken ct) =>
+        {
+            var restored = await registry.RestoreMissingAsync(Definitions.Select(d => d.Id), ct);
+            foreach (var id in restored) audit.Add(CallerScope.From(http.User).Actor, "job.restored", id, "Applied");
+            if (restored.Count > 0) await db.SaveChangesAsync(ct);
+            return Results.Ok(List(storage, restored));
+        });
+        jobs.MapPost("/{jobId}/trigger", async (string jobId, RecurringJobRegistry registry, IRecurringJobManagerV2 manager, AuditLog audit,
+            HttpContext http, CancellationToken ct) =>
         {
             if (Definitions.All(d => d.Id != jobId))
                 return Results.Problem(statusCode: 404, title: "Job not found", detail: $"No recurring job '{jobId}'. Known: {string.Join(", ", Definitions.Select(d => d.Id))}.");
+            var restored = false;
             string? started = null;
-            if (manager is IRecurringJobManagerV2 v2) started = v2.TriggerJob(jobId);
-            else manager.Trigger(jobId);
-            await audit.AddAndSaveAsync(CallerScope.From(http.User).Actor, "job.triggered", jobId, "Applied", new { backgroundJobId = started }, ct);
-            return Results.Accepted($"/api/jobs", new { jobId, backgroundJobId = started });
+            // Twice at most: the job can be deleted again (dashboard, another instance) between restoring and triggering it.
+            for (var attempt = 0; attempt < 2 && started is null; attempt++)
+            {
+                restored |= (await registry.RestoreMissingAsync([jobId], ct)).Count > 0;
+                started = manager.TriggerJob(jobId);
+            }
+            var actor = CallerScope.From(http.User).Actor;
+            if (started is null)
+            {
+                await audit.AddAndSaveAsync(actor, "job.triggered", jobId, "Failed", new { restored }, ct);
+                return Results.Problem(statusCode: 503, title: "Job not started",
+                    detail: $"Hangfire did not start '{jobId}' (it was deleted again while being registered). Nothing runs; try again.");
+            }
+            await audit.AddAndSaveAsync(actor, "job.triggered", jobId, "Applied", new { backgroundJobId = started, restored }, ct);
+            return Results.Accepted($"/api/jobs", new { jobId, backgroundJobId = started, restored });
         });
         jobs.MapPut("/{jobId}", async (string jobId, EditJobSchedule body, TeamSkillsDbContext db, IRecurringJobManager manager,
             AuditLog audit, OrgClock clock, HttpContext http, CancellationToken ct) =>
@@ -179,9 +204,7 @@ public static class JobsSetup
         var inMemory = scope.ServiceProvider.GetRequiredService<JobStorage>() is Hangfire.InMemory.InMemoryStorage;
         foreach (var d in Definitions)
         {
-            var configured = options.Schedules.GetValueOrDefault(d.Id);
-            var cron = saved.GetValueOrDefault(d.Id)?.Cron ?? configured?.Cron ?? d.DefaultCron;
-            var zone = saved.GetValueOrDefault(d.Id)?.TimeZone ?? configured?.TimeZone ?? orgZone;
+            var (cron, zone) = ScheduleOf(d, saved.GetValueOrDefault(d.Id), options, orgZone);
             Register(manager, d, cron, zone);
             if (options.RunServer && inMemory && await MissedAsync(db, d.Id, cron, zone, clock.Now))
             {
@@ -229,13 +252,20 @@ public static class JobsSetup
         }
     }
 
-    private static void Register(IRecurringJobManager manager, JobDefinition d, string cron, string zone) =>
+    /// <summary>A job's schedule: an Admin's saved one, else configuration, else the default cron in the org's zone.</summary>
+    internal static (string Cron, string Zone) ScheduleOf(JobDefinition d, JobSchedule? saved, JobOptions options, string orgZone)
+    {
+        var configured = options.Schedules.GetValueOrDefault(d.Id);
+        return (saved?.Cron ?? configured?.Cron ?? d.DefaultCron, saved?.TimeZone ?? configured?.TimeZone ?? orgZone);
+    }
+
+    internal static void Register(IRecurringJobManager manager, JobDefinition d, string cron, string zone) =>
         manager.AddOrUpdate(d.Id, d.Create(), cron, new RecurringJobOptions
         {
             TimeZone = TryZone(zone, out var tz) ? tz : TimeZoneInfo.Utc,
         });
 
-    private static List<JobView> List(JobStorage storage)
+    private static List<JobView> List(JobStorage storage, IReadOnlyCollection<string> restored)
     {
         using var connection = storage.GetConnection();
         var recurring = connection.GetRecurringJobs().ToDictionary(r => r.Id);
@@ -243,7 +273,7 @@ public static class JobsSetup
         {
             var r = recurring.GetValueOrDefault(d.Id);
             return new JobView(d.Id, d.Description, r?.Cron ?? d.DefaultCron, r?.TimeZoneId ?? "UTC", r?.NextExecution, r?.LastExecution, r?.LastJobState,
-                r is not null && r.Cron != d.DefaultCron);
+                r is not null && r.Cron != d.DefaultCron, restored.Contains(d.Id));
         }).ToList();
     }
 
@@ -273,6 +303,36 @@ public static class JobsSetup
             zone = TimeZoneInfo.Utc;
             return false;
         }
+    }
+}
+
+/// <summary>
+/// Registers again any of the fixed recurring jobs missing from Hangfire's storage (deleted on the dashboard), from the
+/// same schedule a start would register. Safe on shared storage: AddOrUpdate takes Hangfire's per-job lock, so two
+/// instances restoring at once write the same definition.
+/// </summary>
+public sealed class RecurringJobRegistry(TeamSkillsDbContext db, JobStorage storage, IRecurringJobManager manager, IOptions<JobOptions> options,
+    IOptions<TeamSkillsOptions> org, ILogger<RecurringJobRegistry> log)
+{
+    public async Task<IReadOnlyList<string>> RestoreMissingAsync(IEnumerable<string> jobIds, CancellationToken ct)
+    {
+        var wanted = JobsSetup.Definitions.Where(d => jobIds.Contains(d.Id)).ToList();
+        HashSet<string> present;
+        using (var connection = storage.GetConnection())
+            present = connection.GetRecurringJobs(wanted.Select(d => d.Id)).Where(r => !r.Removed && r.Cron is not null)
+                .Select(r => r.Id).ToHashSet();
+        var missing = wanted.Where(d => !present.Contains(d.Id)).ToList();
+        if (missing.Count == 0) return [];
+        var ids = missing.Select(d => d.Id).ToList();
+        var saved = await db.JobSchedules.AsNoTracking().Where(s => ids.Contains(s.JobId)).ToDictionaryAsync(s => s.JobId, ct);
+        foreach (var d in missing)
+        {
+            var (cron, zone) = JobsSetup.ScheduleOf(d, saved.GetValueOrDefault(d.Id), options.Value, org.Value.TimeZone);
+            JobsSetup.Register(manager, d, cron, zone);
+            log.LogWarning("Recurring job {JobId} was missing from Hangfire's storage (deleted on the dashboard?); registered again: {Cron} ({Zone})",
+                d.Id, cron, zone);
+        }
+        return ids;
     }
 }
 

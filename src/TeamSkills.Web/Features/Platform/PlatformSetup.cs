@@ -35,8 +35,14 @@ public static class PlatformSetup
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
         {
-            if (c.Exception is BadHttpRequestException { StatusCode: < 500 } bad && c.ProblemDetails.Detail is null)
-                c.ProblemDetails.Detail = bad.Message.Length <= 300 ? bad.Message : bad.Message[..297] + "...";
+            if (c.Exception is not BadHttpRequestException { StatusCode: < 500 } bad || c.ProblemDetails.Detail is not null) return;
+            if (UnboundParameter(bad.Message) is { } unbound)
+            {
+                c.ProblemDetails.Title = "Invalid parameter";
+                c.ProblemDetails.Detail = unbound.Detail;
+                c.ProblemDetails.Extensions["errors"] = new Dictionary<string, string[]> { [unbound.Name] = [unbound.Detail] };
+            }
+            else c.ProblemDetails.Detail = bad.Message.Length <= 300 ? bad.Message : bad.Message[..297] + "...";
         });
         services.AddExceptionHandler<OutageExceptionHandler>();
         services.Configure<JsonOptions>(o =>
@@ -126,6 +132,29 @@ public static class PlatformSetup
     private static void TryAddTimeProvider(this IServiceCollection services)
     {
         if (services.All(d => d.ServiceType != typeof(TimeProvider))) services.AddSingleton(TimeProvider.System);
+    }
+
+    /// <summary>
+    /// Minimal APIs say <c>Failed to bind parameter "Nullable&lt;bool&gt; dryRun" from "yes".</c>: C# type names are not the
+    /// caller's words. Said instead as the parameter, the value and what it accepts.
+    /// </summary>
+    internal static (string Name, string Detail)? UnboundParameter(string message)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(message, "^Failed to bind parameter \"(?:Nullable<)?(?<type>[^\" >]+)>? (?<name>[^\" ]+)\" from \"(?<value>.*)\"\\.?$");
+        if (!m.Success) return null;
+        var accepted = m.Groups["type"].Value switch
+        {
+            "bool" or "Boolean" => "true or false",
+            "int" or "long" or "Int32" or "Int64" => "a whole number",
+            "DateOnly" => "a date (yyyy-MM-dd)",
+            "DateTime" or "DateTimeOffset" => "a date and time (ISO 8601)",
+            "Guid" => "a GUID",
+            var other => $"a {other}",
+        };
+        var value = m.Groups["value"].Value;
+        if (value.Length > 60) value = value[..57] + "...";
+        var name = m.Groups["name"].Value;
+        return (name, $"\"{value}\" is not a valid value for {name}: use {accepted}.");
     }
 
     private static TimeZoneInfo? TryZone(string id)
