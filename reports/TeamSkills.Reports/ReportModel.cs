@@ -12,6 +12,9 @@ public sealed record ReportHeader(string Title, DateOnly AsOf, string ExportedBy
     /// recipient, who exported nothing, and the report says it was prepared for them by the job.
     /// </summary>
     public string? PreparedBy { get; init; }
+
+    /// <summary>The summary line saying who the report is from: ("Exported by", user) or ("Prepared by", "job, for recipient").</summary>
+    public (string Label, string Value) Origin => PreparedBy is { } job ? ("Prepared by", $"{job}, for {ExportedBy}") : ("Exported by", ExportedBy);
 }
 
 public sealed record ReportTotals(

@@ -61,7 +61,7 @@ public static class OrgWorkbook
         var t = r.Totals;
         return new object?[][]
         {
-            ["Report", h.Title], ["As of", h.AsOf], ["Exported by", h.ExportedBy], ["Scope", h.Scope],
+            ["Report", h.Title], ["As of", h.AsOf], [h.Origin.Label, h.Origin.Value], ["Scope", h.Scope],
             ["Generated (UTC)", h.GeneratedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture)],
             ["Teams", r.Teams.Count], ["Engineers", t.Engineers], ["Recommended", t.Recommended], ["Held", t.Held], ["Gaps", t.Gaps],
             ["Expiring soon", t.ExpiringSoon], ["Expired", t.Expired], ["Unmapped titles", t.Unmapped], ["Coverage %", t.CoveragePercent],

@@ -49,7 +49,7 @@ public static class TeamWorkbook
     {
         var rows = new List<(string Label, object Value)>
         {
-            ("Report", h.Title), ("As of", h.AsOf), ("Exported by", h.ExportedBy), ("Scope", h.Scope),
+            ("Report", h.Title), ("As of", h.AsOf), (h.Origin.Label, h.Origin.Value), ("Scope", h.Scope),
             ("Generated (UTC)", h.GeneratedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture)),
         };
         rows.AddRange(extra.Select(x => (x.Item1, (object)x.Item2)));

@@ -179,6 +179,10 @@ public sealed class DigestTests : IAsyncLifetime
         Assert.Contains("Platform", names);
         Assert.Contains("Data", names);
         Assert.Contains("Ann Archer", names);
+        // Made by the schedule, not exported by an account called "lnd-report".
+        Assert.Contains("the monthly L&D report, for the L&D report's recipients", names);
+        Assert.DoesNotContain("Exported by", names);
+        Assert.DoesNotContain("lnd-report", names);
     }
 
     [SkippableTheory, DatabaseData]

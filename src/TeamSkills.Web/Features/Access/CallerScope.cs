@@ -13,6 +13,9 @@ public sealed record CallerScope(string Actor, bool AllTeams, IReadOnlySet<int> 
 {
     public bool CanSeeTeam(int teamId) => AllTeams || TeamIds.Contains(teamId);
 
+    /// <summary>An Engineer (and no more): no team in scope, only their own record, whatever the roster says.</summary>
+    public bool OwnRecordOnly { get; init; }
+
     /// <summary>An engineer record in a team in scope, or the caller's own: the active record with their email (an
     /// email can pass from a former employee's deactivated record to a new hire, who must not see the old one).</summary>
     public bool CanSeeEngineer(int teamId, string email, bool active) =>
@@ -39,7 +42,7 @@ public sealed class ScopeService(TeamSkillsDbContext db, GapIndex index)
         if (scope.AllTeams) return scope;
         var email = user.FindFirstValue(ClaimTypes.Email);
         if (string.IsNullOrEmpty(email)) return scope;
-        if (user.IsInRole(AppRoles.Engineer) && !user.IsInRole(AppRoles.Manager)) return scope with { SelfEmail = email };
+        if (user.IsInRole(AppRoles.Engineer) && !user.IsInRole(AppRoles.Manager)) return scope with { SelfEmail = email, OwnRecordOnly = true };
         if (!user.IsInRole(AppRoles.Manager)) return scope;
 
         var snapshot = await index.GetAsync(db, ct);

@@ -159,6 +159,8 @@ public sealed class LndReportJob(
         var mail = await templates.RenderAsync("lnd-report", report, ct);
         // The org workbook, the same file L&D would export from the dashboard (built once for every recipient).
         var org = await exports.OrgAsync(new CallerScope("lnd-report", true, new HashSet<int>(), false), today, ct);
+        // Made by the schedule for its recipients, who exported nothing.
+        org = org with { Header = org.Header with { ExportedBy = "the L&D report's recipients", PreparedBy = "the monthly L&D report" } };
         using var xlsx = new MemoryStream();
         Reports.Excel.OrgWorkbook.Write(org, xlsx);
         MailAttachment[] attachments = [new(ExportFiles.FileName("organisation", today, "xlsx"), ExportFiles.Xlsx, xlsx.ToArray())];

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using TeamSkills.Web.Features.Access;
-using TeamSkills.Web.Features.Audit;
 using TeamSkills.Web.Features.Gaps;
 using TeamSkills.Web.Features.Platform;
 
@@ -11,6 +10,7 @@ public static class ExportEndpoints
     public static WebApplicationBuilder AddExports(this WebApplicationBuilder builder)
     {
         builder.Services.AddScoped<ExportReports>();
+        builder.Services.AddScoped<AuditedExports>();
         builder.Services.AddSingleton<ExportJobs>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ExportJobs>());
         return builder;
@@ -45,50 +45,31 @@ public static class ExportEndpoints
 
     public static RouteGroupBuilder MapExports(this RouteGroupBuilder api)
     {
-        api.MapGet("/teams/{id:int}/report.xlsx", async (int id, string? asOf, ExportReports reports, ScopeService scopes, AuditLog audit,
-            HttpContext http, CancellationToken ct) =>
+        api.MapGet("/teams/{id:int}/report.xlsx", async (int id, string? asOf, AuditedExports exports, HttpContext http, CancellationToken ct) =>
         {
-            if (AsOf.Parse(asOf, reports.Today) is not { } date) return AsOf.Invalid(asOf);
-            var scope = await scopes.ForAsync(http.User, ct);
-            var report = await reports.TeamAsync(scope, id, date, ct);
-            if (report is null) return TeamNotFound(id);
-            await Exported(audit, scope, "export.team", $"team {id} report.xlsx", date, ct);
-            return ExportFiles.TeamXlsx(report);
+            if (AsOf.Parse(asOf, exports.Today) is not { } date) return AsOf.Invalid(asOf);
+            return await exports.TeamAsync(http.User, id, date, "xlsx", ct) is { } report ? ExportFiles.TeamXlsx(report) : TeamNotFound(id);
         }).WithTags("Exports");
 
-        api.MapGet("/teams/{id:int}/report.pdf", async (int id, string? asOf, ExportReports reports, ScopeService scopes, AuditLog audit,
-            HttpContext http, CancellationToken ct) =>
+        api.MapGet("/teams/{id:int}/report.pdf", async (int id, string? asOf, AuditedExports exports, HttpContext http, CancellationToken ct) =>
         {
-            if (AsOf.Parse(asOf, reports.Today) is not { } date) return AsOf.Invalid(asOf);
-            var scope = await scopes.ForAsync(http.User, ct);
-            var report = await reports.TeamAsync(scope, id, date, ct);
-            if (report is null) return TeamNotFound(id);
-            await Exported(audit, scope, "export.team", $"team {id} report.pdf", date, ct);
-            return ExportFiles.TeamPdf(report);
+            if (AsOf.Parse(asOf, exports.Today) is not { } date) return AsOf.Invalid(asOf);
+            return await exports.TeamAsync(http.User, id, date, "pdf", ct) is { } report ? ExportFiles.TeamPdf(report) : TeamNotFound(id);
         }).WithTags("Exports");
 
         var org = api.MapGroup("/reports").RequireAuthorization(AccessSetup.WritePolicy).WithTags("Exports");
-        org.MapGet("/org.xlsx", async (string? asOf, ExportReports reports, ScopeService scopes, AuditLog audit, HttpContext http, CancellationToken ct) =>
-        {
-            if (AsOf.Parse(asOf, reports.Today) is not { } date) return AsOf.Invalid(asOf);
-            var scope = await scopes.ForAsync(http.User, ct);
-            await Exported(audit, scope, "export.org", "org.xlsx", date, ct);
-            return ExportFiles.OrgXlsx(await reports.OrgAsync(scope, date, ct), Folder(http.RequestServices));
-        });
-        org.MapGet("/org.pdf", async (string? asOf, ExportReports reports, ScopeService scopes, AuditLog audit, HttpContext http, CancellationToken ct) =>
-        {
-            if (AsOf.Parse(asOf, reports.Today) is not { } date) return AsOf.Invalid(asOf);
-            var scope = await scopes.ForAsync(http.User, ct);
-            await Exported(audit, scope, "export.org", "org.pdf", date, ct);
-            return ExportFiles.OrgPdf(await reports.OrgAsync(scope, date, ct));
-        });
+        org.MapGet("/org.xlsx", async (string? asOf, AuditedExports exports, HttpContext http, CancellationToken ct) =>
+            AsOf.Parse(asOf, exports.Today) is { } date
+                ? ExportFiles.OrgXlsx(await exports.OrgAsync(http.User, date, "xlsx", ct), Folder(http.RequestServices))
+                : AsOf.Invalid(asOf));
+        org.MapGet("/org.pdf", async (string? asOf, AuditedExports exports, HttpContext http, CancellationToken ct) =>
+            AsOf.Parse(asOf, exports.Today) is { } date ? ExportFiles.OrgPdf(await exports.OrgAsync(http.User, date, "pdf", ct)) : AsOf.Invalid(asOf));
 
         // Large org workbooks as a background job: 202 with where to look, progress pushed over the live hub.
-        org.MapPost("/org.xlsx/jobs", async (string? asOf, ExportJobs jobs, ExportReports reports, ScopeService scopes, AuditLog audit,
-            HttpContext http, CancellationToken ct) =>
+        org.MapPost("/org.xlsx/jobs", async (string? asOf, ExportJobs jobs, AuditedExports exports, HttpContext http, CancellationToken ct) =>
         {
-            if (AsOf.Parse(asOf, reports.Today) is not { } date) return AsOf.Invalid(asOf);
-            await Exported(audit, await scopes.ForAsync(http.User, ct), "export.org", "org.xlsx (background)", date, ct);
+            if (AsOf.Parse(asOf, exports.Today) is not { } date) return AsOf.Invalid(asOf);
+            await exports.OrgJobAsync(http.User, date, ct);
             var job = jobs.Enqueue(http.User, date, "/api/reports/jobs");
             return Results.Accepted($"/api/reports/jobs/{job.Id}", job.Status());
         });
@@ -97,11 +78,6 @@ public static class ExportEndpoints
         org.MapGet("/jobs/{id:guid}/file", (Guid id, ExportJobs jobs, HttpContext http) => JobFile(id, jobs.Find(id, http.User)));
         return api;
     }
-
-    /// <summary>Who took which report out of the app, for which day: reports carry names and gaps of many people.
-    /// The API and the pages' download handlers both record it, under the same actions and targets.</summary>
-    internal static Task Exported(AuditLog audit, CallerScope scope, string action, string target, DateOnly asOf, CancellationToken ct) =>
-        audit.AddAndSaveAsync(scope.Actor, action, target, "Applied", new { asOf = asOf.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) }, ct);
 
     private static IResult JobNotFound(Guid id) => Results.Problem(statusCode: 404, title: "Export not found", detail: $"No export {id} of yours.");
 }

@@ -8,8 +8,7 @@ namespace TeamSkills.Web.Features.Home;
 
 /// <summary>The overview: the teams in the caller's scope on any date, with tiles, the expiry forecast and live rows.</summary>
 [Authorize(Policy = AccessSetup.PagePolicy)]
-public sealed class IndexModel(GapQueries queries, ScopeService scopes, Exports.ExportReports reports, Exports.ExportJobs jobs,
-    Audit.AuditLog audit) : PageModel
+public sealed class IndexModel(GapQueries queries, ScopeService scopes, Exports.AuditedExports exports, Exports.ExportJobs jobs) : PageModel
 {
     /// <summary>Why the asked as-of date was not used (not a date), shown above the page.</summary>
     public string? AsOfProblem { get; private set; }
@@ -34,14 +33,13 @@ public sealed class IndexModel(GapQueries queries, ScopeService scopes, Exports.
     public async Task<IActionResult> OnGetAsync(string? asOf, Guid? export, CancellationToken ct)
     {
         OwnEmployeeId = await queries.OwnEmployeeIdAsync(User.FindFirst(System.Security.Claims.ClaimTypes.Email)?.Value, ct);
-        // An Engineer's scope holds no teams, only their own record: open it rather than an empty overview.
-        if (OwnEmployeeId is { } own && IsOnlyEngineer)
-            return Redirect($"/engineers/{Uri.EscapeDataString(own)}"
-                + (Gaps.AsOf.Parse(asOf, queries.Today) is { } day && day != queries.Today ? $"?asOf={day:yyyy-MM-dd}" : ""));
-        if (export is { } id) Export = jobs.Find(id, User)?.Status();
         AsOfProblem = Gaps.AsOf.PageProblem(asOf, queries.Today);
         AsOf = Gaps.AsOf.Parse(asOf, queries.Today) ?? queries.Today;
         var scope = await scopes.ForAsync(User, ct);
+        // An Engineer's scope holds no teams, only their own record: open it rather than an empty overview.
+        if (OwnEmployeeId is { } own && scope.OwnRecordOnly)
+            return Redirect($"/engineers/{Uri.EscapeDataString(own)}" + (AsOf != queries.Today ? $"?asOf={AsOf:yyyy-MM-dd}" : ""));
+        if (export is { } id) Export = jobs.Find(id, User)?.Status();
         // Teams left without an active engineer (a reorganisation emptied them) add nothing: they are counted, not listed.
         var all = await queries.TeamsAsync(scope, AsOf, ct);
         Teams = all.Where(t => t.EngineerCount > 0).ToList();
@@ -53,17 +51,12 @@ public sealed class IndexModel(GapQueries queries, ScopeService scopes, Exports.
         return Page();
     }
 
-    private bool IsOnlyEngineer => User.IsInRole(AppRoles.Engineer)
-        && !User.IsInRole(AppRoles.Manager) && !User.IsInRole(AppRoles.LearningAdmin) && !User.IsInRole(AppRoles.Admin);
-
     /// <summary>Org exports for L&amp;D and Admin signed in on the pages: the same code and role rule as the API.</summary>
     public async Task<IActionResult> OnGetOrgXlsxAsync(string? asOf, CancellationToken ct)
     {
         if (!CanExportOrg) return Forbid();
         if (!Gaps.AsOf.TryDownloadDate(asOf, queries.Today, out var date, out var refusal)) return refusal;
-        var scope = await scopes.ForAsync(User, ct);
-        await Exports.ExportEndpoints.Exported(audit, scope, "export.org", "org.xlsx", date, ct);
-        var report = await reports.OrgAsync(scope, date, ct);
+        var report = await exports.OrgAsync(User, date, "xlsx", ct);
         return new Exports.ExportActionResult(Exports.ExportFiles.OrgXlsx(report, Exports.ExportEndpoints.Folder(HttpContext.RequestServices)));
     }
 
@@ -75,7 +68,7 @@ public sealed class IndexModel(GapQueries queries, ScopeService scopes, Exports.
     {
         if (!CanExportOrg) return Forbid();
         if (!Gaps.AsOf.TryDownloadDate(asOf, queries.Today, out var date, out var refusal)) return refusal;
-        await Exports.ExportEndpoints.Exported(audit, await scopes.ForAsync(User, ct), "export.org", "org.xlsx (background)", date, ct);
+        await exports.OrgJobAsync(User, date, ct);
         var job = jobs.Enqueue(User, date, Exports.ExportEndpoints.PageJobsPath);
         if (Request.Headers.Accept.ToString().Contains("application/json", StringComparison.Ordinal)) return new JsonResult(job.Status());
         return RedirectToPage(new { export = job.Id });
@@ -85,9 +78,6 @@ public sealed class IndexModel(GapQueries queries, ScopeService scopes, Exports.
     {
         if (!CanExportOrg) return Forbid();
         if (!Gaps.AsOf.TryDownloadDate(asOf, queries.Today, out var date, out var refusal)) return refusal;
-        var scope = await scopes.ForAsync(User, ct);
-        await Exports.ExportEndpoints.Exported(audit, scope, "export.org", "org.pdf", date, ct);
-        var report = await reports.OrgAsync(scope, date, ct);
-        return new Exports.ExportActionResult(Exports.ExportFiles.OrgPdf(report));
+        return new Exports.ExportActionResult(Exports.ExportFiles.OrgPdf(await exports.OrgAsync(User, date, "pdf", ct)));
     }
 }

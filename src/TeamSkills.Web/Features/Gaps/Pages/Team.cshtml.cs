@@ -8,7 +8,7 @@ namespace TeamSkills.Web.Features.Gaps.Pages;
 
 /// <summary>A team's heat map: engineers × the certifications recommended to anyone in the team, scoped like the API.</summary>
 [Authorize(Policy = AccessSetup.PagePolicy)]
-public sealed class TeamModel(GapQueries queries, ScopeService scopes, Exports.ExportReports reports, Audit.AuditLog audit) : PageModel
+public sealed class TeamModel(GapQueries queries, ScopeService scopes, Exports.AuditedExports exports) : PageModel
 {
     /// <summary>Why the asked as-of date was not used (not a date), shown above the page.</summary>
     public string? AsOfProblem { get; private set; }
@@ -52,10 +52,9 @@ public sealed class TeamModel(GapQueries queries, ScopeService scopes, Exports.E
         Func<TeamSkills.Reports.TeamReport, IResult> write, CancellationToken ct)
     {
         if (!AsOf.TryDownloadDate(asOf, queries.Today, out var date, out var refusal)) return refusal;
-        var scope = await scopes.ForAsync(User, ct);
-        if (await reports.TeamAsync(scope, id, date, ct) is not { } report) return NotFound();
-        await Exports.ExportEndpoints.Exported(audit, scope, "export.team", $"team {id} report.{extension}", date, ct);
-        return new Exports.ExportActionResult(write(report));
+        return await exports.TeamAsync(User, id, date, extension, ct) is { } report
+            ? new Exports.ExportActionResult(write(report))
+            : NotFound();
     }
 
     /// <summary>A heat-map cell's tooltip: "AIOps Foundation: expired 2026-05-01", "…: expiring, expires 2026-07-01".</summary>
