@@ -503,6 +503,8 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
         await MoveNoraToAsync("Flow");
         await Assertions.Expect(page.Locator("[data-live-region=engineers]")).ToContainTextAsync("No active engineers");
         await Assertions.Expect(page.Locator("[data-live-region=forecast]")).ToContainTextAsync("Nothing held expires");
+        // No table left to count: the count as served, not the "1 of 1 shown" of a table that is gone.
+        await Assertions.Expect(page.Locator("[data-count-for=heat]")).ToHaveTextAsync("0 engineers");
         await MoveNoraToAsync("Ebb");
         await Assertions.Expect(page.Locator("tr[data-employee='N1']")).ToBeVisibleAsync();
 
@@ -532,6 +534,34 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
         await ImportRosterAsync("M1,Mel Moor,mel@example.com,Moor,someone.else@example.com,Site Reliability Engineer");
         await Assertions.Expect(page.Locator("#teams-table tbody tr")).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator("#teams-table tbody tr")).ToContainTextAsync("Marsh");
+        await Assertions.Expect(page.Locator("#stale")).ToBeHiddenAsync();
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__notReloaded === true"));
+        await page.Context.CloseAsync();
+    }
+
+    [SkippableFact]
+    public async Task ManagersOverview_OfflineWhileATeamLeavesTheirView_DropsItWhenBackOnline()
+    {
+        fx.SkipUnlessReady();
+        await ImportRosterAsync(
+            "W1,Wes Weir,wes@example.com,Weir,wyn@example.com,Site Reliability Engineer",
+            "W2,Wil Wold,wil@example.com,Wold,wyn@example.com,Site Reliability Engineer");
+        var page = await LiveManagerOverviewAsync("wyn@example.com");
+        await page.EvaluateAsync("() => window.__notReloaded = true");
+        await Assertions.Expect(page.Locator("#teams-table tbody tr")).ToHaveCountAsync(2);
+
+        // The connection drops and cannot come back for a while; meanwhile Weir goes to another manager, so no push and no
+        // scopeChanged reaches this page, and Wold's numbers (all the catch-up will hold) do not change.
+        await page.RouteAsync("**/hubs/gaps**", route => route.AbortAsync());
+        await page.EvaluateAsync("() => window.teamSkillsLive.connection.stop()");
+        await Assertions.Expect(page.Locator("#live-status")).Not.ToHaveTextAsync("live");
+        await ImportRosterAsync("W1,Wes Weir,wes@example.com,Weir,someone.else@example.com,Site Reliability Engineer");
+        await page.UnrouteAllAsync();
+
+        var backOnline = new LocatorAssertionsToHaveCountOptions { Timeout = 30_000 };
+        await Assertions.Expect(page.Locator("#teams-table tbody tr")).ToHaveCountAsync(1, backOnline);
+        await Assertions.Expect(page.Locator("#teams-table tbody tr")).ToContainTextAsync("Wold");
+        await Assertions.Expect(page.Locator("#live-status")).ToHaveTextAsync("live");
         await Assertions.Expect(page.Locator("#stale")).ToBeHiddenAsync();
         Assert.True(await page.EvaluateAsync<bool>("() => window.__notReloaded === true"));
         await page.Context.CloseAsync();

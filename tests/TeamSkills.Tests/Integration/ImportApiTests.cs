@@ -437,14 +437,18 @@ public sealed class ImportApiTests
             "E1,Ann Archer,ann@example.com,Platform",                                  // line 2: cut short (title, manager would be blanked)
             "E2\u200B,Bob Baker,bob@example.com,Platform,mia@example.com,Platform Engineer II", // line 3: a zero-width space in the id
             "E3,#N/A,cat@example.com,Platform,mia@example.com,Solutions Architect",     // line 4: a failed lookup exported as text
-            "E4,Dan Dorn,dan@example.com,Data,max@example.com,#REF!");                  // line 5: a broken reference
+            "E4,Dan Dorn,dan@example.com,Data,max@example.com,#REF!",                   // line 5: a broken reference
+            "E1,Ann Again,ann@example.com,Platform,mia@example.com,Solutions Architect"); // line 6: the cut-short row's id and email again
         var body = await ImportRoster(app, csv, (HttpStatusCode)422, "?mode=partial");
         var errors = Errors(body);
+        // Reported now, not after line 2 is mended and the file sent again.
+        Assert.Contains(errors, e => e is { Line: 6, Column: "employee_id" } && e.Message.Contains("Duplicate employee_id 'E1' (first on line 2)"));
+        Assert.Contains(errors, e => e is { Line: 6, Column: "email" } && e.Message.Contains("Duplicate email 'ann@example.com' (first on line 2)"));
         Assert.Contains(errors, e => e is { Line: 2, Column: "manager_email" } && e.Message.Contains("The row has 4 fields but the header has 6: manager_email, title would be empty"));
         Assert.Contains(errors, e => e is { Line: 3, Column: "employee_id" } && e.Message.Contains("invisible character (U+200B) at position 3"));
         Assert.Contains(errors, e => e is { Line: 4, Column: "name" } && e.Message.Contains("spreadsheet error #N/A"));
         Assert.Contains(errors, e => e is { Line: 5, Column: "title" } && e.Message.Contains("spreadsheet error #REF!"));
-        Assert.Equal(4, errors.Count);
+        Assert.Equal(6, errors.Count);
         Assert.Equal(before, Fingerprint(app));
 
         // An .xlsx row ends at its last filled cell: that is not a cut-short row.

@@ -227,6 +227,9 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
             {
                 errors.Add(new ImportError(line, unreached[0], $"The row has {raw.Cells.Length} fields but the header has {map.Width}: " +
                     $"{string.Join(", ", unreached)} would be empty. An empty field still needs its comma."));
+                // Its id and email still count as taken: a later row repeating them is reported now, not after this one is fixed.
+                if (map.Get(raw.Cells, "employee_id") is { Length: > 0 } shortId) seenIds.TryAdd(shortId, line);
+                if (ImportSupport.Nfc(map.Get(raw.Cells, "email")).ToLowerInvariant() is { Length: > 0 } shortEmail) seenEmails.TryAdd(shortEmail, line);
                 continue;
             }
 

@@ -211,10 +211,12 @@
   function morph(el, fresh, changed = []) {
     if (!el || !fresh) return changed;
     if (el.matches('table.sortable[id]') && fresh.matches('table.sortable[id]')) return patchTable(el, fresh, changed);
-    if (el.dataset?.countFor && filtering(el.dataset.countFor)) return changed;
+    // Recomputed by settle when the table is patched; taken as served when the fresh page has no such table (emptied).
+    if (el.dataset?.countFor && filtering(el.dataset.countFor) && fresh.ownerDocument.getElementById(el.dataset.countFor)) return changed;
     let differs = false;
     for (const { name, value } of fresh.attributes) {
-      if (!personal.has(name) && comparable(el, name) !== value) { el.setAttribute(name, value); differs = true; }
+      // data-summary is the page's record of the numbers it shows, not something shown: kept current, never flashed.
+      if (!personal.has(name) && comparable(el, name) !== value) { el.setAttribute(name, value); differs ||= name !== 'data-summary'; }
     }
     for (const { name } of [...el.attributes]) {
       if (!personal.has(name) && !fresh.hasAttribute(name) && comparable(el, name) !== null) { el.removeAttribute(name); differs = true; }
@@ -367,6 +369,12 @@
     });
     // A roster import took a team from (or gave one to) this connection: check the page against the server.
     live.on('scopeChanged', () => refresh());
+    // After a catch-up: a team the page shows that the connection no longer hears of left the caller's scope while the
+    // page was not connected (no scopeChanged reached it then).
+    live.on('caughtUp', ids => {
+      const hears = new Set(ids.map(String));
+      if (!stale && shownTeamIds(container).some(id => !hears.has(id))) refresh();
+    });
 
     // Signed out, out of scope or a new day: a reload would show something else. Say so once, and stop asking.
     function markStale() {
@@ -435,6 +443,13 @@
     // Not on the page: right only for a team without engineers, which the overview counts but does not list.
     const unlisted = (document.getElementById('empty-teams')?.dataset.teamIds ?? '').split(' ');
     return s.engineerCount === 0 && unlisted.includes(String(s.teamId));
+  }
+
+  // The teams the page shows numbers of: rows and tiles carrying data-summary, and the overview's unlisted empty teams.
+  function shownTeamIds(container) {
+    const ids = [...container.querySelectorAll('[data-team-id][data-summary]')].map(el => el.dataset.teamId);
+    ids.push(...(document.getElementById('empty-teams')?.dataset.teamIds ?? '').split(' ').filter(Boolean));
+    return ids;
   }
 
   // A team page refetches on every push about its team: names, next steps and expiry dates change without the numbers.

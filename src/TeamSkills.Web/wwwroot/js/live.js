@@ -36,14 +36,19 @@
   connection.on('scopeChanged', () => dispatch('scopeChanged'));
   connection.onreconnecting(() => setState('reconnecting'));
   // Messages sent before we joined, or while we were away, are lost: catch up from the server's current numbers. Handlers
-  // are told which summaries are a catch-up ({ catchUp: 'first' } right after the page's first connection, 'again'
-  // after a reconnection), so a page can skip what it already shows.
+  // are told which summaries are a catch-up ({ catchUp: 'first' } when the page's very first connection attempt came up
+  // right after the page loaded, 'again' otherwise), so a page can skip what it already shows; then 'caughtUp' lists
+  // the team ids the connection hears of now, so a page can notice a team it shows that is no longer among them.
   let connectedBefore = false;
+  let attempts = 0;
   async function resync() {
-    const how = { catchUp: connectedBefore ? 'again' : 'first' };
+    const first = !connectedBefore && attempts === 1 && performance.now() < 5000;
+    const how = { catchUp: first ? 'first' : 'again' };
     connectedBefore = true;
     try {
-      for (const s of await connection.invoke('GetSummaries')) dispatch('gapSummaryUpdated', s, how);
+      const summaries = await connection.invoke('GetSummaries');
+      for (const s of summaries) dispatch('gapSummaryUpdated', s, how);
+      dispatch('caughtUp', summaries.map(s => s.teamId), how);
     } catch (e) { console.warn('resync failed', e); }
   }
   connection.onreconnected(async () => { setState('live'); await resync(); });
@@ -52,6 +57,7 @@
   let delay = 1000;
   async function start() {
     setState('connecting');
+    attempts++;
     try {
       await connection.start();
       delay = 1000;
