@@ -18,7 +18,12 @@ public sealed record ReportHeader(string Title, DateOnly AsOf, string ExportedBy
 }
 
 public sealed record ReportTotals(
-    int Engineers, int Recommended, int Held, int Gaps, int ExpiringSoon, int Expired, int Unmapped, double CoveragePercent);
+    int Engineers, int Recommended, int Held, int Gaps, int ExpiringSoon, int Expired, int Unmapped, double CoveragePercent)
+{
+    /// <summary>Coverage for a workbook cell: none (an empty cell, "n/a" on the pages) when nothing is recommended, so
+    /// Excel's sorts and averages do not take such a team for 0% covered. The API keeps 0 there, as its contract says.</summary>
+    public double? CoverageCell => Recommended == 0 ? null : CoveragePercent;
+}
 
 public sealed record ReportCert(string Id, string Name, string Level, int ValidityMonths, int RenewalWindowDays, string? Prerequisite);
 

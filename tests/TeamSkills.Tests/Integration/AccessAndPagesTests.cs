@@ -146,6 +146,28 @@ public sealed class AccessAndPagesTests
     }
 
     [SkippableTheory, DatabaseData]
+    public async Task PastDate_CarriesThroughTheLinks_OverviewTeamEngineerAndBack(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        Assert.Equal(HttpStatusCode.OK, (await app.Api().UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
+        var admin = await app.SignedInAdminAsync();
+        var team = (await (await app.Api().GetAsync("/api/teams")).JsonOf()).EnumerateArray()
+            .Single(t => t.GetProperty("name").GetString() == "Platform").GetProperty("id").GetInt32();
+
+        Assert.Contains($"href=\"/teams/{team}?asOf=2024-06-01\"", await admin.GetStringAsync("/?asOf=2024-06-01"));
+        var teamPage = await admin.GetStringAsync($"/teams/{team}?asOf=2024-06-01");
+        Assert.Contains("href=\"/engineers/E1?asOf=2024-06-01\"", teamPage);
+        Assert.Contains("<a href=\"/?asOf=2024-06-01\">Overview</a>", teamPage);
+        var engineerPage = await admin.GetStringAsync("/engineers/E1?asOf=2024-06-01");
+        Assert.Contains($"href=\"/teams/{team}?asOf=2024-06-01\"", engineerPage);
+        Assert.Contains("<a href=\"/?asOf=2024-06-01\">Overview</a>", engineerPage);
+
+        // Today's pages link plainly (and so stay live).
+        Assert.Contains($"href=\"/teams/{team}\"", await admin.GetStringAsync("/"));
+        Assert.Contains("href=\"/engineers/E1\"", await admin.GetStringAsync($"/teams/{team}"));
+    }
+
+    [SkippableTheory, DatabaseData]
     public async Task Overview_CountsButDoesNotList_ATeamLeftWithoutEngineers(DatabaseProvider provider)
     {
         await using var app = await StartAsync(provider);

@@ -179,6 +179,11 @@ public sealed class DigestTests : IAsyncLifetime
         Assert.Contains("Platform", names);
         Assert.Contains("Data", names);
         Assert.Contains("Ann Archer", names);
+        // Coverage: 0 where nothing held of what is recommended; empty (not 0) where nothing is recommended, as the pages' n/a.
+        var teamRows = book.Worksheet("Teams").RowsUsed().ToDictionary(r => r.Cell(2).GetString());
+        Assert.Equal("Coverage %", teamRows["Team"].Cell(11).GetString());
+        Assert.Equal(0.0, teamRows["Platform"].Cell(11).GetDouble());
+        Assert.True(teamRows["Vibes"].Cell(11).IsEmpty());
         // Made by the schedule, not exported by an account called "lnd-report".
         Assert.Contains("the monthly L&D report, for the L&D report's recipients", names);
         Assert.DoesNotContain("Exported by", names);

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -51,6 +52,26 @@ public sealed class SetupAndPasswordTests
         var signIn = await PasswordSignIn(browser, "admin@example.com", "correct horse battery");
         Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/")).StatusCode);
+    }
+
+    [SkippableTheory, DatabaseData]
+    public async Task SetupLink_StillWorksAfterAManagerWasAdded_UntilAnAdminExists_ThenSaysWhy(DatabaseProvider provider)
+    {
+        await using var app = new AppFactory(provider);
+        var browser = Browser(app);
+        _ = app.Services;
+        var token = app.Services.GetRequiredService<FirstAdmin.SetupToken>().Issue();
+        // The natural order from the demo's sign-in link: managers first (with the bootstrap key here).
+        Assert.Equal(HttpStatusCode.Created, (await app.Api().PostAsJsonAsync("/api/users", new { email = "mia@example.com", role = "Manager" })).StatusCode);
+
+        var form = await browser.GetStringAsync($"/setup?token={token}");
+        Assert.DoesNotContain("not valid", form);
+        var created = await PostForm(browser, $"/setup?token={token}", "/setup",
+            new() { ["token"] = token, ["email"] = "admin@example.com", ["password"] = "correct horse battery" });
+        Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
+        Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM \"AspNetUsers\" u JOIN \"AspNetUserRoles\" ur ON ur.user_id = u.id " +
+            "JOIN \"AspNetRoles\" r ON r.id = ur.role_id WHERE u.email = 'admin@example.com' AND r.name = 'Admin'"));
+        Assert.Contains("has already been used: an Admin already exists. Sign in, or ask an Admin", await browser.GetStringAsync($"/setup?token={token}"));
     }
 
     [SkippableTheory, DatabaseData]

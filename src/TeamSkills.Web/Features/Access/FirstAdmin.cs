@@ -6,9 +6,9 @@ using TeamSkills.Web.Features.Platform;
 namespace TeamSkills.Web.Features.Access;
 
 /// <summary>
-/// No default password: with no users at all, either configuration names the first admin
+/// No default password: with no Admin yet, either configuration names the first admin
 /// (TeamSkills:Auth:FirstAdminEmail and FirstAdminPassword, for automated deployments) or the console prints a
-/// one-time setup link whose random token works until it is used.
+/// one-time setup link whose random token works until it is used or an Admin exists.
 /// </summary>
 public static class FirstAdmin
 {
@@ -26,10 +26,11 @@ public static class FirstAdmin
     {
         using var scope = app.Services.CreateScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
-        if (users.Users.Any()) return;
+        if (await AnyAdminAsync(users)) return;
         var auth = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("TeamSkills.Setup");
-        if (!string.IsNullOrWhiteSpace(auth.FirstAdminEmail) && !string.IsNullOrEmpty(auth.FirstAdminPassword))
+        // Configuration names the first admin of an empty install only (never over users someone has added since).
+        if (!string.IsNullOrWhiteSpace(auth.FirstAdminEmail) && !string.IsNullOrEmpty(auth.FirstAdminPassword) && !users.Users.Any())
         {
             var result = await CreateAdminAsync(users, auth.FirstAdminEmail, auth.FirstAdminPassword,
                 scope.ServiceProvider.GetRequiredService<OrgClock>().Now);
@@ -43,9 +44,12 @@ public static class FirstAdmin
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var url = (app.Urls.FirstOrDefault() ?? "http://localhost:5080").Replace("0.0.0.0", "localhost").Replace("[::]", "localhost");
-            Console.WriteLine($"  No users yet. Create the first admin (one-time link): {url}/setup?token={token}");
+            Console.WriteLine($"  No Admin yet. Create the first admin (one-time link): {url}/setup?token={token}");
         });
     }
+
+    /// <summary>Whether any user holds the Admin role (users without it cannot manage users).</summary>
+    public static async Task<bool> AnyAdminAsync(UserManager<AppUser> users) => (await users.GetUsersInRoleAsync(AppRoles.Admin)).Count > 0;
 
     public static async Task<IdentityResult> CreateAdminAsync(UserManager<AppUser> users, string email, string password, DateTimeOffset now)
     {

@@ -22,6 +22,9 @@ public sealed class IndexModel(GapQueries queries, ScopeService scopes, Exports.
     public DateOnly AsOf { get; private set; }
     public DateOnly Today => queries.Today;
     public bool IsToday => AsOf == Today;
+
+    /// <summary>"?asOf=…" for links to the other pages when this one is not today's, so a past date carries through.</summary>
+    public string AsOfQuery => IsToday ? "" : "?asOf=" + AsOf.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
     public double Coverage { get; private set; }
     public string ExpiringLabel { get; private set; } = "";
     /// <summary>The caller's own engineer record (an active one with their email), for the "My certifications" link.</summary>

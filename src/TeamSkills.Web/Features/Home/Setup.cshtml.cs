@@ -8,20 +8,27 @@ using TeamSkills.Web.Features.Platform;
 
 namespace TeamSkills.Web.Features.Home;
 
-/// <summary>The one-time setup link: valid until the first admin exists, then never again.</summary>
+/// <summary>The one-time setup link: valid until an Admin exists, then never again. Users added before that (a Manager
+/// added from the demo's one-time sign-in) do not close it: nobody could manage users after a restart.</summary>
 public sealed class SetupModel(FirstAdmin.SetupToken setup, UserManager<AppUser> users, AuditLog audit, OrgClock clock) : PageModel
 {
     public string? Error { get; private set; }
     public bool TokenValid { get; private set; }
     public string? Token { get; private set; }
 
-    public IActionResult OnGet(string? token)
+    public async Task<IActionResult> OnGetAsync(string? token)
     {
         Token = token;
-        TokenValid = setup.IsValid(token) && !users.Users.Any();
-        if (!TokenValid) Error = "This setup link is not valid or has already been used.";
+        var adminExists = await FirstAdmin.AnyAdminAsync(users);
+        TokenValid = setup.IsValid(token) && !adminExists;
+        if (!TokenValid) Error = Refusal(token, adminExists);
         return Page();
     }
+
+    /// <summary>Why the link does not work: an Admin already exists (who signs in instead), or it is not the current link.</summary>
+    private static string Refusal(string? token, bool adminExists) => adminExists
+        ? "This setup link is not valid or has already been used: an Admin already exists. Sign in, or ask an Admin to send you an invitation."
+        : $"This setup link is not valid{(string.IsNullOrEmpty(token) ? "" : " or has already been used")}. The link printed when the app started works until an Admin exists.";
 
     public async Task<IActionResult> OnPostAsync([FromForm] string? token, [FromForm] string? email, [FromForm] string? password)
     {
@@ -29,9 +36,10 @@ public sealed class SetupModel(FirstAdmin.SetupToken setup, UserManager<AppUser>
         await setup.Gate.WaitAsync(HttpContext.RequestAborted);
         try
         {
-            if (!setup.IsValid(token) || users.Users.Any())
+            var adminExists = await FirstAdmin.AnyAdminAsync(users);
+            if (!setup.IsValid(token) || adminExists)
             {
-                Error = "This setup link is not valid or has already been used.";
+                Error = Refusal(token, adminExists);
                 return Page();
             }
             var result = await FirstAdmin.CreateAdminAsync(users, email ?? "", password ?? "", clock.Now);

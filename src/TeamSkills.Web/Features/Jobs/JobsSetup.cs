@@ -129,8 +129,10 @@ public static class JobsSetup
     public static WebApplication MapJobs(this WebApplication app, RouteGroupBuilder api)
     {
         // Admin only, through the app's own policy (cookie sign-in); Hangfire's local-only default filter is replaced.
+        // Read-only: a place to watch runs and failures. Its Delete and Trigger buttons would change the fixed jobs with no
+        // audit entry; changes go through /api/jobs (schedule, trigger), which audits them.
         app.MapHangfireDashboardWithAuthorizationPolicy(AccessSetup.AdminPagePolicy, "/hangfire",
-            new DashboardOptions { Authorization = [], DashboardTitle = "TeamSkills jobs", AppPath = "/" });
+            new DashboardOptions { Authorization = [], DashboardTitle = "TeamSkills jobs", AppPath = "/", IsReadOnlyFunc = _ => true });
 
         var jobs = api.MapGroup("/jobs").WithTags("Jobs").RequireAuthorization(AccessSetup.AdminPolicy);
         // The five jobs are fixed: one deleted on /hangfire (shared storage: by any instance) is registered again from its

@@ -19,6 +19,9 @@ public sealed class EngineerModel(GapQueries queries, ScopeService scopes, Compl
     public DateOnly Today => queries.Today;
     public bool IsToday => Detail.AsOf == queries.Today;
 
+    /// <summary>"?asOf=…" for links to the other pages when this one is not today's, so a past date carries through.</summary>
+    public string AsOfQuery => IsToday ? "" : "?asOf=" + Detail.AsOf.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>Recorded but not yet earned on the page's date (a date in the past): listed, counting for nothing then.</summary>
     public bool EarnedLater(CompletionRecord completion) => completion.EarnedOn > Detail.AsOf;
 

@@ -18,6 +18,9 @@ public sealed class TeamModel(GapQueries queries, ScopeService scopes, Exports.A
     public IReadOnlyList<CertRef> Columns { get; private set; } = [];
     public IReadOnlySet<string> SinglePointsOfFailure { get; private set; } = new HashSet<string>();
     public bool IsToday => Gaps.AsOf == queries.Today;
+
+    /// <summary>"?asOf=…" for links to the other pages when this one is not today's, so a past date carries through.</summary>
+    public string AsOfQuery => IsToday ? "" : "?asOf=" + Gaps.AsOf.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
     public string ExpiringLabel { get; private set; } = "";
 
     public async Task<IActionResult> OnGetAsync(int id, string? asOf, CancellationToken ct)
