@@ -70,7 +70,13 @@ public static class ReportText
 
     public static string Date(DateOnly? d) => d is { } x ? x.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : "";
 
-    public static string Next(ReportEngineer e) => e.Role is null ? "title not mapped" : e.NextStep ?? "all held";
+    /// <summary>The next step, or for an engineer holding everything, the renewal due first (as the pages say it).</summary>
+    public static string Next(ReportEngineer e) => e.Role is null ? "title not mapped" : e.NextStep
+        ?? (e.Cells.Where(c => c.Status == ReportStatus.Expiring && c.ExpiresOn is not null).MinBy(c => c.ExpiresOn) is { } due
+            ? AllHeldRenew(due.CertName, due.ExpiresOn!.Value) : "all held");
+
+    /// <summary>"all held; renew X by D": everything recommended is held, and X is inside its renewal window.</summary>
+    public static string AllHeldRenew(string certification, DateOnly expiresOn) => $"all held; renew {certification} by {Date(expiresOn)}";
 
     /// <summary>Held certifications expiring after <paramref name="asOf"/> and within <paramref name="days"/> days.</summary>
     public static IEnumerable<(ReportEngineer Engineer, ReportCell Cell)> ExpiringWithin(IEnumerable<ReportEngineer> engineers, DateOnly asOf, int days) =>

@@ -146,6 +146,28 @@ public sealed class AccessAndPagesTests
     }
 
     [SkippableTheory, DatabaseData]
+    public async Task EngineerPage_ListsRenewalsDue_BesideThePlan(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        Assert.Equal(HttpStatusCode.OK, (await app.Api().UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await app.Api().UploadCsv("/api/imports/completions", Data.Completions(), "c.csv")).StatusCode);
+        var admin = await app.SignedInAdminAsync();
+        // The day before one of E1's certifications expires: held, inside its renewal window.
+        var held = (await (await app.Api().GetAsync("/api/engineers/E1")).JsonOf()).GetProperty("certifications").EnumerateArray()
+            .First(c => c.GetProperty("expiresOn").ValueKind == System.Text.Json.JsonValueKind.String);
+        var expires = DateOnly.Parse(held.GetProperty("expiresOn").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        var day = expires.AddDays(-1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var name = held.GetProperty("name").GetString()!;
+
+        var page = await admin.GetStringAsync($"/engineers/E1?asOf={day}");
+        var renewals = Regex.Match(page, "<ul id=\"renewals\">(.*?)</ul>", RegexOptions.Singleline);
+        Assert.True(renewals.Success, "the engineer page lists renewals due");
+        Assert.Contains($"<strong>{System.Net.WebUtility.HtmlEncode(name)}</strong> expires {expires:yyyy-MM-dd}", renewals.Groups[1].Value);
+        // A year before, nothing of it was due.
+        Assert.DoesNotContain($"expires {expires:yyyy-MM-dd} (inside", await admin.GetStringAsync($"/engineers/E1?asOf={expires.AddYears(-1):yyyy-MM-dd}"));
+    }
+
+    [SkippableTheory, DatabaseData]
     public async Task PastDate_CarriesThroughTheLinks_OverviewTeamEngineerAndBack(DatabaseProvider provider)
     {
         await using var app = await StartAsync(provider);

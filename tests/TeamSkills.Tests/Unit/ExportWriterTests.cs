@@ -85,4 +85,18 @@ public sealed class ExportWriterTests
         ], "B");
         Assert.Equal(["a"], ReportText.ExpiringWithin([e], asOf, 180).Select(x => x.Cell.CertId));
     }
+
+    [Fact]
+    public void Next_ForAnEngineerHoldingEverything_NamesTheRenewalDueFirst()
+    {
+        var asOf = new DateOnly(2026, 6, 1);
+        ReportEngineer Holding(params ReportCell[] cells) => new("E1", "Ann", "a@x", "SRE", "SRE", cells, null);
+        Assert.Equal("all held; renew B by 2026-06-20", ReportText.Next(Holding(
+            new("a", "A", ReportStatus.Expiring, asOf.AddYears(-1), new DateOnly(2026, 7, 1)),
+            new("b", "B", ReportStatus.Expiring, asOf.AddYears(-1), new DateOnly(2026, 6, 20)),
+            new("c", "C", ReportStatus.Valid, asOf.AddYears(-1), new DateOnly(2026, 6, 10)))));
+        Assert.Equal("all held", ReportText.Next(Holding(new ReportCell("c", "C", ReportStatus.Valid, asOf.AddYears(-1), asOf.AddYears(2)))));
+        Assert.Equal("take B", ReportText.Next(Holding(new ReportCell("a", "A", ReportStatus.Expiring, asOf, asOf.AddDays(5))) with { NextStep = "take B" }));
+        Assert.Equal("title not mapped", ReportText.Next(Holding() with { Role = null }));
+    }
 }

@@ -60,6 +60,11 @@ public sealed class TeamModel(GapQueries queries, ScopeService scopes, Exports.A
             : NotFound();
     }
 
+    /// <summary>The next step; for an engineer holding everything, the renewal due first (the exports say the same).</summary>
+    public string NextText(EngineerGaps e) => e.Role is null ? "title not mapped" : e.Next?.Label
+        ?? (e.Certifications.Where(c => c.Status == CertStatus.Expiring && c.ExpiresOn is not null).MinBy(c => c.ExpiresOn) is { } due
+            ? TeamSkills.Reports.ReportText.AllHeldRenew(due.Name, due.ExpiresOn!.Value) : "all held");
+
     /// <summary>A heat-map cell's tooltip: "AIOps Foundation: expired 2026-05-01", "…: expiring, expires 2026-07-01".</summary>
     public static string CellTitle(CertificationStatus c) => $"{c.Name}: " + (c.Status, c.ExpiresOn) switch
     {
