@@ -519,6 +519,31 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
         await page.Context.CloseAsync();
     }
 
+    [SkippableTheory]
+    [InlineData(390, 844)]
+    [InlineData(1280, 900)]
+    public async Task UsersPage_AddForm_PutsEachLabelAboveItsControl_AndSizesTheRoleSelectToItsOptions(int width, int height)
+    {
+        fx.SkipUnlessReady();
+        var page = await fx.NewPageAsync(width, height);
+        await SignInWithPasswordAsync(page);
+        await page.GotoAsync("/users");
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"));
+        foreach (var id in new[] { "new-email", "new-role" })
+        {
+            // [label bottom, control top, horizontal overlap of the two]
+            var m = await page.EvaluateAsync<double[]>($@"() => {{
+                const l = document.querySelector('label[for={id}]').getBoundingClientRect(), c = document.getElementById('{id}').getBoundingClientRect();
+                return [l.bottom, c.top, Math.min(l.right, c.right) - Math.max(l.left, c.left)];
+            }}");
+            Assert.True(m[0] <= m[1] + 1 && m[1] - m[0] < 12, $"the label of #{id} sits right above it ({m[0]} / {m[1]})");
+            Assert.True(m[2] > 0, $"the label of #{id} is over its control, not beside another one");
+        }
+        Assert.InRange(await page.Locator("#new-role").EvaluateAsync<double>("s => s.getBoundingClientRect().width"), 60, 200);
+        await ShotAsync(page, $"users-add-{width}.png");
+        await page.Context.CloseAsync();
+    }
+
     [SkippableFact]
     public async Task ManagersOpenOverview_DropsATeamARosterImportGivesToAnotherManager()
     {
