@@ -680,6 +680,8 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
     {
         fx.SkipUnlessReady();
         var page = await LiveOverviewAsync();
+        const string separator = "() => getComputedStyle(document.getElementById('org-job-status'), '::before').content";
+        Assert.Equal("none", await page.EvaluateAsync<string>(separator)); // nothing to say yet: no dangling separator
         await page.ClickAsync("text=prepare the workbook in the background");
         var link = page.Locator("#org-job-download");
         try
@@ -690,8 +692,18 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
         {
             throw new Xunit.Sdk.XunitException($"status: '{await page.Locator("#org-job-status").InnerTextAsync()}'; {e.Message}");
         }
+        // A sentence of its own after the button (the separator comes from the stylesheet), saying which day it is of.
+        var asOf = await page.InputValueAsync("#asOf");
+        await Assertions.Expect(page.Locator("#org-job-status")).ToHaveTextAsync($"Organisation workbook as of {asOf} is ready: Download the workbook");
+        Assert.Equal("\"· \"", await page.EvaluateAsync<string>(separator));
+        await ShotAsync(page, "overview-org-job-ready.png");
         var href = await link.GetAttributeAsync("href");
         Assert.Matches("^/exports/jobs/[0-9a-f-]{36}/file$", href);
+        // Without script the page is reloaded with the export's id: the same sentence, served.
+        var viaReload = await page.Context.NewPageAsync();
+        await viaReload.GotoAsync($"/?export={href!.Split('/')[3]}");
+        await Assertions.Expect(viaReload.Locator("#org-job-status")).ToHaveTextAsync($"Organisation workbook as of {asOf} is ready: Download the workbook");
+        await viaReload.CloseAsync();
         var file = await page.APIRequest.GetAsync(href!);
         Assert.Equal(200, file.Status);
         Assert.Contains("spreadsheetml", file.Headers["content-type"]);

@@ -157,7 +157,7 @@
   if (orgJob) {
     const status = document.getElementById('org-job-status');
     const bar = document.getElementById('org-job-progress');
-    let exportId = null;
+    let exportId = null, asOf = null;
     let shown = -1;
     const show = p => {
       // Pushes and the one status read can arrive out of order: never step back (nor away from "done").
@@ -172,7 +172,7 @@
         a.href = p.downloadUrl;
         a.textContent = 'Download the workbook';
         a.id = 'org-job-download';
-        status.replaceChildren(a);
+        status.replaceChildren(`Organisation workbook${asOf ? ` as of ${asOf}` : ''} is ready: `, a);
       } else {
         status.textContent = p.phase === 'failed' ? 'The export failed; try again.' : `Preparing the workbook: ${p.phase}, ${p.percent}%`;
       }
@@ -186,6 +186,7 @@
       if (!response.ok) { status.textContent = 'Could not start the export.'; return; }
       const job = await response.json();
       exportId = job.id;
+      asOf = job.asOf;
       shown = -1;
       status.textContent = 'Preparing the workbook…';
       bar.hidden = false;
