@@ -519,6 +519,56 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
         await page.Context.CloseAsync();
     }
 
+    [SkippableFact]
+    public async Task Filters_IgnoreAccentsAndCase_AndSayWhenNothingMatches_ThroughLiveUpdates()
+    {
+        fx.SkipUnlessReady();
+        await ImportRosterAsync("A1,Aiko García,aiko@example.com,Acentos,acentos@example.com,Site Reliability Engineer");
+        var page = await LiveTeamPageAsync(await TeamIdAsync("Acentos"));
+        await page.EvaluateAsync("() => window.__notReloaded = true");
+        var none = page.Locator("[data-none-for=heat]");
+        var aiko = page.Locator("tr[data-employee='A1']");
+        await Assertions.Expect(none).ToBeHiddenAsync();
+
+        foreach (var typed in new[] { "garcia", "GARCÍA", "Aiko Garcia" })
+        {
+            await page.FillAsync("#engineer-filter", typed);
+            await Assertions.Expect(aiko).ToBeVisibleAsync();
+            await Assertions.Expect(page.Locator("[data-count-for=heat]")).ToHaveTextAsync("1 of 1 shown");
+            await Assertions.Expect(none).ToBeHiddenAsync();
+        }
+        // Nothing matches: a line says so instead of a bare header.
+        await page.FillAsync("#engineer-filter", "zoë");
+        await Assertions.Expect(aiko).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("[data-count-for=heat]")).ToHaveTextAsync("0 of 1 shown");
+        await Assertions.Expect(none).ToHaveTextAsync("No engineer matches the filter.");
+        await Assertions.Expect(none).ToBeVisibleAsync();
+        // A live update brings an engineer the filter shows (accents folded on both sides): the line goes.
+        await ImportRosterAsync("A2,Zoe Zúñiga,zoe@example.com,Acentos,acentos@example.com,Site Reliability Engineer");
+        await Assertions.Expect(page.Locator("tr[data-employee='A2']")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-count-for=heat]")).ToHaveTextAsync("1 of 2 shown");
+        await Assertions.Expect(none).ToBeHiddenAsync();
+        await page.FillAsync("#engineer-filter", "nobody");
+        await Assertions.Expect(none).ToBeVisibleAsync();
+        await ShotAsync(page, "team-filter-none.png");
+        await page.FillAsync("#engineer-filter", "");
+        await Assertions.Expect(none).ToBeHiddenAsync();
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__notReloaded === true"));
+
+        // The overview's teams table, same filter code.
+        await page.GotoAsync("/");
+        var noTeam = page.Locator("[data-none-for=teams-table]");
+        await Assertions.Expect(noTeam).ToBeHiddenAsync();
+        await page.FillAsync("#team-filter", "no such team");
+        await Assertions.Expect(noTeam).ToHaveTextAsync("No team matches the filter.");
+        await Assertions.Expect(noTeam).ToBeVisibleAsync();
+        await ShotAsync(page, "overview-filter-none.png");
+        await page.FillAsync("#team-filter", "ACENTÓS");
+        await Assertions.Expect(page.Locator("#teams-table tbody tr:visible")).ToHaveCountAsync(1);
+        await Assertions.Expect(noTeam).ToBeHiddenAsync();
+        await page.Context.CloseAsync();
+    }
+
     [SkippableTheory]
     [InlineData(390, 844)]
     [InlineData(1280, 900)]

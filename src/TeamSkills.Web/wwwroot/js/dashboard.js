@@ -75,7 +75,9 @@
   }
 
   // ---- filters -----------------------------------------------------------------------------------------------------
-  const filterText = tableId => (document.querySelector(`[data-filter-for="${CSS.escape(tableId)}"]`)?.value || '').trim().toLowerCase();
+  // Accents and case ignored on both sides: "garcia" finds "García" (NFD splits a letter from its marks, dropped here).
+  const fold = s => s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+  const filterText = tableId => fold((document.querySelector(`[data-filter-for="${CSS.escape(tableId)}"]`)?.value || '').trim());
   const filterStatus = tableId => document.querySelector(`[data-status-filter-for="${CSS.escape(tableId)}"]`)?.value || '';
   const filtering = tableId => filterText(tableId) !== '' || filterStatus(tableId) !== '';
   function applyFilters(tableId) {
@@ -84,7 +86,7 @@
     const text = filterText(tableId), status = filterStatus(tableId);
     let shown = 0;
     for (const row of table.tBodies[0].rows) {
-      const haystack = row.dataset.search ?? row.textContent.toLowerCase();
+      const haystack = fold(row.dataset.search ?? row.textContent);
       const statuses = (row.dataset.statuses || '').split(' ');
       const visible = (!text || haystack.includes(text)) && (!status || statuses.includes(status));
       row.hidden = !visible;
@@ -92,6 +94,9 @@
     }
     const counter = document.querySelector(`[data-count-for="${CSS.escape(tableId)}"]`);
     if (counter) counter.textContent = `${shown} of ${table.tBodies[0].rows.length} shown`;
+    // Served hidden beside the table, in its live region: a table that is gone takes its message with it.
+    const none = document.querySelector(`[data-none-for="${CSS.escape(tableId)}"]`);
+    if (none) none.hidden = shown > 0 || table.tBodies[0].rows.length === 0;
     if (tableId === 'heat') keepTabStop(table);
   }
   document.addEventListener('input', e => {
