@@ -520,6 +520,81 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
     }
 
     [SkippableFact]
+    public async Task Filters_IgnoreAccentsAndCase_AndSayWhenNothingMatches_ThroughLiveUpdates()
+    {
+        fx.SkipUnlessReady();
+        await ImportRosterAsync("A1,Aiko García,aiko@example.com,Acentos,acentos@example.com,Site Reliability Engineer");
+        var page = await LiveTeamPageAsync(await TeamIdAsync("Acentos"));
+        await page.EvaluateAsync("() => window.__notReloaded = true");
+        var none = page.Locator("[data-none-for=heat]");
+        var aiko = page.Locator("tr[data-employee='A1']");
+        await Assertions.Expect(none).ToBeHiddenAsync();
+
+        foreach (var typed in new[] { "garcia", "GARCÍA", "Aiko Garcia" })
+        {
+            await page.FillAsync("#engineer-filter", typed);
+            await Assertions.Expect(aiko).ToBeVisibleAsync();
+            await Assertions.Expect(page.Locator("[data-count-for=heat]")).ToHaveTextAsync("1 of 1 shown");
+            await Assertions.Expect(none).ToBeHiddenAsync();
+        }
+        // Nothing matches: a line says so instead of a bare header.
+        await page.FillAsync("#engineer-filter", "zoë");
+        await Assertions.Expect(aiko).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("[data-count-for=heat]")).ToHaveTextAsync("0 of 1 shown");
+        await Assertions.Expect(none).ToHaveTextAsync("No engineer matches the filter.");
+        await Assertions.Expect(none).ToBeVisibleAsync();
+        // A live update brings an engineer the filter shows (accents folded on both sides): the line goes.
+        await ImportRosterAsync("A2,Zoe Zúñiga,zoe@example.com,Acentos,acentos@example.com,Site Reliability Engineer");
+        await Assertions.Expect(page.Locator("tr[data-employee='A2']")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-count-for=heat]")).ToHaveTextAsync("1 of 2 shown");
+        await Assertions.Expect(none).ToBeHiddenAsync();
+        await page.FillAsync("#engineer-filter", "nobody");
+        await Assertions.Expect(none).ToBeVisibleAsync();
+        await ShotAsync(page, "team-filter-none.png");
+        await page.FillAsync("#engineer-filter", "");
+        await Assertions.Expect(none).ToBeHiddenAsync();
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__notReloaded === true"));
+
+        // The overview's teams table, same filter code.
+        await page.GotoAsync("/");
+        var noTeam = page.Locator("[data-none-for=teams-table]");
+        await Assertions.Expect(noTeam).ToBeHiddenAsync();
+        await page.FillAsync("#team-filter", "no such team");
+        await Assertions.Expect(noTeam).ToHaveTextAsync("No team matches the filter.");
+        await Assertions.Expect(noTeam).ToBeVisibleAsync();
+        await ShotAsync(page, "overview-filter-none.png");
+        await page.FillAsync("#team-filter", "ACENTÓS");
+        await Assertions.Expect(page.Locator("#teams-table tbody tr:visible")).ToHaveCountAsync(1);
+        await Assertions.Expect(noTeam).ToBeHiddenAsync();
+        await page.Context.CloseAsync();
+    }
+
+    [SkippableTheory]
+    [InlineData(390, 844)]
+    [InlineData(1280, 900)]
+    public async Task UsersPage_AddForm_PutsEachLabelAboveItsControl_AndSizesTheRoleSelectToItsOptions(int width, int height)
+    {
+        fx.SkipUnlessReady();
+        var page = await fx.NewPageAsync(width, height);
+        await SignInWithPasswordAsync(page);
+        await page.GotoAsync("/users");
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"));
+        foreach (var id in new[] { "new-email", "new-role" })
+        {
+            // [label bottom, control top, horizontal overlap of the two]
+            var m = await page.EvaluateAsync<double[]>($@"() => {{
+                const l = document.querySelector('label[for={id}]').getBoundingClientRect(), c = document.getElementById('{id}').getBoundingClientRect();
+                return [l.bottom, c.top, Math.min(l.right, c.right) - Math.max(l.left, c.left)];
+            }}");
+            Assert.True(m[0] <= m[1] + 1 && m[1] - m[0] < 12, $"the label of #{id} sits right above it ({m[0]} / {m[1]})");
+            Assert.True(m[2] > 0, $"the label of #{id} is over its control, not beside another one");
+        }
+        Assert.InRange(await page.Locator("#new-role").EvaluateAsync<double>("s => s.getBoundingClientRect().width"), 60, 200);
+        await ShotAsync(page, $"users-add-{width}.png");
+        await page.Context.CloseAsync();
+    }
+
+    [SkippableFact]
     public async Task ManagersOpenOverview_DropsATeamARosterImportGivesToAnotherManager()
     {
         fx.SkipUnlessReady();
@@ -655,6 +730,8 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
     {
         fx.SkipUnlessReady();
         var page = await LiveOverviewAsync();
+        const string separator = "() => getComputedStyle(document.getElementById('org-job-status'), '::before').content";
+        Assert.Equal("none", await page.EvaluateAsync<string>(separator)); // nothing to say yet: no dangling separator
         await page.ClickAsync("text=prepare the workbook in the background");
         var link = page.Locator("#org-job-download");
         try
@@ -665,8 +742,18 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
         {
             throw new Xunit.Sdk.XunitException($"status: '{await page.Locator("#org-job-status").InnerTextAsync()}'; {e.Message}");
         }
+        // A sentence of its own after the button (the separator comes from the stylesheet), saying which day it is of.
+        var asOf = await page.InputValueAsync("#asOf");
+        await Assertions.Expect(page.Locator("#org-job-status")).ToHaveTextAsync($"Organisation workbook as of {asOf} is ready: Download the workbook");
+        Assert.Equal("\"· \"", await page.EvaluateAsync<string>(separator));
+        await ShotAsync(page, "overview-org-job-ready.png");
         var href = await link.GetAttributeAsync("href");
         Assert.Matches("^/exports/jobs/[0-9a-f-]{36}/file$", href);
+        // Without script the page is reloaded with the export's id: the same sentence, served.
+        var viaReload = await page.Context.NewPageAsync();
+        await viaReload.GotoAsync($"/?export={href!.Split('/')[3]}");
+        await Assertions.Expect(viaReload.Locator("#org-job-status")).ToHaveTextAsync($"Organisation workbook as of {asOf} is ready: Download the workbook");
+        await viaReload.CloseAsync();
         var file = await page.APIRequest.GetAsync(href!);
         Assert.Equal(200, file.Status);
         Assert.Contains("spreadsheetml", file.Headers["content-type"]);

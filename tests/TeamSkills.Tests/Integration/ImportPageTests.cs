@@ -128,6 +128,28 @@ public sealed class ImportPageTests
     }
 
     [SkippableTheory, DatabaseData]
+    public async Task Preview_CountsOneRowAndOneError_InTheSingular(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        Assert.Equal(HttpStatusCode.OK, (await app.Api().UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
+        var browser = await SignedInAs(app, "lnd@example.com", "LearningAdmin");
+        const string header = "employee_id,certification,earned_on,expires_on";
+        string Tile(int n, string label) => $"<span class=\"num\">{n}</span><span class=\"label\">{label}</span>";
+
+        var (_, one) = await Preview(browser, "completions", null, Data.Utf8(Data.Lines(header, "E1,aiops-foundation,2020-01-01,")), "one.csv");
+        var html = await browser.GetStringAsync(one);
+        Assert.Contains(Tile(1, "row"), html);
+        Assert.Contains(Tile(0, "errors"), html);
+
+        // Two rows, one of them for an engineer the roster does not have.
+        var (_, two) = await Preview(browser, "completions", null,
+            Data.Utf8(Data.Lines(header, "E1,aiops-foundation,2020-01-01,", "E404,aiops-foundation,2020-01-01,")), "two.csv");
+        html = await browser.GetStringAsync(two);
+        Assert.Contains(Tile(2, "rows"), html);
+        Assert.Contains(Tile(1, "error"), html);
+    }
+
+    [SkippableTheory, DatabaseData]
     public async Task Preview_OfARosterWithABadRow_ShowsLineAndColumn_AndChangesNothing(DatabaseProvider provider)
     {
         await using var app = await StartAsync(provider);

@@ -75,7 +75,9 @@
   }
 
   // ---- filters -----------------------------------------------------------------------------------------------------
-  const filterText = tableId => (document.querySelector(`[data-filter-for="${CSS.escape(tableId)}"]`)?.value || '').trim().toLowerCase();
+  // Accents and case ignored on both sides: "garcia" finds "García" (NFD splits a letter from its marks, dropped here).
+  const fold = s => s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+  const filterText = tableId => fold((document.querySelector(`[data-filter-for="${CSS.escape(tableId)}"]`)?.value || '').trim());
   const filterStatus = tableId => document.querySelector(`[data-status-filter-for="${CSS.escape(tableId)}"]`)?.value || '';
   const filtering = tableId => filterText(tableId) !== '' || filterStatus(tableId) !== '';
   function applyFilters(tableId) {
@@ -84,7 +86,7 @@
     const text = filterText(tableId), status = filterStatus(tableId);
     let shown = 0;
     for (const row of table.tBodies[0].rows) {
-      const haystack = row.dataset.search ?? row.textContent.toLowerCase();
+      const haystack = fold(row.dataset.search ?? row.textContent);
       const statuses = (row.dataset.statuses || '').split(' ');
       const visible = (!text || haystack.includes(text)) && (!status || statuses.includes(status));
       row.hidden = !visible;
@@ -92,6 +94,9 @@
     }
     const counter = document.querySelector(`[data-count-for="${CSS.escape(tableId)}"]`);
     if (counter) counter.textContent = `${shown} of ${table.tBodies[0].rows.length} shown`;
+    // Served hidden beside the table, in its live region: a table that is gone takes its message with it.
+    const none = document.querySelector(`[data-none-for="${CSS.escape(tableId)}"]`);
+    if (none) none.hidden = shown > 0 || table.tBodies[0].rows.length === 0;
     if (tableId === 'heat') keepTabStop(table);
   }
   document.addEventListener('input', e => {
@@ -157,7 +162,7 @@
   if (orgJob) {
     const status = document.getElementById('org-job-status');
     const bar = document.getElementById('org-job-progress');
-    let exportId = null;
+    let exportId = null, asOf = null;
     let shown = -1;
     const show = p => {
       // Pushes and the one status read can arrive out of order: never step back (nor away from "done").
@@ -172,7 +177,7 @@
         a.href = p.downloadUrl;
         a.textContent = 'Download the workbook';
         a.id = 'org-job-download';
-        status.replaceChildren(a);
+        status.replaceChildren(`Organisation workbook${asOf ? ` as of ${asOf}` : ''} is ready: `, a);
       } else {
         status.textContent = p.phase === 'failed' ? 'The export failed; try again.' : `Preparing the workbook: ${p.phase}, ${p.percent}%`;
       }
@@ -186,6 +191,7 @@
       if (!response.ok) { status.textContent = 'Could not start the export.'; return; }
       const job = await response.json();
       exportId = job.id;
+      asOf = job.asOf;
       shown = -1;
       status.textContent = 'Preparing the workbook…';
       bar.hidden = false;
