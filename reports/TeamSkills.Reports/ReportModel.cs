@@ -23,6 +23,9 @@ public sealed record ReportTotals(
     /// <summary>Coverage for a workbook cell: none (an empty cell, "n/a" on the pages) when nothing is recommended, so
     /// Excel's sorts and averages do not take such a team for 0% covered. The API keeps 0 there, as its contract says.</summary>
     public double? CoverageCell => Recommended == 0 ? null : CoveragePercent;
+
+    /// <summary>Coverage on a Summary sheet: the figure, or said in words where nothing is recommended.</summary>
+    public object CoverageSummary => CoverageCell is { } covered ? covered : "n/a (nothing recommended)";
 }
 
 public sealed record ReportCert(string Id, string Name, string Level, int ValidityMonths, int RenewalWindowDays, string? Prerequisite);
@@ -71,12 +74,22 @@ public static class ReportText
     public static string Date(DateOnly? d) => d is { } x ? x.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : "";
 
     /// <summary>The next step, or for an engineer holding everything, the renewal due first (as the pages say it).</summary>
-    public static string Next(ReportEngineer e) => e.Role is null ? "title not mapped" : e.NextStep
-        ?? (e.Cells.Where(c => c.Status == ReportStatus.Expiring && c.ExpiresOn is not null).MinBy(c => c.ExpiresOn) is { } due
-            ? AllHeldRenew(due.CertName, due.ExpiresOn!.Value) : "all held");
+    public static string Next(ReportEngineer e) => NextText(e.Role is not null, e.NextStep, e.Cells,
+        c => c.Status == ReportStatus.Expiring, c => c.ExpiresOn, c => c.CertName);
 
-    /// <summary>"all held; renew X by D": everything recommended is held, and X is inside its renewal window.</summary>
-    public static string AllHeldRenew(string certification, DateOnly expiresOn) => $"all held; renew {certification} by {Date(expiresOn)}";
+    /// <summary>
+    /// The "Next step" text, pages and exports alike: "title not mapped"; the next step; or, everything recommended being
+    /// held, "all held; renew X by D" for the renewal due first, else "all held".
+    /// </summary>
+    public static string NextText<T>(bool mapped, string? nextStep, IEnumerable<T> certifications, Func<T, bool> expiring,
+        Func<T, DateOnly?> expiresOn, Func<T, string> name) =>
+        !mapped ? "title not mapped"
+        : nextStep ?? (RenewalsDue(certifications, expiring, expiresOn).FirstOrDefault() is { } due
+            ? $"all held; renew {name(due)} by {Date(expiresOn(due))}" : "all held");
+
+    /// <summary>Held certifications inside their renewal window (expiring), the first to expire first.</summary>
+    public static IEnumerable<T> RenewalsDue<T>(IEnumerable<T> certifications, Func<T, bool> expiring, Func<T, DateOnly?> expiresOn) =>
+        certifications.Where(c => expiring(c) && expiresOn(c) is not null).OrderBy(expiresOn);
 
     /// <summary>Held certifications expiring after <paramref name="asOf"/> and within <paramref name="days"/> days.</summary>
     public static IEnumerable<(ReportEngineer Engineer, ReportCell Cell)> ExpiringWithin(IEnumerable<ReportEngineer> engineers, DateOnly asOf, int days) =>

@@ -56,7 +56,7 @@ public static class TeamWorkbook
         rows.AddRange(
         [
             ("Engineers", t.Engineers), ("Recommended", t.Recommended), ("Held", t.Held), ("Gaps", t.Gaps),
-            ("Expiring soon", t.ExpiringSoon), ("Expired", t.Expired), ("Unmapped titles", t.Unmapped), ("Coverage %", t.CoverageCell is { } covered ? (object)covered : "n/a (nothing recommended)"),
+            ("Expiring soon", t.ExpiringSoon), ("Expired", t.Expired), ("Unmapped titles", t.Unmapped), ("Coverage %", t.CoverageSummary),
         ]);
         for (var i = 0; i < rows.Count; i++)
         {

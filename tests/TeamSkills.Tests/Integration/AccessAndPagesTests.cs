@@ -184,6 +184,11 @@ public sealed class AccessAndPagesTests
         Assert.Contains($"href=\"/teams/{team}?asOf=2024-06-01\"", engineerPage);
         Assert.Contains("<a href=\"/?asOf=2024-06-01\">Overview</a>", engineerPage);
 
+        // Finding an engineer from a past day's overview opens their page on that day.
+        Assert.Contains("<input type=\"hidden\" name=\"asOf\" value=\"2024-06-01\" />", await admin.GetStringAsync("/?asOf=2024-06-01"));
+        Assert.Contains("href=\"/engineers/E1?asOf=2024-06-01\"", await admin.GetStringAsync("/engineers?q=E1&asOf=2024-06-01"));
+        Assert.Contains("href=\"/engineers/E1\"", await admin.GetStringAsync("/engineers?q=E1"));
+
         // Today's pages link plainly (and so stay live).
         Assert.Contains($"href=\"/teams/{team}\"", await admin.GetStringAsync("/"));
         Assert.Contains("href=\"/engineers/E1\"", await admin.GetStringAsync($"/teams/{team}"));

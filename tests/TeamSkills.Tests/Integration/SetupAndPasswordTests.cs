@@ -71,7 +71,23 @@ public sealed class SetupAndPasswordTests
         Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
         Assert.Equal(1, app.Scalar("SELECT COUNT(*) FROM \"AspNetUsers\" u JOIN \"AspNetUserRoles\" ur ON ur.user_id = u.id " +
             "JOIN \"AspNetRoles\" r ON r.id = ur.role_id WHERE u.email = 'admin@example.com' AND r.name = 'Admin'"));
-        Assert.Contains("has already been used: an Admin already exists. Sign in, or ask an Admin", await browser.GetStringAsync($"/setup?token={token}"));
+        Assert.Contains("not valid or has already been used (it ends once anyone is an Admin)", await browser.GetStringAsync($"/setup?token={token}"));
+    }
+
+    [SkippableTheory, DatabaseData]
+    public async Task SetupLink_EndsWhenAnAdminIsMadeElsewhere_AndStaysEndedIfThatAdminIsDemoted(DatabaseProvider provider)
+    {
+        await using var app = new AppFactory(provider);
+        var browser = Browser(app);
+        _ = app.Services;
+        var token = app.Services.GetRequiredService<FirstAdmin.SetupToken>().Issue();
+        var api = app.Api();
+        Assert.Equal(HttpStatusCode.Created, (await api.PostAsJsonAsync("/api/users", new { email = "ada@example.com", role = "Admin" })).StatusCode);
+        Assert.Contains("not valid or has already been used", await browser.GetStringAsync($"/setup?token={token}"));
+        // Nobody is an Admin again: the old link printed at start still does not come back.
+        Assert.Equal(HttpStatusCode.OK, (await api.PutAsJsonAsync("/api/users/ada@example.com/role", new { role = "Manager" })).StatusCode);
+        Assert.Contains("not valid or has already been used", await browser.GetStringAsync($"/setup?token={token}"));
+        Assert.False(app.Services.GetRequiredService<FirstAdmin.SetupToken>().IsValid(token));
     }
 
     [SkippableTheory, DatabaseData]

@@ -6,9 +6,10 @@ using TeamSkills.Web.Features.Platform;
 namespace TeamSkills.Web.Features.Access;
 
 /// <summary>
-/// No default password: with no Admin yet, either configuration names the first admin
+/// No default password: on an install with no users, either configuration names the first admin
 /// (TeamSkills:Auth:FirstAdminEmail and FirstAdminPassword, for automated deployments) or the console prints a
-/// one-time setup link whose random token works until it is used or an Admin exists.
+/// one-time setup link. Its random token works, in that process only, until it is used or anyone becomes an Admin
+/// (users added first, a Manager from the demo's sign-in link, do not end it); it is never printed again once users exist.
 /// </summary>
 public static class FirstAdmin
 {
@@ -18,6 +19,8 @@ public static class FirstAdmin
         public string Issue() => _token = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
         public bool IsValid(string? token) => _token is { } t && token is not null && ApiKeyHandler.KeysEqual(token, t);
         public bool Redeem(string? token) => IsValid(token) && Interlocked.Exchange(ref _token, null) is not null;
+        /// <summary>Someone became an Admin (however): the link is no longer needed and never works again.</summary>
+        public void Revoke() => Interlocked.Exchange(ref _token, null);
         /// <summary>Setup posts one at a time: two at once cannot both see "no users yet" and both create an admin.</summary>
         public SemaphoreSlim Gate { get; } = new(1, 1);
     }
@@ -26,11 +29,10 @@ public static class FirstAdmin
     {
         using var scope = app.Services.CreateScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
-        if (await AnyAdminAsync(users)) return;
+        if (users.Users.Any()) return;
         var auth = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("TeamSkills.Setup");
-        // Configuration names the first admin of an empty install only (never over users someone has added since).
-        if (!string.IsNullOrWhiteSpace(auth.FirstAdminEmail) && !string.IsNullOrEmpty(auth.FirstAdminPassword) && !users.Users.Any())
+        if (!string.IsNullOrWhiteSpace(auth.FirstAdminEmail) && !string.IsNullOrEmpty(auth.FirstAdminPassword))
         {
             var result = await CreateAdminAsync(users, auth.FirstAdminEmail, auth.FirstAdminPassword,
                 scope.ServiceProvider.GetRequiredService<OrgClock>().Now);
@@ -44,7 +46,7 @@ public static class FirstAdmin
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var url = (app.Urls.FirstOrDefault() ?? "http://localhost:5080").Replace("0.0.0.0", "localhost").Replace("[::]", "localhost");
-            Console.WriteLine($"  No Admin yet. Create the first admin (one-time link): {url}/setup?token={token}");
+            Console.WriteLine($"  No users yet. Create the first admin (one-time link): {url}/setup?token={token}");
         });
     }
 

@@ -23,7 +23,7 @@ public sealed record UserChange(int Status, string? Title = null, string? Detail
 /// <see cref="SignedInSessions"/>). The caller has already been authorised as an Admin.
 /// </summary>
 public sealed class UserAdmin(UserManager<AppUser> users, TeamSkillsDbContext db, AuditLog audit, OrgClock clock, Live.LiveConnections live,
-    PasswordLinks links, ILogger<UserAdmin> log)
+    PasswordLinks links, FirstAdmin.SetupToken setup, ILogger<UserAdmin> log)
 {
     public static readonly string[] Roles = [AppRoles.Admin, AppRoles.LearningAdmin, AppRoles.Manager, AppRoles.Engineer];
 
@@ -44,6 +44,7 @@ public sealed class UserAdmin(UserManager<AppUser> users, TeamSkillsDbContext db
         if (created.Succeeded) created = await users.AddToRoleAsync(user, role!);
         if (!created.Succeeded) return (new UserChange(422, "User rejected", string.Join(" ", created.Errors.Select(e => e.Description))), null);
         await audit.AddAndSaveAsync(actor, "user.created", email, "Applied", new { email, role }, ct);
+        if (role == AppRoles.Admin) setup.Revoke();
         string? mailProblem = null;
         if (sendPasswordLink)
         {
@@ -131,6 +132,7 @@ public sealed class UserAdmin(UserManager<AppUser> users, TeamSkillsDbContext db
             await audit.AddAndSaveAsync(actor, "user.role-changed", user.Email!, "Applied", new { from = current.FirstOrDefault(), to = role }, ct);
             await tx.CommitAsync(ct);
         }
+        if (role == AppRoles.Admin) setup.Revoke();
         live.DisconnectUser(user.Email!);
         return (new UserChange(200), view);
     }

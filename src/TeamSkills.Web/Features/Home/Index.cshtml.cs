@@ -23,6 +23,9 @@ public sealed class IndexModel(GapQueries queries, ScopeService scopes, Exports.
     public DateOnly Today => queries.Today;
     public bool IsToday => AsOf == Today;
 
+    /// <summary>How far back the coverage trend looks from the page's date (the chart's caption says it).</summary>
+    public const int TrendDays = 90;
+
     /// <summary>"?asOf=…" for links to the other pages when this one is not today's, so a past date carries through.</summary>
     public string AsOfQuery => IsToday ? "" : "?asOf=" + AsOf.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
     public double Coverage { get; private set; }
@@ -48,7 +51,7 @@ public sealed class IndexModel(GapQueries queries, ScopeService scopes, Exports.
         Teams = all.Where(t => t.EngineerCount > 0).ToList();
         EmptyTeamIds = all.Where(t => t.EngineerCount == 0).Select(t => t.Id).ToList();
         Forecast = await queries.ForecastAsync(scope, AsOf, ct);
-        Trend = await queries.TrendAsync(scope, AsOf, 90, ct);
+        Trend = await queries.TrendAsync(scope, AsOf, TrendDays, ct);
         ExpiringLabel = await queries.ExpiringLabelAsync(ct);
         Coverage = Core.Gaps.TeamTally.CoverageOf(Teams.Sum(t => t.HeldCount), Teams.Sum(t => t.RecommendedCount));
         return Page();

@@ -8,8 +8,8 @@ using TeamSkills.Web.Features.Platform;
 
 namespace TeamSkills.Web.Features.Home;
 
-/// <summary>The one-time setup link: valid until an Admin exists, then never again. Users added before that (a Manager
-/// added from the demo's one-time sign-in) do not close it: nobody could manage users after a restart.</summary>
+/// <summary>The one-time setup link: valid until it is used or anyone is an Admin, then never again. Users added before
+/// that (a Manager added from the demo's one-time sign-in) do not end it: nobody could manage users after a restart.</summary>
 public sealed class SetupModel(FirstAdmin.SetupToken setup, UserManager<AppUser> users, AuditLog audit, OrgClock clock) : PageModel
 {
     public string? Error { get; private set; }
@@ -19,16 +19,23 @@ public sealed class SetupModel(FirstAdmin.SetupToken setup, UserManager<AppUser>
     public async Task<IActionResult> OnGetAsync(string? token)
     {
         Token = token;
-        var adminExists = await FirstAdmin.AnyAdminAsync(users);
-        TokenValid = setup.IsValid(token) && !adminExists;
-        if (!TokenValid) Error = Refusal(token, adminExists);
+        TokenValid = await UsableAsync(token);
+        if (!TokenValid) Error = Refusal;
         return Page();
     }
 
-    /// <summary>Why the link does not work: an Admin already exists (who signs in instead), or it is not the current link.</summary>
-    private static string Refusal(string? token, bool adminExists) => adminExists
-        ? "This setup link is not valid or has already been used: an Admin already exists. Sign in, or ask an Admin to send you an invitation."
-        : $"This setup link is not valid{(string.IsNullOrEmpty(token) ? "" : " or has already been used")}. The link printed when the app started works until an Admin exists.";
+    /// <summary>The current link, with no Admin yet. An Admin made elsewhere (the Users page, the API) ends the link too.</summary>
+    private async Task<bool> UsableAsync(string? token)
+    {
+        if (!setup.IsValid(token)) return false;
+        if (!await FirstAdmin.AnyAdminAsync(users)) return true;
+        setup.Revoke();
+        return false;
+    }
+
+    /// <summary>The same for any link that does not work: the page tells a visitor nothing about the install.</summary>
+    private const string Refusal = "This setup link is not valid or has already been used (it ends once anyone is an Admin). " +
+        "Sign in, or ask an Admin to send you an invitation.";
 
     public async Task<IActionResult> OnPostAsync([FromForm] string? token, [FromForm] string? email, [FromForm] string? password)
     {
@@ -36,10 +43,9 @@ public sealed class SetupModel(FirstAdmin.SetupToken setup, UserManager<AppUser>
         await setup.Gate.WaitAsync(HttpContext.RequestAborted);
         try
         {
-            var adminExists = await FirstAdmin.AnyAdminAsync(users);
-            if (!setup.IsValid(token) || adminExists)
+            if (!await UsableAsync(token))
             {
-                Error = Refusal(token, adminExists);
+                Error = Refusal;
                 return Page();
             }
             var result = await FirstAdmin.CreateAdminAsync(users, email ?? "", password ?? "", clock.Now);

@@ -22,12 +22,12 @@ public sealed class EngineerModel(GapQueries queries, ScopeService scopes, Compl
     /// <summary>"?asOf=…" for links to the other pages when this one is not today's, so a past date carries through.</summary>
     public string AsOfQuery => IsToday ? "" : "?asOf=" + Detail.AsOf.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>Recorded but not yet earned on the page's date (a date in the past): listed, counting for nothing then.</summary>
     /// <summary>Recommended certifications held but inside their renewal window, the first to expire first: the plan lists
-    /// what is missing, and these are due too.</summary>
-    public IReadOnlyList<EngineerCertification> Renewals => Detail.Certifications
-        .Where(c => c.Status == TeamSkills.Core.Gaps.CertStatus.Expiring && c.ExpiresOn is not null).OrderBy(c => c.ExpiresOn).ToList();
+    /// what is missing, and these are due too (the team page and exports name the first, <see cref="TeamSkills.Reports.ReportText.RenewalsDue"/>).</summary>
+    public IReadOnlyList<EngineerCertification> Renewals => TeamSkills.Reports.ReportText.RenewalsDue(Detail.Certifications,
+        c => c.Status == TeamSkills.Core.Gaps.CertStatus.Expiring, c => c.ExpiresOn).ToList();
 
+    /// <summary>Recorded but not yet earned on the page's date (a date in the past): listed, counting for nothing then.</summary>
     public bool EarnedLater(CompletionRecord completion) => completion.EarnedOn > Detail.AsOf;
 
     [TempData]

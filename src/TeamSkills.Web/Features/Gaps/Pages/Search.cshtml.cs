@@ -14,8 +14,14 @@ public sealed class SearchModel(GapQueries queries, ScopeService scopes) : PageM
     public IReadOnlyList<EngineerHit> Hits { get; private set; } = [];
     public int Total { get; private set; }
 
-    public async Task OnGetAsync(string? q, CancellationToken ct)
+    /// <summary>The date the search was asked from (the overview on a past or future day), kept for the result links;
+    /// null for today. The search itself is over today's roster.</summary>
+    public DateOnly? AsOf { get; private set; }
+    public string AsOfQuery => AsOf is { } day ? "?asOf=" + day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : "";
+
+    public async Task OnGetAsync(string? q, string? asOf, CancellationToken ct)
     {
+        AsOf = Gaps.AsOf.Parse(asOf, queries.Today) is { } day && day != queries.Today ? day : null;
         Query = (q ?? "").Trim();
         if (Query.Length == 0) return;
         if (Query.Length > 100) Query = Query[..100];

@@ -61,9 +61,8 @@ public sealed class TeamModel(GapQueries queries, ScopeService scopes, Exports.A
     }
 
     /// <summary>The next step; for an engineer holding everything, the renewal due first (the exports say the same).</summary>
-    public string NextText(EngineerGaps e) => e.Role is null ? "title not mapped" : e.Next?.Label
-        ?? (e.Certifications.Where(c => c.Status == CertStatus.Expiring && c.ExpiresOn is not null).MinBy(c => c.ExpiresOn) is { } due
-            ? TeamSkills.Reports.ReportText.AllHeldRenew(due.Name, due.ExpiresOn!.Value) : "all held");
+    public string NextText(EngineerGaps e) => TeamSkills.Reports.ReportText.NextText(e.Role is not null, e.Next?.Label, e.Certifications,
+        c => c.Status == CertStatus.Expiring, c => c.ExpiresOn, c => c.Name);
 
     /// <summary>A heat-map cell's tooltip: "AIOps Foundation: expired 2026-05-01", "…: expiring, expires 2026-07-01".</summary>
     public static string CellTitle(CertificationStatus c) => $"{c.Name}: " + (c.Status, c.ExpiresOn) switch
