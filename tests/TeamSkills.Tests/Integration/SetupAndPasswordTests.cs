@@ -20,6 +20,16 @@ public sealed class SetupAndPasswordTests
         return await browser.PostAsync(postUrl, new FormUrlEncodedContent(fields));
     }
 
+    /// <summary>Starts the host (no users: the app issues a setup token) and issues a token the test knows.</summary>
+    private static string IssueSetupToken(AppFactory app)
+    {
+        _ = app.Services;
+        return app.Services.GetRequiredService<FirstAdmin.SetupToken>().Issue();
+    }
+
+    private static Task<HttpResponseMessage> AddUserAsync(AppFactory app, string email, string role) =>
+        app.Api().PostAsJsonAsync("/api/users", new { email, role });
+
     private static Task<HttpResponseMessage> PasswordSignIn(HttpClient browser, string email, string password) =>
         PostForm(browser, "/signin", "/signin", new() { ["email"] = email, ["password"] = password, ["returnUrl"] = "/" });
 
@@ -28,8 +38,7 @@ public sealed class SetupAndPasswordTests
     {
         await using var app = new AppFactory(provider);
         var browser = Browser(app);
-        _ = app.Services; // host started: no users, so a setup token was issued
-        var token = app.Services.GetRequiredService<FirstAdmin.SetupToken>().Issue();
+        var token = IssueSetupToken(app);
 
         Assert.Contains("not valid", await browser.GetStringAsync("/setup?token=wrong"));
         var created = await PostForm(browser, $"/setup?token={token}", "/setup",
@@ -59,10 +68,9 @@ public sealed class SetupAndPasswordTests
     {
         await using var app = new AppFactory(provider);
         var browser = Browser(app);
-        _ = app.Services;
-        var token = app.Services.GetRequiredService<FirstAdmin.SetupToken>().Issue();
+        var token = IssueSetupToken(app);
         // The natural order from the demo's sign-in link: managers first (with the bootstrap key here).
-        Assert.Equal(HttpStatusCode.Created, (await app.Api().PostAsJsonAsync("/api/users", new { email = "mia@example.com", role = "Manager" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await AddUserAsync(app, "mia@example.com", "Manager")).StatusCode);
 
         var form = await browser.GetStringAsync($"/setup?token={token}");
         Assert.DoesNotContain("not valid", form);
@@ -79,12 +87,10 @@ public sealed class SetupAndPasswordTests
     {
         await using var app = new AppFactory(provider);
         var browser = Browser(app);
-        _ = app.Services;
-        var token = app.Services.GetRequiredService<FirstAdmin.SetupToken>().Issue();
+        var token = IssueSetupToken(app);
         var api = app.Api();
-        Assert.Equal(HttpStatusCode.Created, (await api.PostAsJsonAsync("/api/users", new { email = "ada@example.com", role = "Admin" })).StatusCode);
-        Assert.Contains("not valid or has already been used", await browser.GetStringAsync($"/setup?token={token}"));
-        // Nobody is an Admin again: the old link printed at start still does not come back.
+        Assert.Equal(HttpStatusCode.Created, (await AddUserAsync(app, "ada@example.com", "Admin")).StatusCode);
+        // Nobody is an Admin again (and nobody opened the link meanwhile): the link printed at start does not come back.
         Assert.Equal(HttpStatusCode.OK, (await api.PutAsJsonAsync("/api/users/ada@example.com/role", new { role = "Manager" })).StatusCode);
         Assert.Contains("not valid or has already been used", await browser.GetStringAsync($"/setup?token={token}"));
         Assert.False(app.Services.GetRequiredService<FirstAdmin.SetupToken>().IsValid(token));
@@ -94,8 +100,7 @@ public sealed class SetupAndPasswordTests
     public async Task SetupLink_PostedManyTimesAtOnce_CreatesOneAdmin(DatabaseProvider provider)
     {
         await using var app = new AppFactory(provider);
-        _ = app.Services;
-        var token = app.Services.GetRequiredService<FirstAdmin.SetupToken>().Issue();
+        var token = IssueSetupToken(app);
         var browsers = Enumerable.Range(0, 8).Select(_ => Browser(app)).ToList();
         var forms = await Task.WhenAll(browsers.Select(b => b.GetStringAsync($"/setup?token={token}")));
         var posts = await Task.WhenAll(browsers.Select((b, i) => b.PostAsync("/setup", new FormUrlEncodedContent(new Dictionary<string, string>
