@@ -13,6 +13,10 @@ public sealed record ReportHeader(string Title, DateOnly AsOf, string ExportedBy
     /// </summary>
     public string? PreparedBy { get; init; }
 
+    /// <summary>The words for the "expiring soon" count, as the pages' tile says them ("expiring in 90 days"; from the
+    /// catalog's renewal windows).</summary>
+    public string ExpiringLabel { get; init; } = "expiring soon";
+
     /// <summary>The summary line saying who the report is from: ("Exported by", user) or ("Prepared by", "job, for recipient").</summary>
     public (string Label, string Value) Origin => PreparedBy is { } job ? ("Prepared by", $"{job}, for {ExportedBy}") : ("Exported by", ExportedBy);
 }

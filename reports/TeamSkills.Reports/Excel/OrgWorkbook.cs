@@ -64,7 +64,7 @@ public static class OrgWorkbook
             ["Report", h.Title], ["As of", h.AsOf], [h.Origin.Label, h.Origin.Value], ["Scope", h.Scope],
             ["Generated (UTC)", h.GeneratedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture)],
             ["Teams", r.Teams.Count], ["Engineers", t.Engineers], ["Recommended", t.Recommended], ["Held", t.Held], ["Gaps", t.Gaps],
-            ["Expiring soon", t.ExpiringSoon], ["Expired", t.Expired], ["Unmapped titles", t.Unmapped], ["Coverage %", t.CoverageSummary],
+            ["Expiring soon", t.ExpiringSoon], ["Expiring soon means", TeamWorkbook.ExpiringSoonMeans(h)], ["Expired", t.Expired], ["Unmapped titles", t.Unmapped], ["Coverage %", t.CoverageSummary],
             // Empty rather than "n/a" (as the team reports say): a filter on a certification's column lists the engineers
             // it concerns at once, and a 100,000-row sheet does not carry a string in most of its cells.
             [StatusCellsItem, "valid, expiring (inside the renewal window), expired or missing; empty where the role does not recommend the certification"],

@@ -53,6 +53,7 @@ public static class TeamWorkbook
             ("Generated (UTC)", h.GeneratedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture)),
         };
         rows.AddRange(extra.Select(x => (x.Item1, (object)x.Item2)));
+        rows.Add(("Expiring soon means", ExpiringSoonMeans(h)));
         rows.AddRange(
         [
             ("Engineers", t.Engineers), ("Recommended", t.Recommended), ("Held", t.Held), ("Gaps", t.Gaps),
@@ -77,6 +78,9 @@ public static class TeamWorkbook
     // The Expiring sheet looks further ahead than "Expiring soon" (each certification's renewal window): say how far.
     private static void Summary(IXLWorksheet ws, TeamReport r) =>
         SummaryRows(ws, r.Header, r.Totals, [("Team", r.TeamName), ("Manager", r.ManagerEmail ?? ""), ("Expiring sheet", ExpiringHorizon(r.Header.AsOf))]);
+
+    /// <summary>What the "Expiring soon" count holds, in the words of the pages' tile.</summary>
+    internal static string ExpiringSoonMeans(ReportHeader h) => $"held, and {h.ExpiringLabel} (inside the renewal window)";
 
     private static string ExpiringHorizon(DateOnly asOf) =>
         $"Expiring within {ExpiringDays} days: held certifications that expire after {asOf:yyyy-MM-dd} and by {asOf.AddDays(ExpiringDays):yyyy-MM-dd}";

@@ -25,16 +25,16 @@ public static class ReportPdfs
 
     private static string Pct(double p) => p.ToString("0.0", CultureInfo.InvariantCulture) + "%";
 
-    private static IReadOnlyList<KpiTile> Tiles(ReportTotals t) =>
+    private static IReadOnlyList<KpiTile> Tiles(ReportTotals t, string expiring) =>
     [
-        new(t.Recommended == 0 ? "n/a" : Pct(t.CoveragePercent), "coverage", Neutral), new(N(t.Gaps), Noun(t.Gaps, "gap"), Bad), new(N(t.ExpiringSoon), "expiring soon", Warn),
+        new(t.Recommended == 0 ? "n/a" : Pct(t.CoveragePercent), "coverage", Neutral), new(N(t.Gaps), Noun(t.Gaps, "gap"), Bad), new(N(t.ExpiringSoon), expiring, Warn),
         new(N(t.Expired), "expired", Bad), new(N(t.Engineers), Noun(t.Engineers, "engineer"), Good),
     ];
 
     /// <summary>The tiles' numbers as one sentence: what a screen reader or a text extractor reads in order.</summary>
-    private static string Sentence(ReportTotals t) =>
+    private static string Sentence(ReportTotals t, string expiring) =>
         $"{N(t.Held)} of {N(t.Recommended)} recommended certifications held ({(t.Recommended == 0 ? "no coverage to measure" : Pct(t.CoveragePercent) + " coverage")}); {Of(t.Gaps, "gap")} " +
-        $"(missing or expired), {N(t.ExpiringSoon)} expiring soon, {N(t.Expired)} expired; {Of(t.Engineers, "engineer")}, " +
+        $"(missing or expired), {N(t.ExpiringSoon)} {expiring}, {N(t.Expired)} expired; {Of(t.Engineers, "engineer")}, " +
         $"{N(t.Unmapped)} with a title that maps to no role.";
 
     private static string Line(ReportHeader h) =>
@@ -46,7 +46,7 @@ public static class ReportPdfs
         using var pdf = new PdfLayout($"Team report: {r.TeamName}", $"as of {r.Header.AsOf:yyyy-MM-dd}");
         pdf.Heading(r.TeamName, 20);
         pdf.Paragraph(Line(r.Header) + (r.ManagerEmail is null ? "" : $" Manager: {r.ManagerEmail}."), 9, PdfLayout.Muted);
-        SummaryPage(pdf, r.Totals, r.Coverage, r.Forecast);
+        SummaryPage(pdf, r.Header, r.Totals, r.Coverage, r.Forecast);
 
         pdf.NewPage();
         pdf.Heading("Heat map");
@@ -71,10 +71,11 @@ public static class ReportPdfs
     }
 
     /// <summary>The first page's body shared by both reports: tiles, the one-sentence summary, and the two charts side by side.</summary>
-    private static void SummaryPage(PdfLayout pdf, ReportTotals totals, IReadOnlyList<CertCoverage> coverage, IReadOnlyList<ReportMonth> forecast)
+    private static void SummaryPage(PdfLayout pdf, ReportHeader header, ReportTotals totals, IReadOnlyList<CertCoverage> coverage,
+        IReadOnlyList<ReportMonth> forecast)
     {
-        pdf.Tiles(Tiles(totals));
-        pdf.Paragraph(Sentence(totals), 9);
+        pdf.Tiles(Tiles(totals, header.ExpiringLabel));
+        pdf.Paragraph(Sentence(totals, header.ExpiringLabel), 9);
         var chartHeight = pdf.Height - pdf.Y - PdfLayout.Margin - PdfLayout.FooterSpace - 8;
         pdf.Drawing(Math.Max(200, chartHeight), (canvas, rect) =>
         {
@@ -89,7 +90,7 @@ public static class ReportPdfs
         using var pdf = new PdfLayout("Organisation report", $"as of {r.Header.AsOf:yyyy-MM-dd}");
         pdf.Heading("Certification coverage: organisation", 20);
         pdf.Paragraph(Line(r.Header) + $" {N(r.Teams.Count)} teams.", 9, PdfLayout.Muted);
-        SummaryPage(pdf, r.Totals, r.Coverage, r.Forecast);
+        SummaryPage(pdf, r.Header, r.Totals, r.Coverage, r.Forecast);
 
         pdf.NewPage();
         pdf.Heading("Top gaps");

@@ -71,6 +71,14 @@ public sealed class ExportTests
                      ("Gaps", "gapCount"), ("Expiring soon", "expiringSoonCount"), ("Expired", "expiredCount"), ("Unmapped titles", "unmappedCount") })
             Assert.Equal(api.GetProperty(field).GetInt32(), summary[label].GetValue<int>());
         Assert.Equal(api.GetProperty("coveragePercent").GetDouble(), summary["Coverage %"].GetDouble());
+        // "Expiring soon" in the words of the pages' tile (from the catalog's renewal windows).
+        var tile = app.Services.GetRequiredService<TeamSkills.Web.Features.Gaps.GapIndex>();
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var label = (await tile.GetAsync(scope.ServiceProvider.GetRequiredService<TeamSkillsDbContext>(), default)).ExpiringLabel;
+            Assert.StartsWith("expiring ", label);
+            Assert.Equal($"held, and {label} (inside the renewal window)", summary["Expiring soon means"].GetString());
+        }
 
         var heat = wb.Worksheet("Heat map");
         Assert.Equal(1, heat.SheetView.SplitRow);
@@ -164,6 +172,9 @@ public sealed class ExportTests
         Assert.Contains("Platform", pages[0]);
         Assert.Contains($"{api.GetProperty("coveragePercent").GetDouble():0.0}%", pages[0]);
         Assert.Contains($"{api.GetProperty("gapCount").GetInt32()} gaps", pages[0]);
+        // The expiring count in the pages' words ("N expiring in 90 days"), not "expiring soon".
+        Assert.Matches($"{api.GetProperty("expiringSoonCount").GetInt32()} expiring (in|within) ", pages[0]);
+        Assert.DoesNotContain("expiring soon", pages[0]);
         Assert.Contains("Coverage by certification", pages[0]);
         for (var i = 0; i < pages.Count; i++) Assert.Contains($"page {i + 1} of {pages.Count}", pages[i]);
         foreach (var e in api.GetProperty("engineers").EnumerateArray())

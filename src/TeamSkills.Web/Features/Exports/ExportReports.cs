@@ -23,7 +23,7 @@ public sealed class ExportReports(TeamSkillsDbContext db, GapIndex index, GapQue
         var forecast = s.Forecast([teamId], asOf);
         var engineers = gaps.Engineers.Select(ToReport).ToList();
         var columns = Catalog(s).Where(c => engineers.Any(e => e.Cells.Any(x => x.CertId == c.Id))).ToList();
-        return new TeamReport(Header($"Team report: {gaps.Name}", asOf, scope), gaps.Id, gaps.Name, gaps.ManagerEmail,
+        return new TeamReport(Header($"Team report: {gaps.Name}", asOf, scope, s), gaps.Id, gaps.Name, gaps.ManagerEmail,
             new ReportTotals(gaps.EngineerCount, gaps.RecommendedCount, gaps.HeldCount, gaps.GapCount, gaps.ExpiringSoonCount,
                 gaps.ExpiredCount, gaps.UnmappedCount, gaps.CoveragePercent),
             columns, engineers, Months(forecast), Coverage(Catalog(s), engineers.SelectMany(e => e.Cells)), Catalog(s));
@@ -46,7 +46,7 @@ public sealed class ExportReports(TeamSkillsDbContext db, GapIndex index, GapQue
             }
         }
         var coverage = OrgCoverage(s, teams.Select(t => t.Id), asOf);
-        return new OrgReport(Header("Organisation report", asOf, scope),
+        return new OrgReport(Header("Organisation report", asOf, scope, s),
             new ReportTotals(totals.EngineerCount, totals.RecommendedCount, totals.HeldCount, totals.GapCount, totals.ExpiringSoonCount,
                 totals.ExpiredCount, totals.UnmappedCount, totals.CoveragePercent),
             teams.Select(t => new TeamRow(t.Id, t.Name, t.ManagerEmail, new ReportTotals(t.EngineerCount, t.RecommendedCount, t.HeldCount,
@@ -111,6 +111,7 @@ public sealed class ExportReports(TeamSkillsDbContext db, GapIndex index, GapQue
 
     private static List<ReportMonth> Months(ExpiryForecast f) => f.Months.Select(m => new ReportMonth(m.Month, m.Count)).ToList();
 
-    private ReportHeader Header(string title, DateOnly asOf, CallerScope scope) =>
-        new(title, asOf, scope.Actor, scope.AllTeams ? "whole organisation" : (scope.TeamIds.Count == 1 ? "1 team" : $"{scope.TeamIds.Count} teams") + " in the manager's chain", clock.Now);
+    private ReportHeader Header(string title, DateOnly asOf, CallerScope scope, GapSnapshot s) =>
+        new(title, asOf, scope.Actor, scope.AllTeams ? "whole organisation" : (scope.TeamIds.Count == 1 ? "1 team" : $"{scope.TeamIds.Count} teams") + " in the manager's chain", clock.Now)
+        { ExpiringLabel = s.ExpiringLabel };
 }
