@@ -168,6 +168,27 @@ public sealed class AccessAndPagesTests
     }
 
     [SkippableTheory, DatabaseData]
+    public async Task PagesThatOnlyShow_AnswerAPost405_NeverA500(DatabaseProvider provider)
+    {
+        await using var app = await StartAsync(provider);
+        Assert.Equal(HttpStatusCode.OK, (await app.Api().UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
+        var admin = await app.SignedInAdminAsync();
+        var team = (await (await app.Api().GetAsync("/api/teams")).JsonOf()).EnumerateArray().First().GetProperty("id").GetInt32();
+        // A real form token, so the antiforgery check passes and the page itself has to answer.
+        var token = Regex.Match(await admin.GetStringAsync("/engineers/E1"), "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        Assert.NotEmpty(token);
+        foreach (var url in new[] { $"/teams/{team}", $"/teams/{team}?handler=Xlsx", "/engineers/E1", "/" })
+        {
+            var post = await admin.PostAsync(url, new FormUrlEncodedContent([new("__RequestVerificationToken", token)]));
+            Assert.True(post.StatusCode == HttpStatusCode.MethodNotAllowed, $"POST {url}: {(int)post.StatusCode}");
+            Assert.Contains("GET", post.Content.Headers.Allow);
+        }
+        // An unknown ?handler= on a GET is the page as usual (Razor Pages falls back to OnGet).
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync($"/teams/{team}?handler=Bogus")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/engineers/E1?handler=Bogus")).StatusCode);
+    }
+
+    [SkippableTheory, DatabaseData]
     public async Task PastDate_CarriesThroughTheLinks_OverviewTeamEngineerAndBack(DatabaseProvider provider)
     {
         await using var app = await StartAsync(provider);

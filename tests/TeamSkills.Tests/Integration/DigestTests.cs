@@ -211,6 +211,31 @@ public sealed class DigestTests : IAsyncLifetime
     }
 
     [SkippableTheory, DatabaseData]
+    public async Task SwitchingToMonthly_AfterThisMonthsWeeklyDigest_SendsNoSecondOneThisMonth(DatabaseProvider provider)
+    {
+        Ready();
+        await using var app = await StartAsync(provider);
+        var api = app.Api();
+        Assert.Equal(2, await Run<ManagerDigestJob>(app)); // this week's, to Mia and Max
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<TeamSkillsDbContext>();
+            db.DigestPreferences.Add(new() { ManagerEmail = "mia@example.com", Frequency = TeamSkills.Core.Tracking.DigestFrequency.Monthly, UpdatedAt = DateTimeOffset.UtcNow });
+            await db.SaveChangesAsync();
+        }
+        // Something changed since, so "nothing changed" is not why.
+        Assert.Equal(HttpStatusCode.OK, (await api.UploadCsv("/api/imports/completions", Data.Lines("employee_id,certification,earned_on,expires_on",
+            "E1,mlops-foundation,2026-05-30,"), "c.csv")).StatusCode);
+
+        var preview = await (await api.GetAsync("/api/digests/preview?manager=mia@example.com")).JsonOf();
+        Assert.False(preview.GetProperty("wouldSend").GetBoolean());
+        Assert.StartsWith("a digest already went out this month", preview.GetProperty("reason").GetString());
+        var before = smtp.MessagesTo("mia@example.com").Count;
+        await Run<ManagerDigestJob>(app);
+        Assert.Equal(before, smtp.MessagesTo("mia@example.com").Count);
+    }
+
+    [SkippableTheory, DatabaseData]
     public async Task Reminders_AtEachThreshold_ExactlyOnce_WithTheManagerInCopy(DatabaseProvider provider)
     {
         Ready();

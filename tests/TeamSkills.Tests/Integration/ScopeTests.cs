@@ -94,7 +94,11 @@ public sealed class ScopeTests
         var managerHome = await max.GetAsync("/");
         Assert.Equal(HttpStatusCode.OK, managerHome.StatusCode);
         Assert.Contains("<a href=\"/engineers/E8\" id=\"my-certifications\">My certifications</a>", await managerHome.Content.ReadAsStringAsync());
-        Assert.Contains($"<a href=\"/teams/{await TeamId(app, "Data")}\">Data</a>", await max.GetStringAsync("/engineers/E5"));
+        var managersView = await max.GetStringAsync("/engineers/E5");
+        Assert.Contains($"<a href=\"/teams/{await TeamId(app, "Data")}\">Data</a>", managersView);
+        // A Manager records nothing, and is told who does.
+        Assert.DoesNotContain("id=\"record\"", managersView);
+        Assert.Contains("<p class=\"hint\" id=\"who-records\">L&amp;D and Admins record completions", managersView);
     }
 
     [SkippableTheory, DatabaseData]

@@ -41,6 +41,10 @@ public sealed class DigestBuilder(
     public async Task<string?> WhyNotAsync(Digest digest, SendLog log, CancellationToken ct) =>
         digest.Frequency == DigestFrequency.Off ? "the manager opted out"
         : await log.AlreadyAsync(digest.Manager, DigestKind, digest.Period, ct) ? $"already sent for {digest.Period}"
+        // Monthly means at most one a month: a weekly digest sent this month (before they chose monthly) was this month's.
+        : digest.Frequency == DigestFrequency.Monthly && digest.Since is { } last && clock.DayOf(last) is var day
+            && day.Year == digest.AsOf.Year && day.Month == digest.AsOf.Month
+            ? $"a digest already went out this month ({day:yyyy-MM-dd}); the monthly one comes with next month's first run"
         : digest.Teams.Count == 0 ? "no teams in scope"
         : !digest.HasChanges && options.Value.SkipWhenUnchanged ? NothingChanged
         : null;

@@ -38,7 +38,7 @@ public sealed class PreferencesModel(DigestLinks links, DigestBuilder builder, T
     public string Describe(DigestFrequency f) => f switch
     {
         DigestFrequency.Weekly => "weekly (Mondays)",
-        DigestFrequency.Monthly => "monthly (first digest of the month)",
+        DigestFrequency.Monthly => "monthly (the first digest run of each month; none more this month if one already went out)",
         _ => "no digest",
     };
 

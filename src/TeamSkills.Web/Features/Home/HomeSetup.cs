@@ -11,8 +11,32 @@ public static class HomeSetup
 {
     public static WebApplicationBuilder AddPages(this WebApplicationBuilder builder)
     {
-        builder.Services.AddRazorPages(o => o.RootDirectory = "/Features");
+        builder.Services.AddRazorPages(o => o.RootDirectory = "/Features")
+            .AddMvcOptions(o => o.Filters.Add(new NoHandlerFilter()));
         return builder;
+    }
+
+    /// <summary>
+    /// A POST no handler of the page answers (to a page that only shows) would otherwise render the page without running
+    /// OnGet, on a model never filled: a 500. It gets 405 with Allow instead. (An unknown ?handler= on a GET falls back to
+    /// OnGet in Razor Pages: the page as usual.)
+    /// </summary>
+    private sealed class NoHandlerFilter : Microsoft.AspNetCore.Mvc.Filters.IAsyncPageFilter
+    {
+        public Task OnPageHandlerSelectionAsync(Microsoft.AspNetCore.Mvc.Filters.PageHandlerSelectedContext context) => Task.CompletedTask;
+
+        public Task OnPageHandlerExecutionAsync(Microsoft.AspNetCore.Mvc.Filters.PageHandlerExecutingContext context,
+            Microsoft.AspNetCore.Mvc.Filters.PageHandlerExecutionDelegate next)
+        {
+            var handlers = context.ActionDescriptor.HandlerMethods;
+            if (context.HandlerMethod is not null || handlers.Count == 0) return next();
+            var method = context.HttpContext.Request.Method;
+            var answersGet = handlers.Any(h => string.Equals(h.HttpMethod, "Get", StringComparison.OrdinalIgnoreCase));
+            if (HttpMethods.IsGet(method) || HttpMethods.IsHead(method)) return next(); // a page with only POST handlers
+            context.HttpContext.Response.Headers.Allow = answersGet ? "GET, HEAD" : "";
+            context.Result = new Microsoft.AspNetCore.Mvc.StatusCodeResult(StatusCodes.Status405MethodNotAllowed);
+            return Task.CompletedTask;
+        }
     }
 
     public static WebApplication MapPages(this WebApplication app)

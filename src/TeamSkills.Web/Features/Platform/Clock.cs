@@ -9,6 +9,9 @@ public sealed class OrgClock(TimeProvider time, TimeZoneInfo zone)
 
     public DateTimeOffset Now => time.GetUtcNow();
 
+    /// <summary>The organisation's calendar day of an instant.</summary>
+    public DateOnly DayOf(DateTimeOffset instant) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(instant, zone).DateTime);
+
     /// <summary>How long until the next midnight in the organisation's time zone, when "today" changes.</summary>
     public TimeSpan UntilTomorrow()
     {
