@@ -99,6 +99,11 @@ public sealed class ScopeTests
         // A Manager records nothing, and is told who does.
         Assert.DoesNotContain("id=\"record\"", managersView);
         Assert.Contains("<p class=\"hint\" id=\"who-records\">L&amp;D and Admins record completions", managersView);
+        // Their digest settings are one click away, for them only.
+        var settings = System.Text.RegularExpressions.Regex.Match(managersView, "href=\"(/digest\\?token=[^\"]+)\" id=\"digest-settings\"");
+        Assert.True(settings.Success, "a Manager's pages link to their digest settings");
+        Assert.Contains("max@example.com", await max.GetStringAsync(System.Net.WebUtility.HtmlDecode(settings.Groups[1].Value)));
+        Assert.DoesNotContain("id=\"digest-settings\"", await eve.GetStringAsync("/engineers/E5"));
     }
 
     [SkippableTheory, DatabaseData]
