@@ -81,13 +81,16 @@ public static class ReportText
     public static string Next(ReportEngineer e) => NextText(e.Role is not null, e.NextStep, e.Cells,
         c => c.Status == ReportStatus.Expiring, c => c.ExpiresOn, c => c.CertName);
 
+    /// <summary>What the pages and reports say in place of a role for a title no role maps.</summary>
+    public const string TitleNotMapped = "title not mapped";
+
     /// <summary>
     /// The "Next step" text, pages and exports alike: "title not mapped"; the next step; or, everything recommended being
     /// held, "all held; renew X by D" for the renewal due first, else "all held".
     /// </summary>
     public static string NextText<T>(bool mapped, string? nextStep, IEnumerable<T> certifications, Func<T, bool> expiring,
         Func<T, DateOnly?> expiresOn, Func<T, string> name) =>
-        !mapped ? "title not mapped"
+        !mapped ? TitleNotMapped
         : nextStep ?? (RenewalsDue(certifications, expiring, expiresOn).FirstOrDefault() is { } due
             ? $"all held; renew {name(due)} by {Date(expiresOn(due))}" : "all held");
 

@@ -98,7 +98,7 @@ public static class TeamWorkbook
         var row = 2;
         foreach (var e in r.Engineers)
         {
-            string[] values = [e.EmployeeId, e.Name, e.Role ?? "(title not mapped)", ReportText.Next(e)];
+            string[] values = [e.EmployeeId, e.Name, e.Role ?? ReportText.TitleNotMapped, ReportText.Next(e)];
             for (var c = 0; c < values.Length; c++) { ws.Cell(row, c + 1).Text(values[c]); widths.See(c, values[c]); }
             for (var c = 0; c < r.Columns.Count; c++)
             {

@@ -55,7 +55,7 @@ public static class ReportPdfs
         columns.AddRange(r.Columns.Select(c => new PdfColumn(c.Name, 1.1f)));
         pdf.Table(columns, r.Engineers.Select(e =>
         {
-            var row = new List<PdfCell> { $"{e.Name} ({e.EmployeeId})", e.Role ?? "title not mapped" };
+            var row = new List<PdfCell> { $"{e.Name} ({e.EmployeeId})", e.Role ?? ReportText.TitleNotMapped };
             foreach (var c in r.Columns)
             {
                 var cell = e.Cells.FirstOrDefault(x => x.CertId == c.Id);

@@ -23,17 +23,18 @@ public sealed class ManagerDigestJob(
     {
         var sent = 0;
         var failures = new List<Exception>();
+        var skipped = new Dictionary<string, int>(StringComparer.Ordinal); // why not sent (period-free), how many
         foreach (var manager in await builder.ManagersAsync(ct))
         {
           try
           {
-            if (await builder.FrequencyAsync(manager, ct) == DigestFrequency.Off) continue;
+            if (await builder.FrequencyAsync(manager, ct) == DigestFrequency.Off) { Count(skipped, "opted out"); continue; }
             var digest = await builder.BuildAsync(manager, ct);
             var reason = await builder.WhyNotAsync(digest, sendLog, ct);
             // "Nothing changed" is this period's digest, decided: recorded, so the next one counts changes from now.
             if (reason == DigestBuilder.NothingChanged)
                 await sendLog.RecordAsync(manager, DigestBuilder.DigestKind, digest.Period, SendOutcome.Skipped, reason, ct);
-            if (reason is not null) continue;
+            if (reason is not null) { Count(skipped, reason.StartsWith("already sent", StringComparison.Ordinal) ? "already sent" : reason.Split(" (")[0]); continue; }
             var mail = await templates.RenderAsync("digest", digest, ct);
             var attachments = await TeamPdfsAsync(digest, ct);
             if (await sendLog.SendOnceAsync(manager, DigestBuilder.DigestKind, digest.Period,
@@ -46,12 +47,15 @@ public sealed class ManagerDigestJob(
               failures.Add(e);
           }
         }
-        log.LogInformation("Manager digests: {Sent} sent, {Failed} failed", sent, failures.Count);
+        log.LogInformation("Manager digests: {Sent} sent, {Failed} failed, {Skipped} not sent ({Reasons})", sent, failures.Count,
+            skipped.Values.Sum(), skipped.Count == 0 ? "none" : string.Join("; ", skipped.Select(s => $"{s.Value} {s.Key}")));
         if (failures.Count > 0) throw new AggregateException($"{failures.Count} digest(s) failed; {sent} sent.", failures);
         return sent;
     }
 
     /// <summary>Each of the manager's teams as the same PDF the dashboard exports, scoped to exactly those teams.</summary>
+    private static void Count(Dictionary<string, int> tally, string why) => tally[why] = tally.GetValueOrDefault(why) + 1;
+
     private async Task<List<MailAttachment>> TeamPdfsAsync(Digest digest, CancellationToken ct)
     {
         var scope = new CallerScope(digest.Manager, false, digest.Teams.Select(t => t.Id).ToHashSet(), false, digest.Manager);
