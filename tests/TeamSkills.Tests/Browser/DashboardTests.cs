@@ -813,6 +813,37 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
     }
 
     [SkippableFact]
+    public async Task PhoneWidth_KeepsDatesAndWordsWhole_OnTheEngineerAndTeamPages()
+    {
+        fx.SkipUnlessReady();
+        var page = await fx.NewPageAsync(width: 390, height: 844);
+        await SignInWithPasswordAsync(page);
+        // "word:lines" for each word of the matched cells' text (":1" for every word when nothing breaks inside one).
+        const string linesPerWord = @"selector => [...document.querySelectorAll(selector)].flatMap(cell => {
+            const text = cell.firstChild?.nodeType === Node.TEXT_NODE ? cell.firstChild : cell.querySelector('a')?.firstChild;
+            if (!text) return [];
+            const out = []; let at = 0;
+            for (const word of text.nodeValue.split(' ')) {
+                const r = document.createRange(); r.setStart(text, at); r.setEnd(text, at + word.length); at += word.length + 1;
+                // A word wider than the column (another test's hostile name, 20+ characters) has to break somewhere.
+                if (word && word.length <= 14) out.push(word + ':' + new Set([...r.getClientRects()].map(x => Math.round(x.top))).size);
+            }
+            return out; })";
+        await page.GotoAsync("/engineers/E1");
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"));
+        var dates = await page.EvaluateAsync<string[]>(linesPerWord, "table.history td:nth-child(3)");
+        Assert.NotEmpty(dates);
+        Assert.All(dates, word => Assert.EndsWith(":1", word));
+        await ShotAsync(page, "engineer-phone.png");
+
+        await page.GotoAsync($"/teams/{await TeamIdAsync("Platform")}");
+        var names = await page.EvaluateAsync<string[]>(linesPerWord, "#heat tbody td:first-child");
+        Assert.NotEmpty(names);
+        Assert.All(names, word => Assert.EndsWith(":1", word));
+        await page.Context.CloseAsync();
+    }
+
+    [SkippableFact]
     public async Task TabletWidth_HasNoSidewaysScrollingPage()
     {
         fx.SkipUnlessReady();
