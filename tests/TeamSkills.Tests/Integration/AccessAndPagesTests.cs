@@ -10,6 +10,15 @@ public sealed class AccessAndPagesTests
 {
     private static Task<AppFactory> StartAsync(DatabaseProvider provider) => new AppFactory(provider).StartedAsync();
 
+    /// <summary>The test roster (and its completions) imported over the API, and an Admin signed in on the pages.</summary>
+    private static async Task<HttpClient> WithDataSignedInAsync(AppFactory app, bool completions)
+    {
+        Assert.Equal(HttpStatusCode.OK, (await app.Api().UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
+        if (completions)
+            Assert.Equal(HttpStatusCode.OK, (await app.Api().UploadCsv("/api/imports/completions", Data.Completions(), "c.csv")).StatusCode);
+        return await app.SignedInAdminAsync();
+    }
+
     [SkippableTheory]
     [DatabaseInlineData("GET", "/api/teams")]
     [DatabaseInlineData("GET", "/api/teams/1/gaps")]
@@ -126,9 +135,7 @@ public sealed class AccessAndPagesTests
     public async Task EngineerPage_OnAPastDate_SaysSo_AndMarksCompletionsEarnedAfterIt(DatabaseProvider provider)
     {
         await using var app = await StartAsync(provider);
-        Assert.Equal(HttpStatusCode.OK, (await app.Api().UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await app.Api().UploadCsv("/api/imports/completions", Data.Completions(), "c.csv")).StatusCode);
-        var admin = await app.SignedInAdminAsync();
+        var admin = await WithDataSignedInAsync(app, completions: true);
         // E1 earned AIOps Professional on 2025-01-10, the Architect exam 2023-07-01, MLOps Professional 2022-01-01.
         var past = await admin.GetStringAsync("/engineers/E1?asOf=2024-06-01");
         Assert.Contains("Showing the picture on <strong>2024-06-01</strong>", past);
@@ -149,9 +156,7 @@ public sealed class AccessAndPagesTests
     public async Task EngineerPage_ListsRenewalsDue_BesideThePlan(DatabaseProvider provider)
     {
         await using var app = await StartAsync(provider);
-        Assert.Equal(HttpStatusCode.OK, (await app.Api().UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await app.Api().UploadCsv("/api/imports/completions", Data.Completions(), "c.csv")).StatusCode);
-        var admin = await app.SignedInAdminAsync();
+        var admin = await WithDataSignedInAsync(app, completions: true);
         // The day before one of E1's certifications expires: held, inside its renewal window.
         var held = (await (await app.Api().GetAsync("/api/engineers/E1")).JsonOf()).GetProperty("certifications").EnumerateArray()
             .First(c => c.GetProperty("expiresOn").ValueKind == System.Text.Json.JsonValueKind.String);
@@ -171,8 +176,7 @@ public sealed class AccessAndPagesTests
     public async Task PagesThatOnlyShow_AnswerAPost405_NeverA500(DatabaseProvider provider)
     {
         await using var app = await StartAsync(provider);
-        Assert.Equal(HttpStatusCode.OK, (await app.Api().UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
-        var admin = await app.SignedInAdminAsync();
+        var admin = await WithDataSignedInAsync(app, completions: false);
         var team = (await (await app.Api().GetAsync("/api/teams")).JsonOf()).EnumerateArray().First().GetProperty("id").GetInt32();
         // A real form token, so the antiforgery check passes and the page itself has to answer.
         var token = Regex.Match(await admin.GetStringAsync("/engineers/E1"), "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
@@ -192,8 +196,7 @@ public sealed class AccessAndPagesTests
     public async Task PastDate_CarriesThroughTheLinks_OverviewTeamEngineerAndBack(DatabaseProvider provider)
     {
         await using var app = await StartAsync(provider);
-        Assert.Equal(HttpStatusCode.OK, (await app.Api().UploadCsv("/api/imports/roster", Data.Roster())).StatusCode);
-        var admin = await app.SignedInAdminAsync();
+        var admin = await WithDataSignedInAsync(app, completions: false);
         var team = (await (await app.Api().GetAsync("/api/teams")).JsonOf()).EnumerateArray()
             .Single(t => t.GetProperty("name").GetString() == "Platform").GetProperty("id").GetInt32();
 
