@@ -46,6 +46,17 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
         return page;
     }
 
+    /// <summary>Two teams of <paramref name="manager"/> imported (one roster row each), their overview open and live, marked
+    /// so a reload would show (window.__notReloaded).</summary>
+    private async Task<IPage> LiveOverviewOfTwoTeamsAsync(string manager, string firstRow, string secondRow)
+    {
+        await ImportRosterAsync(firstRow, secondRow);
+        var page = await LiveManagerOverviewAsync(manager);
+        await page.EvaluateAsync("() => window.__notReloaded = true");
+        await Assertions.Expect(page.Locator("#teams-table tbody tr")).ToHaveCountAsync(2);
+        return page;
+    }
+
     /// <summary>A new browser context signed in as the L&amp;D admin, on a team's page with its live connection up;
     /// <paramref name="beforeOpening"/> can watch the page from its first request.</summary>
     private async Task<IPage> LiveTeamPageAsync(int teamId, Action<IPage>? beforeOpening = null)
@@ -598,12 +609,9 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
     public async Task ManagersOpenOverview_DropsATeamARosterImportGivesToAnotherManager()
     {
         fx.SkipUnlessReady();
-        await ImportRosterAsync(
+        var page = await LiveOverviewOfTwoTeamsAsync("moe@example.com",
             "M1,Mel Moor,mel@example.com,Moor,moe@example.com,Site Reliability Engineer",
             "M2,Max Marsh,max.marsh@example.com,Marsh,moe@example.com,Site Reliability Engineer");
-        var page = await LiveManagerOverviewAsync("moe@example.com");
-        await page.EvaluateAsync("() => window.__notReloaded = true");
-        await Assertions.Expect(page.Locator("#teams-table tbody tr")).ToHaveCountAsync(2);
 
         // Moor goes to another manager; Marsh's numbers, the only ones Moe still hears of, do not change.
         await ImportRosterAsync("M1,Mel Moor,mel@example.com,Moor,someone.else@example.com,Site Reliability Engineer");
@@ -618,12 +626,9 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
     public async Task ManagersOverview_OfflineWhileATeamLeavesTheirView_DropsItWhenBackOnline()
     {
         fx.SkipUnlessReady();
-        await ImportRosterAsync(
+        var page = await LiveOverviewOfTwoTeamsAsync("wyn@example.com",
             "W1,Wes Weir,wes@example.com,Weir,wyn@example.com,Site Reliability Engineer",
             "W2,Wil Wold,wil@example.com,Wold,wyn@example.com,Site Reliability Engineer");
-        var page = await LiveManagerOverviewAsync("wyn@example.com");
-        await page.EvaluateAsync("() => window.__notReloaded = true");
-        await Assertions.Expect(page.Locator("#teams-table tbody tr")).ToHaveCountAsync(2);
 
         // The connection drops and cannot come back for a while; meanwhile Weir goes to another manager, so no push and no
         // scopeChanged reaches this page, and Wold's numbers (all the catch-up will hold) do not change.
