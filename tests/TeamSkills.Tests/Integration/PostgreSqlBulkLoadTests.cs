@@ -24,6 +24,11 @@ public sealed class PostgreSqlBulkLoadTests
         Assert.Contains(before, d => d.Contains("UNIQUE INDEX", StringComparison.Ordinal)); // the employee_id index
         Assert.Equal(2, before.Count(d => d.Contains("FOREIGN KEY", StringComparison.Ordinal)));
         var oids = Oids(app);
+        // Into an empty table the primary key is rebuilt too, with completions' foreign key that points at it.
+        var completionsBefore = Schema(app, "completions");
+        Assert.Contains(completionsBefore, d => d.Contains("REFERENCES engineers(id)", StringComparison.Ordinal));
+        var primaryKey = app.Scalar("SELECT indexrelid::bigint FROM pg_index WHERE indrelid = 'engineers'::regclass AND indisprimary");
+        var pointing = app.Scalar("SELECT oid::bigint FROM pg_constraint WHERE confrelid = 'engineers'::regclass AND conrelid = 'completions'::regclass");
 
         var response = await api.Upload("/api/imports/roster", FaultTests.LargeRoster(Large, "B"), "roster.csv");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -39,19 +44,35 @@ public sealed class PostgreSqlBulkLoadTests
         Assert.Equal(0L, app.Scalar("SELECT COUNT(*) FROM engineers e JOIN teams t ON t.id = e.team_id WHERE e.manager_email <> t.manager_email"));
 
         Assert.Equal(before, Schema(app));
+        Assert.Equal(completionsBefore, Schema(app, "completions"));
         // Re-created, not left alone: every secondary index and foreign key has a new object id.
         Assert.Empty(Oids(app).Intersect(oids));
+        Assert.NotEqual(primaryKey, app.Scalar("SELECT indexrelid::bigint FROM pg_index WHERE indrelid = 'engineers'::regclass AND indisprimary"));
+        Assert.NotEqual(pointing, app.Scalar("SELECT oid::bigint FROM pg_constraint WHERE confrelid = 'engineers'::regclass AND conrelid = 'completions'::regclass"));
+        Assert.Equal(0L, app.Scalar("SELECT COUNT(*) FROM pg_constraint WHERE conrelid = 'completions'::regclass AND NOT convalidated"));
+        // The rows took one block of keys from the identity sequence, in employee id order, and the sequence goes on after it.
+        Assert.Equal(Large, app.Scalar("SELECT max(id) - min(id) + 1 FROM engineers"));
+        Assert.Equal(0L, app.Scalar("SELECT COUNT(*) FROM (SELECT id, employee_id, lag(employee_id) OVER (ORDER BY id) AS before FROM engineers) AS k " +
+            "WHERE k.before >= k.employee_id"));
         Assert.Equal(0L, app.Scalar("SELECT COUNT(*) FROM pg_constraint WHERE conrelid = 'engineers'::regclass AND NOT convalidated"));
         Assert.Equal(0L, app.Scalar("SELECT COUNT(*) FROM pg_index WHERE indrelid = 'engineers'::regclass AND NOT (indisvalid AND indisready)"));
 
-        // Still enforced: a second row with an existing employee_id, and a row pointing at no team, are refused.
+        // Still enforced: a second row with an existing employee_id or key, a row pointing at no team, and a completion
+        // pointing at no engineer, are refused.
         await using var conn = (NpgsqlConnection)app.OpenConnection();
+        const string engineer = "INSERT INTO engineers (employee_id, name, email, title, normalized_title, team_id, active, created_at, updated_at) ";
         await AssertRefusedAsync(conn, PostgresErrorCodes.UniqueViolation,
-            "INSERT INTO engineers (employee_id, name, email, title, normalized_title, team_id, active, created_at, updated_at) " +
-            "SELECT employee_id, name, 'other@example.com', title, normalized_title, team_id, true, 0, 0 FROM engineers LIMIT 1");
+            engineer + "SELECT employee_id, name, 'other@example.com', title, normalized_title, team_id, true, 0, 0 FROM engineers LIMIT 1");
+        await AssertRefusedAsync(conn, PostgresErrorCodes.ForeignKeyViolation, engineer + "VALUES ('NEW-1', 'N', 'n@example.com', 't', 't', 2147483647, true, 0, 0)");
         await AssertRefusedAsync(conn, PostgresErrorCodes.ForeignKeyViolation,
-            "INSERT INTO engineers (employee_id, name, email, title, normalized_title, team_id, active, created_at, updated_at) " +
-            "VALUES ('NEW-1', 'N', 'n@example.com', 't', 't', 2147483647, true, 0, 0)");
+            "INSERT INTO completions (engineer_id, certification_id, earned_on, expires_on, expiry_derived, recorded_by, recorded_at) " +
+            "SELECT max(e.id) + 1, (SELECT min(id) FROM certifications), DATE '2026-01-01', DATE '2029-01-01', false, 'test', 0 FROM engineers e");
+        await AssertRefusedAsync(conn, PostgresErrorCodes.UniqueViolation,
+            engineer.Replace("(employee_id", "(id, employee_id", StringComparison.Ordinal) +
+            "SELECT id, 'NEW-2', 'N', 'n2@example.com', title, normalized_title, team_id, true, 0, 0 FROM engineers LIMIT 1");
+        // A new engineer the usual way takes the key after the block.
+        await Execute(conn, engineer + "SELECT 'NEW-3', 'N', 'n3@example.com', title, normalized_title, team_id, true, 0, 0 FROM engineers LIMIT 1");
+        Assert.Equal(1L, app.Scalar("SELECT COUNT(*) FROM engineers WHERE employee_id = 'NEW-3' AND id = (SELECT max(id) FROM engineers)"));
     }
 
     [SkippableFact]

@@ -65,8 +65,9 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         var full = req.Mode == "full";
         phases.Mark("load");
 
-        var inFile = new HashSet<string>(rows.Count, StringComparer.Ordinal);
-        foreach (var r in rows) inFile.Add(r.EmployeeId);
+        // Only ever asked about existing engineers: into an empty roster (a first load), no set to build.
+        var inFile = new HashSet<string>(existing.Count == 0 ? 0 : rows.Count, StringComparer.Ordinal);
+        if (existing.Count > 0) foreach (var r in rows) inFile.Add(r.EmployeeId);
         if (errors.Count == 0 && !full) CheckEmailConflicts(rows, inFile, existing, map, errors);
         var (created, updated, unchanged) = Diff(rows, existing, teamByName);
         var deactivate = full ? existing.Values.Where(e => e.Active && !inFile.Contains(e.EmployeeId)).ToList() : [];

@@ -22,10 +22,17 @@ internal static class PostgreSqlBulk
     public static async Task CopyAsync<T>(NpgsqlConnection connection, string table, string[] columns, IReadOnlyList<T> rows,
         Action<T, object?[]> fill, IReadOnlyDictionary<string, object> constants, ILogger? log, CancellationToken ct)
     {
-        var restore = rows.Count >= LargeLoadRows ? await DeferIndexesAsync(connection, table, rows.Count, log, ct) : null;
-        await CopyRowsAsync(connection, table, columns, rows, fill, constants, ct);
-        if (restore is not null) await restore(ct);
+        var load = rows.Count >= LargeLoadRows ? await DeferIndexesAsync(connection, table, columns, rows.Count, log, ct) : null;
+        await CopyRowsAsync(connection, table, columns, rows, fill, constants, load?.Keys, ct);
+        if (load is not null) await load.Restore(ct);
     }
+
+    /// <summary>A large load's plan: what re-creates the dropped indexes and keys, and, when the primary key was
+    /// dropped too, the block of key values the rows take (reserved from the key's identity sequence).</summary>
+    private sealed record LargeLoad(Func<CancellationToken, Task> Restore, KeyBlock? Keys);
+
+    /// <summary>Key values <see cref="First"/>, First + 1, ... for the rows in order, in <see cref="Column"/>.</summary>
+    private sealed record KeyBlock(string Column, long First, bool Bigint);
 
     /// <summary>
     /// PostgreSQL's advice for populating a table ("Populating a Database": remove indexes and foreign keys, load,
@@ -37,10 +44,16 @@ internal static class PostgreSqlBulk
     /// tables its foreign keys point at are locked (ACCESS EXCLUSIVE), so their readers wait for the import's write
     /// phase instead of reading the old rows. If those locks are not granted within <see cref="LargeLoadLockTimeout"/>
     /// (a long report holding them), the load goes row by row as usual. The primary key stays (other tables'
-    /// foreign keys point at it), and so do indexes that back constraints.</para>
+    /// foreign keys point at it), and so do indexes that back constraints, unless the table is empty.</para>
+    /// <para>Into an empty table, the primary key goes too, with the foreign keys of other tables that point at it (they
+    /// can point at no row yet, so re-checking them costs nothing): the rows take a block of key values reserved from
+    /// the key's identity sequence, written by the COPY, instead of a nextval and a B-tree insert each (100,000
+    /// engineers: 0.44 s → 0.33 s of the database's time here). Only for a single-column identity key that the load
+    /// does not write itself, whose sequence counts by one.</para>
     /// </summary>
-    /// <returns>What re-creates the indexes and foreign keys after the load; null when the load should go the usual way.</returns>
-    private static async Task<Func<CancellationToken, Task>?> DeferIndexesAsync(NpgsqlConnection connection, string table, int adding,
+    /// <returns>What re-creates the indexes and foreign keys after the load, and the rows' key block if the primary key was
+    /// dropped; null when the load should go the usual way.</returns>
+    private static async Task<LargeLoad?> DeferIndexesAsync(NpgsqlConnection connection, string table, string[] columns, int adding,
         ILogger? log, CancellationToken ct)
     {
         // Bounded count: never reads more than adding + 1 rows, however large the table.
@@ -54,13 +67,26 @@ internal static class PostgreSqlBulk
             "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_namespace n ON n.oid = i.relnamespace " +
             "WHERE x.indrelid = @table::regclass AND NOT x.indisprimary " +
             "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) ORDER BY i.relname", ct);
-        if (foreignKeys.Count == 0 && indexes.Count == 0) return null;
+        var key = present == 0 ? await IdentityKeyAsync(connection, table, columns, ct) : null;
+        var pointing = key is null ? [] : await ReferencesAsync(connection, table, ct);
+        if (foreignKeys.Count == 0 && indexes.Count == 0 && key is null) return null;
 
+        KeyBlock? keys = null;
         await ExecuteAsync(connection, $"SAVEPOINT bulk_load; SET LOCAL lock_timeout = '{LargeLoadLockTimeout}'", ct);
         try
         {
+            foreach (var (other, name, _) in pointing) await ExecuteAsync(connection, $"ALTER TABLE {other} DROP CONSTRAINT {name}", ct);
             foreach (var (name, _) in foreignKeys) await ExecuteAsync(connection, $"ALTER TABLE {table} DROP CONSTRAINT {name}", ct);
             foreach (var (name, _) in indexes) await ExecuteAsync(connection, $"DROP INDEX {name}", ct);
+            if (key is not null)
+            {
+                await ExecuteAsync(connection, $"ALTER TABLE {table} DROP CONSTRAINT {key.Name}", ct);
+                // The table is locked against other writers until the commit; a rolled-back load leaves a gap in the
+                // sequence, as a rolled-back insert does.
+                var first = Convert.ToInt64(await ScalarAsync(connection,
+                    $"SELECT setval('{key.Sequence}', nextval('{key.Sequence}') + {adding - 1}) - {adding - 1}", ct));
+                keys = new KeyBlock(key.Column, first, key.Bigint);
+            }
             await ExecuteAsync(connection, "SET LOCAL lock_timeout TO DEFAULT; RELEASE SAVEPOINT bulk_load", ct);
         }
         // Not granted in time, or PostgreSQL chose this session to break a lock cycle with a reader: only the savepoint
@@ -74,22 +100,60 @@ internal static class PostgreSqlBulk
             return null;
         }
 
-        return async token =>
+        return new LargeLoad(async token =>
         {
+            if (key is not null) await ExecuteAsync(connection, $"ALTER TABLE {table} ADD CONSTRAINT {key.Name} {key.Definition}", token);
             foreach (var (_, definition) in indexes) await ExecuteAsync(connection, definition, token);
             foreach (var (name, definition) in foreignKeys) await ExecuteAsync(connection, $"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}", token);
-        };
+            foreach (var (other, name, definition) in pointing) await ExecuteAsync(connection, $"ALTER TABLE {other} ADD CONSTRAINT {name} {definition}", token);
+        }, keys);
     }
+
+    /// <summary>The table's primary key, when it is one identity column the load does not write and its sequence counts by one.</summary>
+    private sealed record IdentityKey(string Name, string Definition, string Column, string Sequence, bool Bigint);
+
+    private static async Task<IdentityKey?> IdentityKeyAsync(NpgsqlConnection connection, string table, string[] columns, CancellationToken ct)
+    {
+        var found = await CatalogAsync(connection, table,
+            "SELECT quote_ident(k.conname), pg_get_constraintdef(k.oid), a.attname, pg_get_serial_sequence(@table, a.attname), " +
+            "(a.atttypid = 'int8'::regtype)::text FROM pg_constraint k " +
+            "JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1] " +
+            "JOIN pg_sequence s ON s.seqrelid = pg_get_serial_sequence(@table, a.attname)::regclass " +
+            "WHERE k.conrelid = @table::regclass AND k.contype = 'p' AND cardinality(k.conkey) = 1 AND a.attidentity <> '' " +
+            "AND a.atttypid IN ('int4'::regtype, 'int8'::regtype) AND s.seqincrement = 1", ct);
+        if (found is not [[var name, var definition, var column, var sequence, var bigint]] || columns.Contains(column, StringComparer.Ordinal)) return null;
+        return new IdentityKey(name, definition, "\"" + column.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"",
+            sequence.Replace("'", "''", StringComparison.Ordinal), bigint == "true");
+    }
+
+    /// <summary>Other tables' foreign keys that point at the table's primary key: (table, name, definition).</summary>
+    private static async Task<List<(string Table, string Name, string Definition)>> ReferencesAsync(NpgsqlConnection connection, string table,
+        CancellationToken ct) =>
+        [.. (await CatalogAsync(connection, table,
+            "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname), quote_ident(k.conname), pg_get_constraintdef(k.oid) " +
+            "FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace " +
+            "WHERE k.confrelid = @table::regclass AND k.contype = 'f' AND k.conrelid <> k.confrelid " +
+            "AND k.conindid = (SELECT p.conindid FROM pg_constraint p WHERE p.conrelid = @table::regclass AND p.contype = 'p') " +
+            "ORDER BY 1, 2", ct)).Select(r => (r[0], r[1], r[2]))];
 
     /// <summary>(name, definition) rows of a catalog query over <paramref name="table"/> (bound as @table).</summary>
     private static async Task<List<(string Name, string Definition)>> NamesAndDefinitionsAsync(NpgsqlConnection connection, string table,
-        string sql, CancellationToken ct)
+        string sql, CancellationToken ct) =>
+        [.. (await CatalogAsync(connection, table, sql, ct)).Select(r => (r[0], r[1]))];
+
+    /// <summary>The rows of a catalog query over <paramref name="table"/> (bound as @table), every column as text.</summary>
+    private static async Task<List<string[]>> CatalogAsync(NpgsqlConnection connection, string table, string sql, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(sql, connection);
         cmd.Parameters.AddWithValue("table", table);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
-        var rows = new List<(string Name, string Definition)>();
-        while (await reader.ReadAsync(ct)) rows.Add((reader.GetString(0), reader.GetString(1)));
+        var rows = new List<string[]>();
+        while (await reader.ReadAsync(ct))
+        {
+            var row = new string[reader.FieldCount];
+            for (var i = 0; i < row.Length; i++) row[i] = reader.GetString(i);
+            rows.Add(row);
+        }
         return rows;
     }
 
@@ -107,11 +171,12 @@ internal static class PostgreSqlBulk
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static async Task CopyRowsAsync<T>(NpgsqlConnection connection, string table, string[] columns, IReadOnlyList<T> rows,
-        Action<T, object?[]> fill, IReadOnlyDictionary<string, object> constants, CancellationToken ct)
+        Action<T, object?[]> fill, IReadOnlyDictionary<string, object> constants, KeyBlock? keys, CancellationToken ct)
     {
-        var names = string.Join(", ", columns.Concat(constants.Keys));
+        var names = string.Join(", ", (keys is null ? [] : new[] { keys.Column }).Concat(columns).Concat(constants.Keys));
         var shared = constants.Values.ToArray();
         var values = new object?[columns.Length];
+        var next = keys?.First ?? 0;
         await using var writer = await connection.BeginBinaryImportAsync($"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)", ct);
         foreach (var row in rows)
         {
@@ -119,6 +184,11 @@ internal static class PostgreSqlBulk
             // Synchronous writes: they fill Npgsql's buffer and only flush when it is full; an await per value
             // would cost more than the copy itself.
             writer.StartRow();
+            if (keys is not null)
+            {
+                if (keys.Bigint) writer.Write(next++, NpgsqlDbType.Bigint);
+                else writer.Write(checked((int)next++), NpgsqlDbType.Integer);
+            }
             foreach (var value in values) Write(writer, value);
             foreach (var value in shared) Write(writer, value);
         }
