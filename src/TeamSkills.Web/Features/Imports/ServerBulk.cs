@@ -1,7 +1,6 @@
 using System.Data;
 using Microsoft.Data.SqlClient;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace TeamSkills.Web.Features.Imports;
 
@@ -169,44 +168,131 @@ internal static class PostgreSqlBulk
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>
+    /// The rows as PostgreSQL's binary COPY format, encoded here into one buffer and sent as raw COPY data: Npgsql's
+    /// importer binds a parameter per value, which made the app, not the server, the slow side of the COPY
+    /// (100,000 engineers: 120-300 ms of the app's CPU against 150 ms of the server's).
+    /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static async Task CopyRowsAsync<T>(NpgsqlConnection connection, string table, string[] columns, IReadOnlyList<T> rows,
         Action<T, object?[]> fill, IReadOnlyDictionary<string, object> constants, KeyBlock? keys, CancellationToken ct)
     {
         var names = string.Join(", ", (keys is null ? [] : new[] { keys.Column }).Concat(columns).Concat(constants.Keys));
-        var shared = constants.Values.ToArray();
+        var fieldCount = (short)((keys is null ? 0 : 1) + columns.Length + constants.Count);
         var values = new object?[columns.Length];
+        // The constants are the same bytes in every row: encoded once.
+        var shared = new BinaryCopyBuffer(256);
+        foreach (var value in constants.Values) shared.Field(value);
         var next = keys?.First ?? 0;
-        await using var writer = await connection.BeginBinaryImportAsync($"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)", ct);
-        foreach (var row in rows)
+
+        var copy = await connection.BeginRawBinaryCopyAsync($"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)", ct);
+        try
         {
-            fill(row, values);
-            // Synchronous writes: they fill Npgsql's buffer and only flush when it is full; an await per value
-            // would cost more than the copy itself.
-            writer.StartRow();
-            if (keys is not null)
+            var buffer = new BinaryCopyBuffer(1 << 16);
+            buffer.Header();
+            foreach (var row in rows)
             {
-                if (keys.Bigint) writer.Write(next++, NpgsqlDbType.Bigint);
-                else writer.Write(checked((int)next++), NpgsqlDbType.Integer);
+                fill(row, values);
+                buffer.Int16(fieldCount);
+                if (keys is not null)
+                {
+                    if (keys.Bigint) buffer.Field(next++);
+                    else buffer.Field(checked((int)next++));
+                }
+                foreach (var value in values) buffer.Field(value);
+                buffer.Bytes(shared.Written);
+                // Synchronous writes, a buffer at a time: an await per row would cost more than the encoding.
+                if (buffer.Length >= 1 << 15) buffer.DrainTo(copy);
             }
-            foreach (var value in values) Write(writer, value);
-            foreach (var value in shared) Write(writer, value);
+            buffer.Int16(-1); // the trailer
+            buffer.DrainTo(copy);
         }
-        await writer.CompleteAsync(ct);
+        catch
+        {
+            await copy.CancelAsync();
+            throw;
+        }
+        await copy.DisposeAsync(); // ends the COPY; the server's error, if any, is thrown here
+    }
+}
+
+/// <summary>
+/// A growing buffer of PostgreSQL binary COPY data: big-endian integers, each field its length then its bytes. Each
+/// value is written as its CLR type's PostgreSQL type, which must be the column's: string → text (UTF-8), int →
+/// integer, long → bigint, bool → boolean, DateOnly → date (days from 2000-01-01); null → NULL.
+/// </summary>
+internal sealed class BinaryCopyBuffer(int capacity)
+{
+    private static readonly int PostgresEpoch = new DateOnly(2000, 1, 1).DayNumber;
+    private byte[] _bytes = new byte[capacity];
+
+    public int Length { get; private set; }
+
+    public ReadOnlySpan<byte> Written => _bytes.AsSpan(0, Length);
+
+    /// <summary>The signature, then no flags and no header extension.</summary>
+    public void Header()
+    {
+        Bytes([(byte)'P', (byte)'G', (byte)'C', (byte)'O', (byte)'P', (byte)'Y', (byte)'\n', 0xFF, (byte)'\r', (byte)'\n', 0]);
+        Int32(0);
+        Int32(0);
     }
 
-    private static void Write(NpgsqlBinaryImporter writer, object? value)
+    public void Field(object? value)
     {
         switch (value)
         {
-            case null or DBNull: writer.WriteNull(); break;
-            case string s: writer.Write(s, NpgsqlDbType.Text); break;
-            case int i: writer.Write(i, NpgsqlDbType.Integer); break;
-            case long l: writer.Write(l, NpgsqlDbType.Bigint); break;
-            case bool b: writer.Write(b, NpgsqlDbType.Boolean); break;
-            case DateOnly d: writer.Write(d, NpgsqlDbType.Date); break;
+            case null or DBNull: Int32(-1); break;
+            case string s: Field(s); break;
+            case int i: Field(i); break;
+            case long l: Field(l); break;
+            case bool b: Int32(1); Span(1)[0] = b ? (byte)1 : (byte)0; break;
+            case DateOnly d: Field(d.DayNumber - PostgresEpoch); break;
             default: throw new NotSupportedException($"No COPY mapping for {value.GetType().Name}.");
         }
+    }
+
+    public void Field(string s)
+    {
+        var lengthAt = Length;
+        Int32(0);
+        var written = System.Text.Encoding.UTF8.GetBytes(s, Span(System.Text.Encoding.UTF8.GetMaxByteCount(s.Length)));
+        Length = lengthAt + 4 + written;
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(_bytes.AsSpan(lengthAt), written);
+    }
+
+    public void Field(int i)
+    {
+        Int32(4);
+        Int32(i);
+    }
+
+    public void Field(long l)
+    {
+        Int32(8);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(Span(8), l);
+    }
+
+    public void Int16(short value) => System.Buffers.Binary.BinaryPrimitives.WriteInt16BigEndian(Span(2), value);
+
+    public void Int32(int value) => System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(Span(4), value);
+
+    public void Bytes(ReadOnlySpan<byte> bytes) => bytes.CopyTo(Span(bytes.Length));
+
+    /// <summary>Writes what is buffered to <paramref name="stream"/> and empties the buffer.</summary>
+    public void DrainTo(Stream stream)
+    {
+        stream.Write(_bytes, 0, Length);
+        Length = 0;
+    }
+
+    /// <summary>The next <paramref name="size"/> bytes (growing the buffer if needed), counted as written.</summary>
+    private Span<byte> Span(int size)
+    {
+        if (Length + size > _bytes.Length) Array.Resize(ref _bytes, Math.Max(_bytes.Length * 2, Length + size));
+        var span = _bytes.AsSpan(Length, size);
+        Length += size;
+        return span;
     }
 }
 
