@@ -427,6 +427,34 @@ public sealed class ImportApiTests
         Assert.Contains("Line 3, field 2 (name): a quoted field is never closed", unclosed.Message);
     }
 
+    [Fact]
+    public async Task RosterImport_LargeEnoughToValidateInSlices_ReportsEveryRowsErrors_WithDuplicatesAcrossSlices()
+    {
+        // 24,000 rows: above the parallel threshold, so the rows' own checks run in slices and the duplicates are found
+        // after, in file order. A bad email early, then at the end a repeat of the first row's id, a short row, and a
+        // repeat of the short row's id: each reported on its line, naming the first line, and nothing imported.
+        Assert.True(24_000 >= RosterImport.ParallelValidationRows);
+        await using var app = new AppFactory();
+        using var api = app.Api();
+        var lines = Encoding.UTF8.GetString(FaultTests.LargeRoster(24_000, "P")).TrimEnd('\n').Split('\n').ToList();
+        var first = lines[1].Split(',');
+        lines[2] = string.Join(',', lines[2].Split(',') is var cells ? [cells[0], cells[1], "not-an-email", .. cells[3..]] : []);
+        lines.Add($"{first[0]},Dup Person,dup.p@example.com,{first[3]},{first[4]},Data Engineer");
+        lines.Add("P999998,Short Row");
+        lines.Add($"P999998,Again,again@example.com,{first[3]},{first[4]},Data Engineer");
+
+        var response = await api.Upload("/api/imports/roster", Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n"), "roster.csv");
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        var errors = (await response.JsonOf()).GetProperty("errors").EnumerateArray()
+            .Select(e => $"{e.GetProperty("line").GetInt32()} {e.GetProperty("column").GetString()}: {e.GetProperty("message").GetString()}").ToList();
+        Assert.Equal(4, errors.Count);
+        Assert.Equal("3 email: 'not-an-email' is not a valid email address.", errors[0]);
+        Assert.Equal($"24002 employee_id: Duplicate employee_id '{first[0]}' (first on line 2).", errors[1]);
+        Assert.StartsWith("24003 email: The row has 2 fields but the header has 6", errors[2]);
+        Assert.Equal("24004 employee_id: Duplicate employee_id 'P999998' (first on line 24003).", errors[3]);
+        Assert.Equal(0L, app.Scalar("SELECT COUNT(*) FROM engineers"));
+    }
+
     [SkippableTheory, DatabaseData]
     public async Task RosterImport_MessyHrExportRows_AreRefusedWithTheReason_AndChangeNothing(DatabaseProvider provider)
     {

@@ -97,7 +97,7 @@ internal static class ImportSupport
     /// <summary>Compresses the upload on the other core while the import parses and validates it.</summary>
     public static Task<ImportFile> CompressInBackground(ImportRequest req) => Task.Run(() => ImportFile.From(Bytes(req.Content)));
 
-    public static ImportRecord NewRecord(ImportKind kind, ImportRequest req, string format, DateTimeOffset now, ImportFile file) => new()
+    public static ImportRecord NewRecord(ImportKind kind, ImportRequest req, string format, DateTimeOffset now, ImportFile? file) => new()
     {
         Kind = kind, Mode = req.Mode, DryRun = req.DryRun, FileName = SafeFileName(req.FileName),
         ContentType = req.ContentType.Length > 128 ? req.ContentType[..128] : req.ContentType,

@@ -38,11 +38,14 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
     private async Task<ImportOutcomeResult> ImportAsync(ImportRequest req, ImportProgressReporter progress, CancellationToken ct)
     {
         var now = clock.Now;
-        var file = ImportSupport.CompressInBackground(req);
+        // The stored copy of the file is compressed on another core while this one waits for the database: started when
+        // the import is recorded, or, when it applies, as the writing starts (the parsing and validation use both cores).
+        Task<ImportFile>? compressing = null;
+        Task<ImportFile> Compressed() => compressing ??= ImportSupport.CompressInBackground(req);
         var phases = new Phases();
         var (table, problem) = TabularFile.Read(req.Content, ImportSupport.Limits(options.Value));
         phases.Mark("read");
-        if (problem is not null) return await ImportSupport.RejectFileAsync(db, audit, ImportKind.Roster, req, problem, file, now, ct);
+        if (problem is not null) return await ImportSupport.RejectFileAsync(db, audit, ImportKind.Roster, req, problem, Compressed(), now, ct);
 
         var errors = new List<ImportError>();
         var map = ColumnMap.Resolve(table!.Header, table.HeaderLine, Columns, errors);
@@ -80,7 +83,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         var additions = RosterAdditions.From(newTeams, NewUnmappedTitles(rows, aliases, existing));
         phases.Mark("diff");
         var format = table.Format;
-        var record = ImportSupport.NewRecord(ImportKind.Roster, req, format, now, await file);
+        var record = ImportSupport.NewRecord(ImportKind.Roster, req, format, now, file: null);
         if (errors.Count == 0)
             record.ChangesJson = (Describe(created, updated, deactivate, teamById, teamByName) with { Warnings = warnings.Kept, WarningCount = warnings.Count, Additions = additions }).ToJson();
         errors.Sort((a, b) => a.Line != b.Line ? a.Line.CompareTo(b.Line) : string.CompareOrdinal(a.Column, b.Column));
@@ -89,6 +92,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
             var response = new ImportResponse(null, false, req.DryRun, req.Mode, format, table.Rows.Count, 0, 0, 0, 0, errors,
                 ImportSupport.RejectedMessage(errors.Count));
             ImportSupport.Fill(record, ImportOutcome.Rejected, response);
+            record.File = await Compressed();
             return new(422, response with { ImportId = await ImportSupport.RecordOnlyAsync(db, record, audit, ct) });
         }
 
@@ -108,11 +112,13 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         if (req.DryRun || changes == 0)
         {
             ImportSupport.Fill(record, req.DryRun ? ImportOutcome.DryRun : ImportOutcome.Unchanged, summary);
+            record.File = await Compressed();
             return new(200, summary with { ImportId = await ImportSupport.RecordOnlyAsync(db, record, audit, ct) });
         }
 
 
         progress.Writing();
+        _ = Compressed();
         // Teams first: new names get rows, so engineers can point at them.
         var managers = ManagersAfterImport(rows, existing, inFile, teamById, full);
         await ImportSupport.BulkInsertAsync(tx, "teams", ["name", "manager_email"], newTeams, (name, v) =>
@@ -174,6 +180,7 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         phases.Mark("managers");
         await db.BumpDataVersionAsync(ct);
         ImportSupport.Fill(record, ImportOutcome.Applied, summary);
+        record.File = await Compressed();
         db.Imports.Add(record);
         await db.SaveChangesAsync(ct);
         phases.Mark("record");
@@ -189,84 +196,124 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
         return new(200, summary with { ImportId = record.Id });
     }
 
-    // Runs once per import over every row: optimise at first call instead of starting in tier-0 code.
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    /// <summary>One row's own checks, which need no other row: its cleaned fields and what is wrong with it.</summary>
+    private readonly record struct RowCheck(string EmployeeId, string Name, string Email, string Team, string Manager, string Title,
+        List<ImportError>? Errors, bool Short);
+
+    /// <summary>From this many rows, the rows' own checks run on every core, in as many slices of the file.</summary>
+    internal const int ParallelValidationRows = 20_000;
+
+    /// <summary>
+    /// Every row's own checks (in parallel for a large file: they are most of validation's time), then one pass in file
+    /// order for what depends on the rows before: duplicate ids and emails, which name the first row's line.
+    /// </summary>
     private static List<Row> Validate(TabularTable table, ColumnMap map, List<ImportError> errors, ImportWarnings warnings,
         ImportProgressReporter progress)
     {
-        var rows = new List<Row>(table.Rows.Count);
-        // Sized up front: growing 100k-entry tables reallocates on the large-object heap, which costs full GCs.
-        var seenIds = new Dictionary<string, int>(table.Rows.Count, StringComparer.Ordinal);
-        var seenEmails = new Dictionary<string, int>(table.Rows.Count, StringComparer.OrdinalIgnoreCase);
-        var normalized = new Dictionary<string, string>(StringComparer.Ordinal);
+        var count = table.Rows.Count;
+        var checks = new RowCheck[count];
         var csv = table.Format == "csv";
-        var step = progress.StartValidating(table.Rows.Count);
-        int done = 0, nextReport = step;
-        foreach (var raw in table.Rows)
+        var step = progress.StartValidating(count);
+        var slices = count >= ParallelValidationRows ? Math.Clamp(Environment.ProcessorCount, 1, 8) : 1;
+        var size = (count + slices - 1) / slices;
+        Parallel.For(0, slices, new ParallelOptions { MaxDegreeOfParallelism = slices }, slice =>
         {
-            if (++done == nextReport)
+            var end = Math.Min(count, (slice + 1) * size);
+            // The first slice reports for all: the slices keep about the same pace.
+            var nextReport = slice == 0 ? step / slices : int.MaxValue;
+            for (var i = slice * size; i < end; i++)
             {
-                progress.Validating(done);
-                nextReport += step;
+                checks[i] = Check(table.Rows[i], map, csv);
+                if (i + 1 == nextReport)
+                {
+                    progress.Validating(Math.Min(count, (i + 1) * slices));
+                    nextReport += Math.Max(1, step / slices);
+                }
             }
-            var before = errors.Count;
-            var line = raw.Line;
-            string Required(string column, int max)
-            {
-                // The key stays as written (compared ordinally, like the database); text compares in NFC.
-                var value = column == "employee_id" ? map.Get(raw.Cells, column) : ImportSupport.Nfc(map.Get(raw.Cells, column));
-                if (value.Length == 0) errors.Add(new ImportError(line, map.HeaderOf(column), $"{column} is required."));
-                else if ((column == "employee_id" ? ImportSupport.CheckKey(value, max) : ImportSupport.CheckText(value, max)) is { } why)
-                    errors.Add(new ImportError(line, map.HeaderOf(column), $"{column} {why}."));
-                return value;
-            }
+        });
+        progress.Validating(count);
 
-            // A CSV row cut short would blank what it does not reach (in partial mode, over the engineer's current values).
-            // An .xlsx row simply ends at its last filled cell. Said once, alone: "team is required" on the same row would
-            // point at the data when the commas are what is missing.
-            if (csv && raw.Cells.Length < map.Width && map.Unreached(raw.Cells) is { Count: > 0 } unreached)
+        var rows = new List<Row>(count);
+        // Sized up front: growing 100k-entry tables reallocates on the large-object heap, which costs full GCs.
+        var seenIds = new Dictionary<string, int>(count, StringComparer.Ordinal);
+        var seenEmails = new Dictionary<string, int>(count, StringComparer.OrdinalIgnoreCase);
+        var normalized = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < count; i++)
+        {
+            var c = checks[i];
+            var line = table.Rows[i].Line;
+            if (c.Errors is { } own) errors.AddRange(own);
+            if (c.Short)
             {
-                errors.Add(new ImportError(line, unreached[0], $"The row has {raw.Cells.Length} fields but the header has {map.Width}: " +
-                    $"{string.Join(", ", unreached)} would be empty. An empty field still needs its comma."));
                 // Its id and email still count as taken: a later row repeating them is reported now, not after this one is fixed.
-                if (map.Get(raw.Cells, "employee_id") is { Length: > 0 } shortId) seenIds.TryAdd(shortId, line);
-                if (ImportSupport.Nfc(map.Get(raw.Cells, "email")).ToLowerInvariant() is { Length: > 0 } shortEmail) seenEmails.TryAdd(shortEmail, line);
+                if (c.EmployeeId.Length > 0) seenIds.TryAdd(c.EmployeeId, line);
+                if (c.Email.Length > 0) seenEmails.TryAdd(c.Email, line);
                 continue;
             }
+            var before = errors.Count;
+            if (c.EmployeeId.Length > 0 && !seenIds.TryAdd(c.EmployeeId, line))
+                errors.Add(new ImportError(line, map.HeaderOf("employee_id"), $"Duplicate employee_id '{Clip(c.EmployeeId)}' (first on line {seenIds[c.EmployeeId]})."));
+            if (c.Email.Length > 0 && !seenEmails.TryAdd(c.Email, line))
+                errors.Add(new ImportError(line, map.HeaderOf("email"), $"Duplicate email '{Clip(c.Email)}' (first on line {seenEmails[c.Email]})."));
+            if (c.Errors is not null || errors.Count != before) continue;
 
-            var employeeId = Required("employee_id", FieldLimits.EmployeeId);
-            var name = Required("name", FieldLimits.Name);
-            var email = Required("email", FieldLimits.Email).ToLowerInvariant();
-            var team = Required("team", FieldLimits.Team);
-            var manager = ImportSupport.Nfc(map.Get(raw.Cells, "manager_email")).ToLowerInvariant();
-            var title = ImportSupport.Nfc(map.Get(raw.Cells, "role"));
-
-            if (email.Length > 0 && email.Length <= FieldLimits.Email && !ImportSupport.IsValidEmail(email))
-                errors.Add(new ImportError(line, map.HeaderOf("email"), $"'{Clip(email)}' is not a valid email address."));
-            if (manager.Length > 0 && !ImportSupport.IsValidEmail(manager))
-                errors.Add(new ImportError(line, map.HeaderOf("manager_email"), $"'{Clip(manager)}' is not a valid email address."));
-            if (ImportSupport.CheckText(title, FieldLimits.Title) is { } titleWhy)
-                errors.Add(new ImportError(line, map.HeaderOf("role"), $"role {titleWhy}."));
-            if (raw.Cells.Length > map.Width && raw.Cells.Skip(map.Width).Any(c => c.Trim().Length > 0))
-                errors.Add(new ImportError(line, $"#{map.Width + 1}", $"The row has {raw.Cells.Length} fields but the header has {map.Width}."));
-
-            if (employeeId.Length > 0 && !seenIds.TryAdd(employeeId, line))
-                errors.Add(new ImportError(line, map.HeaderOf("employee_id"), $"Duplicate employee_id '{Clip(employeeId)}' (first on line {seenIds[employeeId]})."));
-            if (email.Length > 0 && !seenEmails.TryAdd(email, line))
-                errors.Add(new ImportError(line, map.HeaderOf("email"), $"Duplicate email '{Clip(email)}' (first on line {seenEmails[email]})."));
-
-            if (errors.Count == before)
-            {
-                // Valid, but a manager vote for oneself makes a team its own manager's: usually an HR export's placeholder.
-                if (manager.Length > 0 && manager == email)
-                    warnings.Add(line, map.HeaderOf("manager_email"),
-                        $"manager_email is the engineer's own email ({Clip(email)}); leave it empty for someone nobody in the roster manages.");
-                // Titles repeat across thousands of rows: normalise each distinct one once.
-                if (!normalized.TryGetValue(title, out var key)) normalized[title] = key = TitleNormalizer.Normalize(title);
-                rows.Add(new Row(line, employeeId, name, email, team, manager.Length == 0 ? null : manager, title, key));
-            }
+            // Valid, but a manager vote for oneself makes a team its own manager's: usually an HR export's placeholder.
+            if (c.Manager.Length > 0 && c.Manager == c.Email)
+                warnings.Add(line, map.HeaderOf("manager_email"),
+                    $"manager_email is the engineer's own email ({Clip(c.Email)}); leave it empty for someone nobody in the roster manages.");
+            // Titles repeat across thousands of rows: normalise each distinct one once.
+            if (!normalized.TryGetValue(c.Title, out var key)) normalized[c.Title] = key = TitleNormalizer.Normalize(c.Title);
+            rows.Add(new Row(line, c.EmployeeId, c.Name, c.Email, c.Team, c.Manager.Length == 0 ? null : c.Manager, c.Title, key));
         }
         return rows;
+    }
+
+    /// <summary>One row's fields, cleaned (text in NFC, emails in lower case), with what is wrong with the row by itself.</summary>
+    // Runs once per row: optimise at first call instead of starting in tier-0 code.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static RowCheck Check(TabularRow raw, ColumnMap map, bool csv)
+    {
+        List<ImportError>? errors = null;
+        var line = raw.Line;
+        void Error(string column, string message) => (errors ??= []).Add(new ImportError(line, column, message));
+
+        // A CSV row cut short would blank what it does not reach (in partial mode, over the engineer's current values).
+        // An .xlsx row simply ends at its last filled cell. Said once, alone: "team is required" on the same row would
+        // point at the data when the commas are what is missing.
+        if (csv && raw.Cells.Length < map.Width && map.Unreached(raw.Cells) is { Count: > 0 } unreached)
+        {
+            Error(unreached[0], $"The row has {raw.Cells.Length} fields but the header has {map.Width}: " +
+                $"{string.Join(", ", unreached)} would be empty. An empty field still needs its comma.");
+            return new RowCheck(map.Get(raw.Cells, "employee_id"), "", ImportSupport.Nfc(map.Get(raw.Cells, "email")).ToLowerInvariant(),
+                "", "", "", errors, Short: true);
+        }
+
+        string Required(string column, int max)
+        {
+            // The key stays as written (compared ordinally, like the database); text compares in NFC.
+            var value = column == "employee_id" ? map.Get(raw.Cells, column) : ImportSupport.Nfc(map.Get(raw.Cells, column));
+            if (value.Length == 0) Error(map.HeaderOf(column), $"{column} is required.");
+            else if ((column == "employee_id" ? ImportSupport.CheckKey(value, max) : ImportSupport.CheckText(value, max)) is { } why)
+                Error(map.HeaderOf(column), $"{column} {why}.");
+            return value;
+        }
+
+        var employeeId = Required("employee_id", FieldLimits.EmployeeId);
+        var name = Required("name", FieldLimits.Name);
+        var email = Required("email", FieldLimits.Email).ToLowerInvariant();
+        var team = Required("team", FieldLimits.Team);
+        var manager = ImportSupport.Nfc(map.Get(raw.Cells, "manager_email")).ToLowerInvariant();
+        var title = ImportSupport.Nfc(map.Get(raw.Cells, "role"));
+
+        if (email.Length > 0 && email.Length <= FieldLimits.Email && !ImportSupport.IsValidEmail(email))
+            Error(map.HeaderOf("email"), $"'{Clip(email)}' is not a valid email address.");
+        if (manager.Length > 0 && !ImportSupport.IsValidEmail(manager))
+            Error(map.HeaderOf("manager_email"), $"'{Clip(manager)}' is not a valid email address.");
+        if (ImportSupport.CheckText(title, FieldLimits.Title) is { } titleWhy)
+            Error(map.HeaderOf("role"), $"role {titleWhy}.");
+        if (raw.Cells.Length > map.Width && raw.Cells.Skip(map.Width).Any(c => c.Trim().Length > 0))
+            Error($"#{map.Width + 1}", $"The row has {raw.Cells.Length} fields but the header has {map.Width}.");
+        return new RowCheck(employeeId, name, email, team, manager, title, errors, Short: false);
     }
 
     /// <summary>
