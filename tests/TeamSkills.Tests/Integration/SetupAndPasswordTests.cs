@@ -156,6 +156,9 @@ public sealed class SetupAndPasswordTests
         var mail = await MimeKit.MimeMessage.LoadAsync(Assert.Single(Directory.GetFiles(outbox, "*.eml")));
         Assert.Equal("boss@example.com", Assert.Single(mail.To.Mailboxes).Address);
         Assert.Equal("Reset your TeamSkills password", mail.Subject);
+        // How long the link works: Identity's token lifespan (a day by default), in both parts.
+        Assert.Contains("The link works once, for 24 hours.", mail.TextBody);
+        Assert.Contains("The link works once, for 24 hours.", mail.HtmlBody);
         var link = Regex.Match(mail.TextBody ?? "", @"https?://\S+/reset\?\S+").Value;
         // The HTML part (from reports/templates/email) carries the same link, attribute-encoded.
         Assert.Contains($"href=\"{System.Net.WebUtility.HtmlEncode(link)}\"", (mail.HtmlBody ?? "").Replace("&#x2B;", "+"));

@@ -17,6 +17,15 @@ public sealed class UsersPageTests
         return await browser.PostAsync($"/users?handler={handler}", new FormUrlEncodedContent(fields));
     }
 
+    [Theory]
+    [InlineData(1, "1 hour")]
+    [InlineData(24, "24 hours")]
+    [InlineData(36, "36 hours")]
+    [InlineData(72, "3 days")]
+    [InlineData(72.5, "72 hours")]
+    public void TheMailSaysHowLongTheLinkWorks_InWholeHoursOrDays(double hours, string expected) =>
+        Assert.Equal(expected, TeamSkills.Web.Features.Access.PasswordLinks.ValidFor(TimeSpan.FromHours(hours)));
+
     [SkippableTheory, DatabaseData]
     public async Task Admin_AddsAUser_IssuesAKeyShownOnce_RevokesIt_AndDeletesTheUser(DatabaseProvider provider)
     {
@@ -33,6 +42,9 @@ public sealed class UsersPageTests
         // An invitation, not a reset someone else asked for.
         Assert.Equal("You have been added to TeamSkills", mail.Subject);
         Assert.Contains("An administrator added you (grace@example.com) to TeamSkills, the team certification dashboard, as Manager.", mail.TextBody);
+        // How long the link works, and what to do once it has expired.
+        Assert.Contains("The link works once, for 24 hours. If it has expired, \"Forgot your password?\" on the sign-in page sends a new one.", mail.TextBody);
+        Assert.Contains("The link works once, for 24 hours. If it has expired, “Forgot your password?” on the sign-in page sends a new one.", mail.HtmlBody);
         Assert.DoesNotContain("reset", mail.HtmlBody!.Replace("/reset?", ""), StringComparison.OrdinalIgnoreCase);
         // Its page asks them to choose their password, not a new one.
         var link = new Uri(Regex.Match(mail.TextBody!, @"https?://\S+/reset\?\S+").Value).PathAndQuery;

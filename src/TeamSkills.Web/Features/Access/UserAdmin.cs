@@ -196,8 +196,17 @@ public sealed class UserAdmin(UserManager<AppUser> users, TeamSkillsDbContext db
 /// mail the token to the account's owner inside a link to the forger's site.
 /// </summary>
 public sealed class PasswordLinks(UserManager<AppUser> users, IMailer mailer, EmailTemplates templates, AuditLog audit,
-    IOptions<Digests.DigestOptions> digests, TeamSkillsDbContext db, OrgClock clock)
+    IOptions<Digests.DigestOptions> digests, TeamSkillsDbContext db, OrgClock clock, IOptions<DataProtectionTokenProviderOptions> tokens)
 {
+    /// <summary>How long a link works, as the mail says it: the token provider's lifespan ("24 hours", "3 days").</summary>
+    public static string ValidFor(TimeSpan lifespan) => lifespan.TotalHours switch
+    {
+        1 => "1 hour",
+        var h when h <= 48 && h == Math.Floor(h) => $"{h:0} hours",
+        _ when lifespan.TotalDays == Math.Floor(lifespan.TotalDays) => $"{lifespan.TotalDays:0} days",
+        var h => $"{Math.Floor(h):0} hours",
+    };
+
     /// <summary>One mail a minute per user, whoever asks (the audit trail, shared by every instance, says when the last went).</summary>
     public Task<bool> SentInTheLastMinuteAsync(string email, CancellationToken ct)
     {
@@ -214,13 +223,14 @@ public sealed class PasswordLinks(UserManager<AppUser> users, IMailer mailer, Em
         var link = $"{digests.Value.PublicUrl.TrimEnd('/')}/reset?email={Uri.EscapeDataString(user.Email!)}&token={Uri.EscapeDataString(token)}";
         // The recipient does not know "bootstrap-admin" (the bootstrap key's account): it is an administrator to them.
         var inviter = actor == "bootstrap-admin" ? "An administrator" : actor;
-        var mail = await templates.RenderAsync("password-reset", new PasswordResetMail(user.Email!, link,
+        var mail = await templates.RenderAsync("password-reset", new PasswordResetMail(user.Email!, link, ValidFor(tokens.Value.TokenLifespan),
             invitedAs is null ? null : inviter, invitedAs is null ? null : AppRoles.Display(invitedAs)), ct);
         await mailer.SendAsync(new OutgoingMail(user.Email!, mail.Subject, mail.Text, mail.Html), ct);
         await audit.AddAndSaveAsync(actor, "password.reset-requested", user.Email!, "Applied", details, ct);
     }
 }
 
-/// <summary>The model of reports/templates/email/password-reset.*.liquid: <c>{{ email }}</c>, <c>{{ link }}</c>; for a user
-/// just added, <c>{{ invitedBy }}</c> and <c>{{ role }}</c> (null otherwise), which make the mail an invitation.</summary>
-public sealed record PasswordResetMail(string Email, string Link, string? InvitedBy = null, string? Role = null);
+/// <summary>The model of reports/templates/email/password-reset.*.liquid: <c>{{ email }}</c>, <c>{{ link }}</c>,
+/// <c>{{ validFor }}</c> (how long the link works, e.g. "24 hours"); for a user just added, <c>{{ invitedBy }}</c> and
+/// <c>{{ role }}</c> (null otherwise), which make the mail an invitation.</summary>
+public sealed record PasswordResetMail(string Email, string Link, string ValidFor, string? InvitedBy = null, string? Role = null);
