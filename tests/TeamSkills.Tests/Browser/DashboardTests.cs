@@ -845,6 +845,18 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
         var names = await page.EvaluateAsync<string[]>(linesPerWord, "#heat tbody td:first-child");
         Assert.NotEmpty(names);
         Assert.All(names, word => Assert.EndsWith(":1", word));
+
+        // The heat map is wider than the phone: its box fades out on the right, which says there is more, until it is
+        // scrolled to the end. "max/fade" after each scroll.
+        const string fade = "async to => { const w = document.querySelector('#heat').closest('.table-wrap'); w.scrollLeft = to === 'end' ? w.scrollWidth : 0; " +
+            "await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))); " +
+            "return (w.scrollWidth - w.clientWidth > 0) + '/' + getComputedStyle(w).getPropertyValue('--fade-end'); }";
+        Assert.Equal("true/40px", await page.EvaluateAsync<string>(fade, "start"));
+        Assert.Equal("true/0px", await page.EvaluateAsync<string>(fade, "end"));
+        Assert.Equal("true/40px", await page.EvaluateAsync<string>(fade, "start"));
+        // A table that fits its box does not fade.
+        await page.SetViewportSizeAsync(1600, 900);
+        Assert.Equal("false/0px", await page.EvaluateAsync<string>(fade, "start"));
         await page.Context.CloseAsync();
     }
 
