@@ -85,14 +85,14 @@ public static class ReportText
     public const string TitleNotMapped = "title not mapped";
 
     /// <summary>
-    /// The "Next step" text, pages and exports alike: "title not mapped"; the next step; or, everything recommended being
-    /// held, "all held; renew X by D" for the renewal due first, else "all held".
+    /// The "Next step" text, pages and exports alike: "title not mapped"; else the next step ("all held" when everything
+    /// recommended is held), followed by "; renew X by D" for the renewal due first, if any.
     /// </summary>
     public static string NextText<T>(bool mapped, string? nextStep, IEnumerable<T> certifications, Func<T, bool> expiring,
         Func<T, DateOnly?> expiresOn, Func<T, string> name) =>
         !mapped ? TitleNotMapped
-        : nextStep ?? (RenewalsDue(certifications, expiring, expiresOn).FirstOrDefault() is { } due
-            ? $"all held; renew {name(due)} by {Date(expiresOn(due))}" : "all held");
+        : (nextStep ?? "all held") + (RenewalsDue(certifications, expiring, expiresOn).FirstOrDefault() is { } due
+            ? $"; renew {name(due)} by {Date(expiresOn(due))}" : "");
 
     /// <summary>Held certifications inside their renewal window (expiring), the first to expire first.</summary>
     public static IEnumerable<T> RenewalsDue<T>(IEnumerable<T> certifications, Func<T, bool> expiring, Func<T, DateOnly?> expiresOn) =>

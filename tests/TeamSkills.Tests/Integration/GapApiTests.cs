@@ -171,7 +171,8 @@ public sealed class GapApiTests
         Assert.Equal("MLOps Professional", ann.GetProperty("next").GetProperty("prerequisiteOf").GetString());
         Assert.Equal("MLOps Foundation (prerequisite of MLOps Professional)", ann.GetProperty("next").GetProperty("label").GetString());
         var page = await (await app.SignedInAsAsync("lnd@example.com", "LearningAdmin")).GetStringAsync($"/teams/{id}");
-        Assert.Contains("<td data-field=\"next\">MLOps Foundation (prerequisite of MLOps Professional)</td>", page);
+        // The next step, then the renewal due (AIOps Architect is expiring).
+        Assert.Contains("<td data-field=\"next\">MLOps Foundation (prerequisite of MLOps Professional); renew AIOps Architect by 2026-07-01</td>", page);
         // Cell tooltips: an expired one says when it expired, not "expired, expires".
         Assert.Matches("title=\"MLOps Professional: expired \\d{4}-\\d{2}-\\d{2}\"", page);
         Assert.Contains("title=\"AIOps Architect: expiring, expires 2026-07-01\"", page);

@@ -87,7 +87,7 @@ public sealed class ExportWriterTests
     }
 
     [Fact]
-    public void Next_ForAnEngineerHoldingEverything_NamesTheRenewalDueFirst()
+    public void Next_NamesTheRenewalDueFirst_AfterTheNextStepOrAllHeld()
     {
         var asOf = new DateOnly(2026, 6, 1);
         ReportEngineer Holding(params ReportCell[] cells) => new("E1", "Ann", "a@x", "SRE", "SRE", cells, null);
@@ -96,7 +96,9 @@ public sealed class ExportWriterTests
             new("b", "B", ReportStatus.Expiring, asOf.AddYears(-1), new DateOnly(2026, 6, 20)),
             new("c", "C", ReportStatus.Valid, asOf.AddYears(-1), new DateOnly(2026, 6, 10)))));
         Assert.Equal("all held", ReportText.Next(Holding(new ReportCell("c", "C", ReportStatus.Valid, asOf.AddYears(-1), asOf.AddYears(2)))));
-        Assert.Equal("take B", ReportText.Next(Holding(new ReportCell("a", "A", ReportStatus.Expiring, asOf, asOf.AddDays(5))) with { NextStep = "take B" }));
+        // Something else next: the renewal due is named after it.
+        Assert.Equal("take B; renew A by 2026-06-06", ReportText.Next(Holding(new ReportCell("a", "A", ReportStatus.Expiring, asOf, asOf.AddDays(5))) with { NextStep = "take B" }));
+        Assert.Equal("take B", ReportText.Next(Holding(new ReportCell("a", "A", ReportStatus.Valid, asOf, asOf.AddYears(2))) with { NextStep = "take B" }));
         Assert.Equal("title not mapped", ReportText.Next(Holding() with { Role = null }));
     }
 }

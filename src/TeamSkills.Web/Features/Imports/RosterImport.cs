@@ -55,6 +55,8 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
             errors.Add(new ImportError(table.HeaderLine, "", "The file has a header but no data rows."));
 
         phases.Mark("validate");
+        // Nothing to write (refused, or a preview): the stored copy can be compressed while the current data is read.
+        if (errors.Count > 0 || req.DryRun) _ = Compressed();
         // The write transaction takes the writer lock before the current data is read (BeginWriteTransactionAsync), so
         // the diff is computed against exactly what it will be applied to, even with writers in other instances.
         await using var tx = await db.BeginWriteTransactionAsync(ct);
