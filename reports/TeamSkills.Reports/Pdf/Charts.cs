@@ -24,6 +24,9 @@ public static class Charts
         // Room right of 100% for the longest label ("100.0% (44/44)"); the scale itself stops at 100.
         plot.Axes.SetLimitsX(0, 150);
         plot.Axes.Bottom.SetTicks([0, 20, 40, 60, 80, 100], ["0", "20", "40", "60", "80", "100"]);
+        // Where the scale ends: the room beyond is for the labels, not more coverage.
+        var full = plot.Add.VerticalLine(100, 1, ScottPlot.Color.FromHex("#9E9E9E"), ScottPlot.LinePattern.Dashed);
+        plot.MoveToBack(full);
         plot.Axes.SetLimitsY(0.3, items.Count + 0.7);
         plot.XLabel("coverage % (held / recommended)");
         Render(plot, canvas, rect);
