@@ -38,8 +38,9 @@ public sealed class RosterImport(TeamSkillsDbContext db, OrgClock clock, Audit.A
     private async Task<ImportOutcomeResult> ImportAsync(ImportRequest req, ImportProgressReporter progress, CancellationToken ct)
     {
         var now = clock.Now;
-        // The stored copy of the file is compressed on another core while this one waits for the database: started when
-        // the import is recorded, or, when it applies, as the writing starts (the parsing and validation use both cores).
+        // The stored copy of the file is compressed on another core while this one waits for the database: once validation
+        // is over (it uses both cores), right away for a refused file or a preview, as the writing starts for an import
+        // that applies.
         Task<ImportFile>? compressing = null;
         Task<ImportFile> Compressed() => compressing ??= ImportSupport.CompressInBackground(req);
         var phases = new Phases();
