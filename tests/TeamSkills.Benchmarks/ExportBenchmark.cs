@@ -143,7 +143,7 @@ internal static class ExportBenchmark
         var pdfTime = sw.Elapsed;
         var pages = PdfPages(pdf.ToArray());
 
-        Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {TotalGb():0.0} GB RAM, {Os()}, .NET {Environment.Version} (workstation GC), {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
+        Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {TotalGb():0.0} GB RAM, {Os()}, .NET {Environment.Version} ({Machine.Gc()}), {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
         Console.WriteLine($"{engineers:N0} engineers, {teams:N0} teams, {completions:N0} completions; gap index loaded in {loadMs:N0} ms (not counted).");
         Console.WriteLine();
         Console.WriteLine("| Measure | TeamSkills | Baseline | Ratio | Target | Result |");

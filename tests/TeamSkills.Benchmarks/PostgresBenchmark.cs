@@ -122,7 +122,7 @@ internal static class PostgresBenchmark
             Console.WriteLine();
             Console.WriteLine($"## PostgreSQL roster import: {engineers:N0} engineers ({Memory.Mb(new FileInfo(data.RosterPath).Length)} CSV), median of {Rounds}");
             Console.WriteLine();
-            Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, PostgreSQL {version} on loopback (tests/services.sh: fsync off); each timed step starts after a CHECKPOINT with no autovacuum worker busy; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
+            Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, .NET {Environment.Version} ({Machine.Gc()}), PostgreSQL {version} on loopback (tests/services.sh: fsync off); each timed step starts after a CHECKPOINT with no autovacuum worker busy; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
             Console.WriteLine();
             Console.WriteLine("| Measure | TeamSkills | Baseline | Ratio | Target | Result |");
             Console.WriteLine("|---|---|---|---|---|---|");

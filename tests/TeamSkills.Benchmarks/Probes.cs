@@ -103,9 +103,15 @@ internal static class Machine
     {
         var memTotal = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:", StringComparison.Ordinal));
         var totalGb = long.Parse(memTotal["MemTotal:".Length..].Trim().Split(' ')[0]) * 1024 / 1e9;
-        var gc = GCSettings.IsServerGC ? "server GC" : "workstation GC";
+        var gc = Gc();
         var sqlite = sqlite3Version == "-" ? "" : $", sqlite3 CLI {sqlite3Version}, app SQLite {libraryVersion}";
         return $"{Environment.ProcessorCount} cores (nproc), {totalGb:N1} GB RAM, {RuntimeInformation.OSDescription}, " +
                $"{RuntimeInformation.FrameworkDescription} ({gc}){sqlite}";
     }
+
+    /// <summary>The collector in force, as the runtime reports it: "server GC, 1 heap" or "workstation GC".</summary>
+    public static string Gc() =>
+        GCSettings.IsServerGC && GC.GetConfigurationVariables().GetValueOrDefault("HeapCount") is { } heaps
+            ? $"server GC, {heaps} heap{(Convert.ToInt64(heaps, System.Globalization.CultureInfo.InvariantCulture) == 1 ? "" : "s")}"
+            : "workstation GC";
 }

@@ -29,6 +29,42 @@ public sealed class TabularFileTests
     }
 
     [Fact]
+    public void Csv_AValueRepeatedDownAColumn_IsOneString_AndUniqueValuesStayApart()
+    {
+        var text = new StringBuilder("id,team\n");
+        for (var i = 0; i < 3000; i++) text.Append($"E{i:D5},Team {i % 50}\n");
+        var t = Csv(text.ToString());
+
+        Assert.Equal(3000, t.Rows.Count);
+        for (var i = 0; i < 3000; i++)
+        {
+            Assert.Equal($"E{i:D5}", t.Rows[i].Cells[0]);
+            Assert.Equal($"Team {i % 50}", t.Rows[i].Cells[1]);
+        }
+        // The 60 rows of a team share their string (best effort: two values whose hashes share a slot take turns in it,
+        // and the hash is seeded per process): a few hundred strings at most, not 3,000. The ids are each their own.
+        Assert.InRange(t.Rows.Select(r => r.Cells[1]).Distinct(ReferenceEqualityComparer.Instance).Count(), 50, 300);
+        Assert.Equal(3000, t.Rows.Select(r => r.Cells[0]).Distinct(ReferenceEqualityComparer.Instance).Count());
+    }
+
+    [Fact]
+    public void Csv_ThousandsOfDistinctValuesInARepeatingColumn_AreEachReadAsWritten()
+    {
+        // The column repeats enough to be pooled, then brings far more distinct values than the pool has slots: every
+        // one comes back as written (slots shared by a hash are told apart by their bytes), quoted, accented or not.
+        var expected = new List<string>();
+        var text = new StringBuilder("id,title\n");
+        for (var i = 0; i < 2000; i++) expected.Add(i % 2 == 0 ? "Engineer" : "Manager");
+        for (var i = 0; i < 20_000; i++) expected.Add((i % 3) switch { 0 => $"Título {i}", 1 => $"日本 {i}", _ => $"Role, level {i}" });
+        for (var i = 0; i < expected.Count; i++)
+            text.Append($"{i},{(expected[i].Contains(',') ? $"\"{expected[i]}\"" : expected[i])}\n");
+        var t = Csv(text.ToString());
+
+        Assert.Equal(expected, t.Rows.Select(r => r.Cells[1]));
+        Assert.InRange(t.Rows.Take(2000).Select(r => r.Cells[1]).Distinct(ReferenceEqualityComparer.Instance).Count(), 2, 20);
+    }
+
+    [Fact]
     public void Csv_HandlesQuotesEscapesAndEmbeddedLineBreaks_WithTheStartingLine()
     {
         var t = Csv("name,note\n\"Doe, Jane\",\"said \"\"hi\"\"\"\n\"multi\nline\",x\n\nlast,\"\"\n");

@@ -242,5 +242,8 @@ internal sealed class Phases
         (_last, _gc0, _gc2) = (now, gc0, gc2);
     }
 
-    public override string ToString() => string.Join(", ", _marks);
+    public override string ToString() =>
+        $"{string.Join(", ", _marks)}; {(GC.GetTotalAllocatedBytes() - _allocated) / (1024 * 1024)} MB allocated";
+
+    private readonly long _allocated = GC.GetTotalAllocatedBytes();
 }
