@@ -103,8 +103,13 @@ internal static class CsvReader
         return (new TabularTable("csv", headerLine, header, rows), null);
     }
 
+    /// <summary>Columns pooled: a roster or completion file uses fewer; a row of thousands of fields (a malformed or
+    /// hostile file) reads its cells as plain strings instead of taking a pool each.</summary>
+    private const int PooledColumns = 64;
+
     private static FieldPool Pool(List<FieldPool> pools, int column)
     {
+        if (column >= PooledColumns) return FieldPool.None;
         while (pools.Count <= column) pools.Add(new FieldPool());
         return pools[column];
     }
@@ -121,6 +126,9 @@ internal static class CsvReader
         private const int Slots = 4096;
         private const int MaxBytes = 64;
         private const int Trial = 1024;
+        /// <summary>Pools nothing: for columns past <see cref="PooledColumns"/>.</summary>
+        public static readonly FieldPool None = new() { _off = true };
+
         private (int Start, int Length, string? Value)[]? _slots;
         private int _lookups, _hits;
         private bool _off;
@@ -137,9 +145,7 @@ internal static class CsvReader
                 return Encoding.UTF8.GetString(field);
             }
             _slots ??= new (int, int, string?)[Slots];
-            var hash = new HashCode();
-            hash.AddBytes(field);
-            ref var slot = ref _slots[hash.ToHashCode() & (Slots - 1)];
+            ref var slot = ref _slots[Hash(field) & (Slots - 1)];
             if (slot.Value is not null && slot.Length == length && text.Slice(slot.Start, length).SequenceEqual(field))
             {
                 _hits++;
@@ -148,6 +154,15 @@ internal static class CsvReader
             var value = Encoding.UTF8.GetString(field);
             slot = (start, length, value);
             return value;
+        }
+
+        /// <summary>FNV-1a, folded: the same slot for the same bytes in every process (a crafted file can only make
+        /// values miss the pool, never cost more than a lookup each).</summary>
+        private static int Hash(ReadOnlySpan<byte> field)
+        {
+            var h = 2166136261u;
+            foreach (var b in field) h = (h ^ b) * 16777619u;
+            return (int)(h ^ (h >> 15));
         }
     }
 

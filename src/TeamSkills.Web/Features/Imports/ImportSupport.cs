@@ -239,11 +239,13 @@ internal sealed class Phases
         int gc0 = GC.CollectionCount(0), gc2 = GC.CollectionCount(2);
         var gcs = gc0 > _gc0 ? $" ({gc0 - _gc0} GCs, {gc2 - _gc2} full)" : "";
         _marks.Add($"{phase} {(now - _last).TotalMilliseconds:F0} ms{gcs}");
-        (_last, _gc0, _gc2) = (now, gc0, gc2);
+        (_last, _gc0, _gc2, _allocatedAtLast) = (now, gc0, gc2, GC.GetTotalAllocatedBytes());
     }
 
-    public override string ToString() =>
-        $"{string.Join(", ", _marks)}; {(GC.GetTotalAllocatedBytes() - _allocated) / (1024 * 1024)} MB allocated";
+    /// <summary>Allocated by the whole process from the first phase to the last (this import's threads, and whatever
+    /// else ran meanwhile).</summary>
+    public override string ToString() => $"{string.Join(", ", _marks)}; {(_allocatedAtLast - _allocated) / (1024 * 1024)} MB allocated in the process";
 
     private readonly long _allocated = GC.GetTotalAllocatedBytes();
+    private long _allocatedAtLast = GC.GetTotalAllocatedBytes();
 }
