@@ -3,7 +3,7 @@ using System.Text;
 namespace TeamSkills.Core.Imports;
 
 /// <summary>One data row: the line in the file where it starts (header = line 1 for CSV; the sheet row for XLSX).</summary>
-public sealed record TabularRow(int Line, string[] Cells);
+public readonly record struct TabularRow(int Line, string[] Cells);
 
 public sealed record TabularTable(string Format, int HeaderLine, string[] Header, IReadOnlyList<TabularRow> Rows);
 
