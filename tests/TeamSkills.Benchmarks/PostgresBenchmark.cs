@@ -78,9 +78,7 @@ internal static class PostgresBenchmark
                     return elapsed;
                 }
                 backToBack.Add(await ImportAsync());
-                GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-                GC.WaitForPendingFinalizers();
-                GC.Collect();
+                Memory.SettleHeap();
                 app.Add(await ImportAsync());
 
                 // The schema row by row: the rows the app wrote, copied by psql into a twin of the engineers table (identity
@@ -111,11 +109,11 @@ internal static class PostgresBenchmark
                 Admin(server, $"DROP DATABASE {new NpgsqlConnectionStringBuilder(bare).Database} WITH (FORCE)");
             }
 
-            var floorMedian = floor.Order().ElementAt(Rounds / 2);
-            var rebuiltMedian = rebuilt.Order().ElementAt(Rounds / 2);
-            var appMedian = app.Order().ElementAt(Rounds / 2);
-            var copyMedian = copy.Order().ElementAt(Rounds / 2);
-            var backToBackMedian = backToBack.Order().ElementAt(Rounds / 2);
+            var floorMedian = Memory.Median(floor);
+            var rebuiltMedian = Memory.Median(rebuilt);
+            var appMedian = Memory.Median(app);
+            var copyMedian = Memory.Median(copy);
+            var backToBackMedian = Memory.Median(backToBack);
             var ratio = appMedian / copyMedian;
             Results.Emit("Import", $"Roster import, PostgreSQL (mode=full, heap settled, median of {Rounds})", engineers, appMedian.TotalSeconds, copyMedian.TotalSeconds, "s",
                 "psql \\copy", $"{engineers / appMedian.TotalSeconds:N0} rows/s; PostgreSQL {version}");

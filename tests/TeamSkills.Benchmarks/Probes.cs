@@ -40,6 +40,22 @@ internal static class Sqlite3Cli
 /// <summary>Resident memory of this process from /proc/self/status (Linux), in bytes.</summary>
 internal static class Memory
 {
+    /// <summary>The heap settled before a timed step: a full compacting collection, finalizers run, and what they freed
+    /// collected (as on a server whose other requests have allocated, and so collected, since its last large import).</summary>
+    public static void SettleHeap()
+    {
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+    }
+
+    /// <summary>The middle value of an odd number of timings.</summary>
+    public static TimeSpan Median(IEnumerable<TimeSpan> timings)
+    {
+        var sorted = timings.Order().ToList();
+        return sorted[sorted.Count / 2];
+    }
+
     /// <summary>VmHWM: the peak resident set since the process started (host, runtime and heap included).</summary>
     public static long PeakRss() => Read("VmHWM:");
 
@@ -103,10 +119,9 @@ internal static class Machine
     {
         var memTotal = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:", StringComparison.Ordinal));
         var totalGb = long.Parse(memTotal["MemTotal:".Length..].Trim().Split(' ')[0]) * 1024 / 1e9;
-        var gc = Gc();
         var sqlite = sqlite3Version == "-" ? "" : $", sqlite3 CLI {sqlite3Version}, app SQLite {libraryVersion}";
         return $"{Environment.ProcessorCount} cores (nproc), {totalGb:N1} GB RAM, {RuntimeInformation.OSDescription}, " +
-               $"{RuntimeInformation.FrameworkDescription} ({gc}){sqlite}";
+               $"{RuntimeInformation.FrameworkDescription} ({Gc()}){sqlite}";
     }
 
     /// <summary>The collector in force, as the runtime reports it: "server GC, 1 heap" or "workstation GC".</summary>

@@ -227,14 +227,12 @@ internal static class Benchmark
             var bare = await Sqlite3Cli.ImportAsync(Path.Combine(tmp, $"steady-baseline-{round}.db"), data.RosterPath, "roster", data.Engineers);
             using (var scope = host.Services.CreateScope())
                 await scope.ServiceProvider.GetRequiredService<TeamSkillsDbContext>().Database.ExecuteSqlRawAsync("DELETE FROM engineers; DELETE FROM teams;");
-            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-            GC.WaitForPendingFinalizers();
-            GC.Collect();
+            Memory.SettleHeap();
             var (response, elapsed) = await ImportAsync<RosterImport>(host, data.RosterPath, "full", (h, r, ct) => h.ExecuteAsync(r, ct));
             Expect(response.Created == data.Engineers, $"steady round {round + 1} created all {data.Engineers} engineers: {response.Message}");
             rounds.Add((elapsed, bare));
         }
-        return (rounds.Select(r => r.App).Order().ElementAt(SteadyRounds / 2), rounds.Select(r => r.Sqlite3).Order().ElementAt(SteadyRounds / 2), rounds);
+        return (Memory.Median(rounds.Select(r => r.App)), Memory.Median(rounds.Select(r => r.Sqlite3)), rounds);
     }
 
     internal static async Task<(ImportResponse Response, TimeSpan Elapsed)> ImportAsync<THandler>(WebApplication app, string path, string mode,
